@@ -1,0 +1,1 @@
+"""cellmeet: online party-cell meetings."""

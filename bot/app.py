@@ -1,0 +1,62 @@
+"""The one wiring point: settings + storage + services + handlers -> a ptb Application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.services.registry import Services
+from config import Settings
+from handlers import telegram as telegram_handlers
+from handlers.telegram.context import BotApplication, BotContext, BotData
+from handlers.telegram.menus import register_menus
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_TOKEN = "0:offline"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    rate_limiter: bool = True,
+) -> BotApplication:
+    """Build the bot; tests pass a fake request and a fake clock."""
+    db = Database(settings.database_path)
+    services = Services.build(settings, clock or SystemClock(), db)
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(settings.token or OFFLINE_TOKEN)
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.bot_base_file_url)
+        .context_types(context_types)
+        .defaults(Defaults(allow_sending_without_reply=True))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: BotApplication = builder.build()
+    application.bot_data.services = services
+    telegram_handlers.register(application)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    services = application.bot_data.services
+    await services.db.connect()
+    await register_menus(application.bot, services.settings.default_language)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    await application.bot_data.services.db.close()

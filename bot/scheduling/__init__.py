@@ -1,0 +1,1 @@
+"""Scheduling rules without Telegram, database or scheduler: dates, recurrence, agendas, links."""

@@ -1,0 +1,5 @@
+"""Settings of the bot."""
+
+from config.settings import LANGUAGES, Settings, SettingsError
+
+__all__ = ["LANGUAGES", "Settings", "SettingsError"]

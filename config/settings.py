@@ -1,0 +1,161 @@
+"""Settings: one frozen dataclass built once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+OFFICIAL_API_BASE_URL = "https://api.telegram.org"
+LANGUAGES = ("vi", "en")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    token: str | None = field(default=None, repr=False)
+    api_base_url: str = OFFICIAL_API_BASE_URL
+    database_path: Path = Path("./data/cellmeet.sqlite3")
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_language: str = "vi"
+    admin_ids: frozenset[int] = frozenset()
+    registration: str = "code"
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    reminder_offsets_minutes: tuple[int, ...] = (24 * 60, 60, 0)
+    log_level: str = "INFO"
+
+    @property
+    def bot_base_url(self) -> str:
+        """Base URL for Bot API methods, as python-telegram-bot expects it."""
+        return _with_bot_suffix(self.api_base_url, "bot")
+
+    @property
+    def bot_base_file_url(self) -> str:
+        """Base URL for file downloads."""
+        return _with_bot_suffix(self.api_base_url, "file/bot")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The default timezone of new cells."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from a mapping (the process environment by default)."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            if value is None:
+                return None
+            value = value.strip()
+            return value or None
+
+        token = get("TELEGRAM_BOT_TOKEN")
+        if token is not None and (
+            ":" not in token or any(c.isspace() for c in token) or len(token) > 200
+        ):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is malformed: expected the form 123456:ABC... from @BotFather"
+            )
+
+        api_base_url = (get("TELEGRAM_API_BASE_URL") or OFFICIAL_API_BASE_URL).rstrip("/")
+        if not api_base_url.startswith(("http://", "https://")):
+            raise SettingsError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+
+        timezone = get("TIMEZONE") or "Asia/Ho_Chi_Minh"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"TIMEZONE is not a known IANA time zone (e.g. Asia/Ho_Chi_Minh): {timezone!r}"
+            ) from None
+
+        language = (get("DEFAULT_LANGUAGE") or "vi").lower()
+        if language not in LANGUAGES:
+            raise SettingsError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+
+        admin_ids: set[int] = set()
+        for part in (get("ADMIN_IDS") or "").replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise SettingsError(
+                    "ADMIN_IDS must be Telegram user ids separated by commas, e.g. 12345,67890"
+                )
+            admin_ids.add(int(part))
+
+        registration = (get("REGISTRATION") or "code").lower()
+        if registration not in ("code", "open"):
+            raise SettingsError("REGISTRATION must be 'code' or 'open'")
+
+        webhook_url = get("WEBHOOK_URL")
+        webhook_secret = get("WEBHOOK_SECRET")
+        if webhook_url is not None:
+            if not webhook_url.startswith("https://"):
+                raise SettingsError("WEBHOOK_URL must be an https:// URL")
+            if webhook_secret is None:
+                raise SettingsError(
+                    "WEBHOOK_SECRET must be set when WEBHOOK_URL is set (1-256 of A-Z a-z 0-9 _ -)"
+                )
+        if webhook_secret is not None and (
+            not 1 <= len(webhook_secret) <= 256
+            or not all(c.isascii() and (c.isalnum() or c in "_-") for c in webhook_secret)
+        ):
+            raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+
+        port_text = get("WEBHOOK_PORT") or "8443"
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise SettingsError("WEBHOOK_PORT must be a port number between 1 and 65535")
+
+        offsets_text = get("REMINDER_OFFSETS") or "1440,60,0"
+        try:
+            offsets = tuple(
+                sorted({int(p) for p in offsets_text.split(",") if p.strip()}, reverse=True)
+            )
+        except ValueError:
+            offsets = ()
+        if not offsets or any(not 0 <= o <= 30 * 24 * 60 for o in offsets):
+            raise SettingsError(
+                "REMINDER_OFFSETS must be minutes before the meeting, e.g. 1440,60,0"
+            )
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+
+        return cls(
+            token=token,
+            api_base_url=api_base_url,
+            database_path=Path(get("DATABASE_PATH") or "./data/cellmeet.sqlite3"),
+            timezone=timezone,
+            default_language=language,
+            admin_ids=frozenset(admin_ids),
+            registration=registration,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
+            webhook_port=int(port_text),
+            reminder_offsets_minutes=offsets,
+            log_level=log_level,
+        )
+
+
+def _with_bot_suffix(base: str, suffix: str) -> str:
+    # Accept both "https://host" and "https://host/bot" (the form a self-hosted server documents).
+    if "{token}" in base:
+        return base if suffix == "bot" else base.replace("/bot{token}", "/file/bot{token}")
+    if base.endswith("/bot"):
+        base = base[: -len("/bot")]
+    return f"{base}/{suffix}"

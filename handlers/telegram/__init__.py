@@ -1,0 +1,16 @@
+"""The Telegram edge: handlers, keyboards, callback data and rendering."""
+
+from __future__ import annotations
+
+from telegram.ext import CallbackQueryHandler
+
+from handlers.telegram import cells
+from handlers.telegram.common import on_error
+from handlers.telegram.context import BotApplication
+
+
+def register(application: BotApplication) -> None:
+    """Add every handler; unknown buttons last."""
+    cells.register(application)
+    application.add_handler(CallbackQueryHandler(cells.on_unknown_button))
+    application.add_error_handler(on_error)

@@ -1,0 +1,168 @@
+"""Callback data: short prefixed strings, built and parsed only here (≤ 64 bytes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.domain import Kind, Role
+
+KIND_CODES = {
+    "o": Kind.OFFICIAL,
+    "p": Kind.PROBATIONARY,
+    "e": Kind.EXEMPTED,
+    "t": Kind.ELSEWHERE,
+}
+ROLE_CODES = {"d": Role.DEPUTY, "m": Role.MEMBER, "g": Role.GUEST}
+LANGUAGE_CODES = ("vi", "en")
+
+_ID = r"([1-9]\d{0,11})"
+_PATTERNS = {
+    "jr": re.compile(rf"jr:{_ID}:([opx])"),
+    "mc": re.compile(rf"mc:{_ID}"),
+    "mk": re.compile(rf"mk:{_ID}:([opet])"),
+    "mr": re.compile(rf"mr:{_ID}:([dmg])"),
+    "mx": re.compile(rf"mx:{_ID}"),
+    "my": re.compile(rf"my:{_ID}"),
+    "ml": re.compile(r"ml"),
+    "lg": re.compile(r"lg:(vi|en)"),
+}
+
+
+@dataclass(frozen=True)
+class JoinChoice:
+    """Approve a join request as official / probationary, or decline it."""
+
+    membership_id: int
+    kind: Kind | None
+
+
+@dataclass(frozen=True)
+class MemberCard:
+    """Open a member's card."""
+
+    membership_id: int
+
+
+@dataclass(frozen=True)
+class SetKind:
+    """Change a member's kind."""
+
+    membership_id: int
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class SetRole:
+    """Change a member's role."""
+
+    membership_id: int
+    role: Role
+
+
+@dataclass(frozen=True)
+class AskRemove:
+    """Ask to confirm removing a member."""
+
+    membership_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmRemove:
+    """Remove a member."""
+
+    membership_id: int
+
+
+@dataclass(frozen=True)
+class BackToList:
+    """Back to the roster."""
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    """Pick a language."""
+
+    language: str
+
+
+Data = (
+    JoinChoice
+    | MemberCard
+    | SetKind
+    | SetRole
+    | AskRemove
+    | ConfirmRemove
+    | BackToList
+    | ChooseLanguage
+)
+
+
+def join_choice(membership_id: int, kind: Kind | None) -> str:
+    """Data of an approve/decline button."""
+    code = next((c for c, k in KIND_CODES.items() if k is kind), "x") if kind else "x"
+    return f"jr:{membership_id}:{code}"
+
+
+def member_card(membership_id: int) -> str:
+    """Data of a roster button."""
+    return f"mc:{membership_id}"
+
+
+def set_kind(membership_id: int, kind: Kind) -> str:
+    """Data of a kind button."""
+    code = next(c for c, k in KIND_CODES.items() if k is kind)
+    return f"mk:{membership_id}:{code}"
+
+
+def set_role(membership_id: int, role: Role) -> str:
+    """Data of a role button."""
+    code = next(c for c, r in ROLE_CODES.items() if r is role)
+    return f"mr:{membership_id}:{code}"
+
+
+def ask_remove(membership_id: int) -> str:
+    """Data of the remove button."""
+    return f"mx:{membership_id}"
+
+
+def confirm_remove(membership_id: int) -> str:
+    """Data of the confirm-remove button."""
+    return f"my:{membership_id}"
+
+
+def back_to_list() -> str:
+    """Data of the back button."""
+    return "ml"
+
+
+def choose_language(language: str) -> str:
+    """Data of a language button."""
+    return f"lg:{language}"
+
+
+def parse(data: str | None) -> Data | None:
+    """The button a callback came from, or None for anything forged or unknown."""
+    if not data or len(data.encode()) > 64:
+        return None
+    prefix = data.split(":", 1)[0]
+    pattern = _PATTERNS.get(prefix)
+    match = pattern.fullmatch(data) if pattern else None
+    if match is None:
+        return None
+    groups = match.groups()
+    if prefix == "jr":
+        return JoinChoice(int(groups[0]), KIND_CODES.get(groups[1]))
+    if prefix == "mc":
+        return MemberCard(int(groups[0]))
+    if prefix == "mk":
+        return SetKind(int(groups[0]), KIND_CODES[groups[1]])
+    if prefix == "mr":
+        return SetRole(int(groups[0]), ROLE_CODES[groups[1]])
+    if prefix == "mx":
+        return AskRemove(int(groups[0]))
+    if prefix == "my":
+        return ConfirmRemove(int(groups[0]))
+    if prefix == "ml":
+        return BackToList()
+    return ChooseLanguage(groups[0])

@@ -1,0 +1,581 @@
+"""Handlers of cells and members: parse -> one service call -> render."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.domain import Membership, parse_kind, parse_role
+from bot.errors import BadInput, NotFound
+from bot.i18n import N_, Translator, translator
+from bot.services.cells import (
+    EXAMPLE_KIND,
+    EXAMPLE_REMOVE,
+    EXAMPLE_ROLE,
+    JoinRequest,
+    MemberRef,
+    parse_member_ref,
+)
+from handlers.telegram import callback_data as cd
+from handlers.telegram import render
+from handlers.telegram.commands import visible
+from handlers.telegram.common import (
+    caller,
+    chat_of,
+    command_args,
+    identity_of,
+    reply,
+    send_private,
+    tr_for,
+    tr_of,
+)
+from handlers.telegram.context import BotApplication, BotContext
+
+logger = logging.getLogger(__name__)
+
+START_PAYLOAD_HELLO = "hi"
+
+
+def start_link(context: BotContext, payload: str = START_PAYLOAD_HELLO) -> str:
+    """A deep link that opens the private chat with the bot."""
+    return f"https://t.me/{context.bot.username}?start={payload}"
+
+
+# --- personal commands -------------------------------------------------------------------------
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: in private, remember the chat; with an invite payload, ask to join."""
+    identity, chat = caller(update)
+    message = update.effective_message
+    assert message is not None
+    if not chat.is_private:
+        tr = await tr_for(update, context)
+        await reply(update, tr.gettext("Send /help to see what you can do here."))
+        return
+    await context.services.cells.start_private(identity, chat)
+    tr = await tr_for(update, context)
+    payload = command_args(message)
+    if payload and payload != START_PAYLOAD_HELLO:
+        request = await context.services.cells.redeem_invite(identity, payload)
+        await reply(
+            update,
+            tr.gettext(
+                "Your request to join «{cell}» was sent to the secretary. "
+                "I will tell you here when it is decided.",
+                cell=request.cell.name,
+            ),
+        )
+        await notify_join_request(context, request)
+        return
+    await reply(
+        update,
+        tr.gettext(
+            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
+            "send reminders and keep attendance, votes and minutes.",
+            name=identity.display_name,
+        )
+        + "\n\n"
+        + await help_for(update, context, tr),
+    )
+
+
+async def help_for(update: Update, context: BotContext, tr: Translator) -> str:
+    """The help text for the caller in this chat."""
+    identity, chat = caller(update)
+    services = context.services
+    operator = services.cells.is_operator(identity)
+    if chat.is_private:
+        cells = await services.cells.user_cells(identity)
+        member = bool(cells)
+        leader = any(render.is_leader(m) for _, m in cells)
+        header = tr.gettext("What you can do in this chat:")
+        group_is_cell = False
+    else:
+        cell = await services.cells.cell_of_chat(chat)
+        membership = await services.cells.membership_in(identity, chat)
+        member = membership is not None and membership.active
+        leader = render.is_leader(membership)
+        group_is_cell = cell is not None
+        header = (
+            tr.gettext("Cell «{name}». What you can do here:", name=cell.name)
+            if cell
+            else tr.gettext("This group is not a cell yet.")
+        )
+    commands = visible(
+        private=chat.is_private,
+        member=member,
+        leader=leader,
+        operator=operator,
+        group_is_cell=group_is_cell,
+    )
+    return render.help_text(tr, commands, header=header)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help: only what the caller may do in this chat."""
+    tr = await tr_for(update, context)
+    await reply(update, await help_for(update, context, tr))
+
+
+async def lang(update: Update, context: BotContext) -> None:
+    """/lang [vi|en]: choose the language."""
+    identity, _ = caller(update)
+    message = update.effective_message
+    assert message is not None
+    args = command_args(message)
+    if not args:
+        tr = await tr_for(update, context)
+        await reply(update, tr.gettext("Choose your language:"), render.language_keyboard())
+        return
+    language = await context.services.cells.set_language(identity, args)
+    await reply(update, translator(language).gettext("Language: English."))
+
+
+async def name(update: Update, context: BotContext) -> None:
+    """/name Full Name: record the name as in party records."""
+    identity, _ = caller(update)
+    message = update.effective_message
+    assert message is not None
+    full_name = await context.services.cells.set_name(identity, command_args(message))
+    tr = await tr_for(update, context)
+    await reply(update, tr.gettext("Your name is recorded as: {name}", name=full_name))
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+async def setup(update: Update, context: BotContext) -> None:
+    """/setup CODE in a group: bind the cell and make the caller its secretary."""
+    identity, chat = caller(update)
+    message = update.effective_message
+    assert message is not None
+    code = command_args(message)
+    if len(code) > 64:
+        raise BadInput(N_("This setup code is wrong, used or expired. Ask your operator."))
+    cell = await context.services.cells.setup_cell(identity, chat, code or None)
+    tr = await tr_for(update, context)
+    text = tr.gettext(
+        "This group is now the cell «{name}», and you are its secretary. "
+        "Members join with /join here; you approve them with a button.",
+        name=cell.name,
+    )
+    await reply(update, text)
+    await ask_to_start_privately(update, context, tr)
+
+
+async def ask_to_start_privately(update: Update, context: BotContext, tr: Translator) -> None:
+    """Tell a user who cannot get private messages how to fix that."""
+    identity, _ = caller(update)
+    user = await context.services.cells.known_user(identity)
+    if user is None or not user.reachable:
+        await reply(
+            update,
+            tr.gettext(
+                "To get reminders and approval buttons privately, open {link} and press Start.",
+                link=start_link(context),
+            ),
+        )
+
+
+async def join(update: Update, context: BotContext) -> None:
+    """/join in a group: ask the secretary to approve."""
+    identity, chat = caller(update)
+    request = await context.services.cells.request_join(identity, chat)
+    tr = await tr_for(update, context)
+    await reply(
+        update,
+        tr.gettext(
+            "Your request to join «{cell}» was sent to the secretary.", cell=request.cell.name
+        ),
+    )
+    await ask_to_start_privately(update, context, tr)
+    await notify_join_request(context, request)
+
+
+async def notify_join_request(context: BotContext, request: JoinRequest) -> None:
+    """Approve/decline buttons to the leaders privately, or in the group if none is reachable."""
+    applicant = request.membership.user
+    via = request.membership.via
+    delivered = False
+    for leader in request.approvers:
+        tr = await tr_of(context, leader)
+        text = _join_request_text(tr, request, via)
+        markup = render.join_request_keyboard(tr, request.membership.id)
+        delivered = await send_private(context, leader, text, markup) or delivered
+    if not delivered:
+        tr = translator(request.cell.language)
+        await context.bot.send_message(
+            int(request.cell.chat_id),
+            _join_request_text(tr, request, via)
+            + "\n"
+            + tr.gettext(
+                "(The secretary can approve here: nobody in charge can be messaged privately.)"
+            ),
+            reply_markup=render.join_request_keyboard(tr, request.membership.id),
+        )
+    logger.info("join request %s for cell %s (%s)", request.membership.id, request.cell.id, via)
+    del applicant
+
+
+def _join_request_text(tr: Translator, request: JoinRequest, via: str) -> str:
+    user = request.membership.user
+    username = f" (@{user.username})" if user.username else ""
+    how = tr.gettext("by invite link") if via == "invite" else tr.gettext("with /join")
+    return tr.gettext(
+        "{name}{username} asks to join «{cell}» {how}.",
+        name=user.name,
+        username=username,
+        cell=request.cell.name,
+        how=how,
+    )
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    """/invite [uses] [days]: an expiring deep link with a use limit."""
+    identity, chat = caller(update)
+    message = update.effective_message
+    assert message is not None
+    created = await context.services.cells.create_invite(
+        identity, chat, command_args(message).split()
+    )
+    tr = await tr_for(update, context)
+    tz = context.services.settings.tz
+    await reply(
+        update,
+        tr.gettext(
+            "Invite link to «{cell}», for {uses} people, valid until {until}:\n{link}\n"
+            "Whoever opens it asks to join; you approve each one.",
+            cell=created.cell.name,
+            uses=created.max_uses,
+            until=created.expires_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+            link=start_link(context, created.payload),
+        ),
+    )
+
+
+async def members(update: Update, context: BotContext) -> None:
+    """/members: the roster."""
+    identity, chat = caller(update)
+    roster = await context.services.cells.roster(identity, chat)
+    tr = await tr_for(update, context)
+    markup = render.roster_keyboard(roster) if chat.is_private else None
+    await reply(update, render.roster_text(tr, roster), markup)
+
+
+def _member_args(update: Update, usage: str) -> tuple[MemberRef, list[str]]:
+    """A member named by reply, number or @username, and the remaining words."""
+    message = update.effective_message
+    assert message is not None
+    try:
+        words = shlex.split(command_args(message))
+    except ValueError:
+        words = command_args(message).split()
+    target = message.reply_to_message.from_user if message.reply_to_message else None
+    if target is not None and not target.is_bot:
+        return MemberRef(external_id=str(target.id)), words
+    ref = parse_member_ref(words[0]) if words else None
+    if ref is None:
+        raise BadInput(
+            N_("Name the member by their number in /members (or reply to their message)."),
+            example=usage,
+        )
+    return ref, words[1:]
+
+
+async def kind(update: Update, context: BotContext) -> None:
+    """/kind N official|probationary|exempted|elsewhere."""
+    identity, chat = caller(update)
+    ref, rest = _member_args(update, EXAMPLE_KIND)
+    new_kind = parse_kind(rest[0]) if len(rest) == 1 else None
+    if new_kind is None:
+        raise BadInput(
+            N_("Choose official, probationary, exempted or elsewhere."), example=EXAMPLE_KIND
+        )
+    _, member = await context.services.cells.set_kind(identity, chat, ref, new_kind)
+    tr = await tr_for(update, context)
+    await reply(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
+
+
+async def role(update: Update, context: BotContext) -> None:
+    """/role N deputy|member|guest."""
+    identity, chat = caller(update)
+    ref, rest = _member_args(update, EXAMPLE_ROLE)
+    new_role = parse_role(rest[0]) if len(rest) == 1 else None
+    if new_role is None:
+        raise BadInput(N_("Choose deputy, member or guest."), example=EXAMPLE_ROLE)
+    _, member = await context.services.cells.set_role(identity, chat, ref, new_role)
+    tr = await tr_for(update, context)
+    await reply(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
+
+
+async def remove(update: Update, context: BotContext) -> None:
+    """/remove N."""
+    identity, chat = caller(update)
+    ref, rest = _member_args(update, EXAMPLE_REMOVE)
+    if rest:
+        raise BadInput(N_("Give only the member's number."), example=EXAMPLE_REMOVE)
+    _, member = await context.services.cells.remove_member(identity, chat, ref)
+    tr = await tr_for(update, context)
+    await reply(update, tr.gettext("{name} was removed from the cell.", name=member.user.name))
+
+
+# --- operators ---------------------------------------------------------------------------------
+
+
+async def cells_command(update: Update, context: BotContext) -> None:
+    """/cells (operators): every cell with its counts."""
+    identity, _ = caller(update)
+    cells = await context.services.cells.list_cells(identity)
+    tr = await tr_for(update, context)
+    if not cells:
+        await reply(update, tr.gettext("No cells yet. Create a code with /newcell NAME."))
+        return
+    lines = [tr.gettext("Cells:")]
+    for cell, active, pending in cells:
+        state = "" if cell.bot_present else " " + tr.gettext("(bot removed from group)")
+        lines.append(
+            tr.gettext(
+                "#{id} {name}: {active} members, {pending} waiting",
+                id=cell.id,
+                name=cell.name,
+                active=active,
+                pending=pending,
+            )
+            + state
+        )
+    await reply(update, "\n".join(lines))
+
+
+async def newcell(update: Update, context: BotContext) -> None:
+    """/newcell NAME (operators): a one-time setup code."""
+    identity, _ = caller(update)
+    message = update.effective_message
+    assert message is not None
+    code = await context.services.cells.operator_cell_code(
+        identity, command_args(message).strip('"“”')
+    )
+    tr = await tr_for(update, context)
+    await reply(
+        update,
+        tr.gettext(
+            "Setup code (one use, 14 days): {code}\n"
+            "The secretary adds the bot to the cell's group and sends /setup {code} there.",
+            code=code,
+        ),
+    )
+
+
+# --- buttons -----------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Every inline button of this area; data is parsed strictly and re-checked in services."""
+    query = update.callback_query
+    assert query is not None
+    identity = identity_of(query.from_user)
+    tr = await tr_for(update, context)
+    data = cd.parse(query.data)
+    services = context.services.cells
+    if data is None:
+        raise NotFound(N_("This button is no longer valid."))
+    if isinstance(data, cd.JoinChoice):
+        decision = await services.decide_join(identity, data.membership_id, data.kind)
+        member = decision.membership
+        if decision.approved:
+            outcome = tr.gettext(
+                "{name} was approved: {kind}.",
+                name=member.user.name,
+                kind=tr.gettext(render.KIND_LABELS[member.kind]),
+            )
+        else:
+            outcome = tr.gettext("{name} was declined.", name=member.user.name)
+        await query.answer()
+        await query.edit_message_text(outcome)
+        await _tell_applicant(
+            context,
+            decision.cell.name,
+            decision.cell.chat_id,
+            member,
+            decision.approved,
+            query.message.chat.id if query.message else None,
+        )
+        return
+    if isinstance(data, cd.ChooseLanguage):
+        language = await services.set_language(identity, data.language)
+        await query.answer()
+        await query.edit_message_text(translator(language).gettext("Language: English."))
+        return
+    if isinstance(data, cd.BackToList):
+        if query.message is None:
+            raise NotFound(N_("This button is no longer valid."))
+        roster = await services.roster(identity, chat_of(query.message.chat))
+        await query.answer()
+        await query.edit_message_text(
+            render.roster_text(tr, roster), reply_markup=render.roster_keyboard(roster)
+        )
+        return
+    if isinstance(data, cd.MemberCard):
+        _, member = await services.member(identity, data.membership_id)
+    elif isinstance(data, cd.SetKind):
+        cell, _ = await services.member(identity, data.membership_id)
+        _, member = await services.set_kind(identity, cell.id, data.membership_id, data.kind)
+    elif isinstance(data, cd.SetRole):
+        cell, _ = await services.member(identity, data.membership_id)
+        _, member = await services.set_role(identity, cell.id, data.membership_id, data.role)
+    elif isinstance(data, cd.AskRemove):
+        _, member = await services.member(identity, data.membership_id)
+        await query.answer()
+        await query.edit_message_text(
+            tr.gettext("Remove {name} from the cell?", name=member.user.name),
+            reply_markup=render.confirm_remove_keyboard(tr, member),
+        )
+        return
+    else:
+        cell, _ = await services.member(identity, data.membership_id)
+        _, member = await services.remove_member(identity, cell.id, data.membership_id)
+        await query.answer()
+        await query.edit_message_text(
+            tr.gettext("{name} was removed from the cell.", name=member.user.name),
+            reply_markup=None,
+        )
+        return
+    await query.answer()
+    await _show_card(update, tr, member)
+
+
+async def _show_card(update: Update, tr: Translator, member: Membership) -> None:
+    query = update.callback_query
+    assert query is not None
+    text = render.member_card_text(tr, member)
+    markup = render.member_card_keyboard(tr, member)
+    message = query.message
+    if message is not None and getattr(message, "text", None) == text:
+        # Telegram refuses an edit that changes nothing; only the markup may differ.
+        await query.edit_message_reply_markup(markup)
+        return
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def _tell_applicant(
+    context: BotContext,
+    cell_name: str,
+    cell_chat_id: str,
+    member: Membership,
+    approved: bool,
+    decided_in_chat: int | None,
+) -> None:
+    tr = await tr_of(context, member.user)
+    if approved:
+        text = tr.gettext(
+            "Welcome to «{cell}»! Send /help to see what you can do.", cell=cell_name
+        )
+    else:
+        text = tr.gettext("Your request to join «{cell}» was declined.", cell=cell_name)
+    reached = await send_private(context, member.user, text)
+    if approved and decided_in_chat != int(cell_chat_id):
+        group_tr = translator(context.services.settings.default_language)
+        await context.bot.send_message(
+            int(cell_chat_id),
+            group_tr.gettext("{name} joined the cell.", name=member.user.name)
+            + (
+                ""
+                if reached
+                else "\n"
+                + group_tr.gettext(
+                    "{name}: open {link} and press Start to get reminders privately.",
+                    name=member.user.name,
+                    link=start_link(context),
+                )
+            ),
+        )
+
+
+# --- the group itself --------------------------------------------------------------------------
+
+
+async def on_my_chat_member(update: Update, context: BotContext) -> None:
+    """The bot was added to, removed from or re-added to a chat; a user blocked it."""
+    change = update.my_chat_member
+    assert change is not None
+    chat = chat_of(change.chat)
+    new_status = change.new_chat_member.status
+    present = new_status in (
+        ChatMemberStatus.MEMBER,
+        ChatMemberStatus.ADMINISTRATOR,
+        ChatMemberStatus.RESTRICTED,
+    )
+    if change.chat.type == ChatType.PRIVATE:
+        await context.services.cells.set_reachable("telegram", str(change.chat.id), present)
+        return
+    was_present = change.old_chat_member.status in (
+        ChatMemberStatus.MEMBER,
+        ChatMemberStatus.ADMINISTRATOR,
+        ChatMemberStatus.RESTRICTED,
+    )
+    cell = await context.services.cells.set_bot_presence(chat, present)
+    if not present or was_present:
+        return
+    tr = translator(cell.language if cell else context.services.settings.default_language)
+    if cell is not None:
+        text = tr.gettext("I am back in «{name}»; all its data is kept.", name=cell.name)
+    else:
+        text = tr.gettext(
+            "Hello! The secretary makes this group a cell with /setup CODE "
+            "(the code comes from your operator)."
+        )
+    await context.bot.send_message(change.chat.id, text)
+
+
+async def on_migration(update: Update, context: BotContext) -> None:
+    """A group upgraded to a supergroup: the cell follows the new chat id."""
+    message = update.effective_message
+    assert message is not None
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    cell = await context.services.cells.migrate_chat("telegram", str(old), str(new))
+    if cell is not None:
+        logger.info("cell %s moved from chat %s to %s", cell.id, old, new)
+
+
+def register(application: BotApplication) -> None:
+    """Add this area's handlers."""
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migration))
+    commands = {
+        "start": start,
+        "help": help_command,
+        "lang": lang,
+        "name": name,
+        "setup": setup,
+        "join": join,
+        "invite": invite,
+        "members": members,
+        "kind": kind,
+        "role": role,
+        "remove": remove,
+        "cells": cells_command,
+        "newcell": newcell,
+    }
+    for command, callback in commands.items():
+        application.add_handler(CommandHandler(command, callback))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(jr|mc|mk|mr|mx|my|ml|lg)"))
+    application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+
+
+async def on_unknown_button(update: Update, context: BotContext) -> None:
+    """Any button whose data no area recognises: forged or from an old version."""
+    raise NotFound(N_("This button is no longer valid."))

@@ -1,0 +1,100 @@
+"""The command table: what each command is, where it works and who may use it.
+
+One table drives /help (filtered by the caller's role in that chat) and the command menus
+registered with setMyCommands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from bot.i18n import N_
+
+
+class Need(IntEnum):
+    """Who may use a command, from least to most."""
+
+    ANYONE = 0
+    MEMBER = 1
+    LEADER = 2
+    OPERATOR = 3
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command with its description and audience."""
+
+    name: str
+    description: str
+    private: bool
+    group: bool
+    need: Need
+    usage: str = ""
+
+
+COMMANDS = (
+    Command("start", N_("start talking with the bot"), True, False, Need.ANYONE),
+    Command("help", N_("what you can do here"), True, True, Need.ANYONE),
+    Command("join", N_("ask to join this group's cell"), False, True, Need.ANYONE),
+    Command("lang", N_("language: vi or en"), True, True, Need.ANYONE, "vi|en"),
+    Command("name", N_("your full name as in party records"), True, True, Need.MEMBER, "…"),
+    Command("members", N_("the cell's members"), True, True, Need.MEMBER),
+    Command(
+        "setup",
+        N_("make this group a cell (with the operator's code)"),
+        False,
+        True,
+        Need.ANYONE,
+        "CODE",
+    ),
+    Command("invite", N_("an invite link: uses, days"), True, True, Need.LEADER, "[10] [7]"),
+    Command(
+        "kind",
+        N_("change a member's kind"),
+        True,
+        True,
+        Need.LEADER,
+        "N official|probationary|exempted|elsewhere",
+    ),
+    Command(
+        "role",
+        N_("make a member deputy, member or guest"),
+        True,
+        True,
+        Need.LEADER,
+        "N deputy|member|guest",
+    ),
+    Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, "N"),
+    Command("cells", N_("all cells (operators)"), True, False, Need.OPERATOR),
+    Command(
+        "newcell",
+        N_("a setup code for a new cell (operators)"),
+        True,
+        False,
+        Need.OPERATOR,
+        "NAME",
+    ),
+)
+
+
+def visible(
+    *, private: bool, member: bool, leader: bool, operator: bool, group_is_cell: bool = False
+) -> list[Command]:
+    """Commands a caller sees in that kind of chat, given their standing there."""
+    allowed = {
+        Need.ANYONE: True,
+        Need.MEMBER: member or leader,
+        Need.LEADER: leader,
+        Need.OPERATOR: operator,
+    }
+    shown = []
+    for command in COMMANDS:
+        if not (command.private if private else command.group) or not allowed[command.need]:
+            continue
+        if command.name == "setup" and group_is_cell:
+            continue
+        if command.name == "join" and (member or leader):
+            continue
+        shown.append(command)
+    return shown

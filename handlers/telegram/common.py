@@ -1,0 +1,136 @@
+"""Telegram to core conversions, language lookup, safe private sends and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram import User as TgUser
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.domain import ChatRef, Identity, User
+from bot.errors import UserFacingError
+from bot.i18n import N_, Translator, translator
+from handlers.telegram.context import BotContext
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+CALLBACK_ANSWER_MAX = 200
+GENERIC_ERROR = N_("Something went wrong; nothing was changed. Please try again later.")
+
+
+def identity_of(user: TgUser) -> Identity:
+    """The core's view of a Telegram user."""
+    return Identity(
+        channel=CHANNEL,
+        external_id=str(user.id),
+        display_name=user.full_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def chat_of(chat: Chat) -> ChatRef:
+    """The core's view of a Telegram chat."""
+    return ChatRef(
+        channel=CHANNEL,
+        chat_id=str(chat.id),
+        is_private=chat.type == ChatType.PRIVATE,
+        title=chat.title,
+    )
+
+
+def caller(update: Update) -> tuple[Identity, ChatRef]:
+    """Who sent the update, and where."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        raise ValueError("update without user or chat")
+    return identity_of(user), chat_of(chat)
+
+
+async def tr_for(update: Update, context: BotContext) -> Translator:
+    """Texts in the language of the user who sent the update."""
+    user = update.effective_user
+    if user is None:
+        return translator(context.services.settings.default_language)
+    language = await context.services.cells.language_for(identity_of(user))
+    return translator(language)
+
+
+async def tr_of(context: BotContext, user: User) -> Translator:
+    """Texts in a known user's language."""
+    return translator(await context.services.cells.user_language(user))
+
+
+def command_args(message: Message) -> str:
+    """The text after the command word (and its @botname)."""
+    text = message.text or ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer the message that triggered this update."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, reply_markup=markup)
+
+
+async def send_private(
+    context: BotContext, user: User, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
+    """Message a user privately; False (and remembered) when they cannot be reached."""
+    if not user.private_chat_id or not user.reachable:
+        return False
+    try:
+        await context.bot.send_message(int(user.private_chat_id), text, reply_markup=markup)
+    except Forbidden:
+        logger.info("user %s cannot be reached privately", user.id)
+        await context.services.cells.set_reachable(user.channel, user.external_id, False)
+        return False
+    return True
+
+
+def render_error(tr: Translator, error: UserFacingError) -> str:
+    """A user-facing error in the user's language, with an example of the right form."""
+    params = {k: str(v) for k, v in error.params.items()}
+    text = "⚠️ " + tr.gettext(error.message, **params)
+    if error.example:
+        text += "\n" + tr.gettext("Example: {example}", example=error.example)
+    return text
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Render expected errors to the user; log the rest and tell the user nothing changed."""
+    error = context.error
+    if not isinstance(update, Update):
+        logger.error("error outside an update", exc_info=error)
+        return
+    if isinstance(error, UserFacingError):
+        logger.debug("refused: %s", error.message)
+        tr = await _safe_tr(update, context)
+        text = render_error(tr, error)
+    else:
+        logger.error("unexpected error while handling an update", exc_info=error)
+        tr = await _safe_tr(update, context)
+        text = "⚠️ " + tr.gettext(GENERIC_ERROR)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:CALLBACK_ANSWER_MAX], show_alert=True)
+        elif update.effective_message is not None and update.effective_chat is not None:
+            await update.effective_message.reply_text(text)
+    except (BadRequest, Forbidden):
+        logger.info("could not tell the user about an error")
+    except TelegramError:
+        logger.warning("could not tell the user about an error", exc_info=True)
+
+
+async def _safe_tr(update: Update, context: BotContext) -> Translator:
+    try:
+        return await tr_for(update, context)
+    except Exception:  # the database itself may be what failed
+        logger.warning("language lookup failed", exc_info=True)
+        return translator(context.services.settings.default_language)

@@ -1,0 +1,180 @@
+"""Texts and keyboards for cells and members."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain import KIND_LABELS, LEADER_ROLES, ROLE_LABELS, Kind, Membership, Role
+from bot.i18n import N_, Translator
+from bot.services.cells import Roster
+from handlers.telegram import callback_data as cd
+from handlers.telegram.commands import Command
+
+BUTTON_LABEL_MAX = 40
+
+
+def member_line(tr: Translator, member: Membership) -> str:
+    """One roster line: number, name, kind, role, private reachability."""
+    parts = [tr.gettext(KIND_LABELS[member.kind])]
+    if member.role is not Role.MEMBER:
+        parts.append(tr.gettext(ROLE_LABELS[member.role]))
+    reach = "✉️" if member.user.reachable else "🔕"
+    username = f" @{member.user.username}" if member.user.username else ""
+    return f"{member.number}. {member.user.name}{username} — {', '.join(parts)} {reach}"
+
+
+def roster_text(tr: Translator, roster: Roster) -> str:
+    """The /members message."""
+    members = roster.members
+    counted = [m for m in members if m.role is not Role.GUEST]
+    lines = [
+        tr.gettext(
+            "Cell «{name}»: {count} members ({official} official, {probationary} probationary)",
+            name=roster.cell.name,
+            count=len(counted),
+            official=sum(m.kind is Kind.OFFICIAL for m in counted),
+            probationary=sum(m.kind is Kind.PROBATIONARY for m in counted),
+        ),
+        "",
+    ]
+    lines += [member_line(tr, m) for m in members]
+    unreachable = [m for m in members if not m.user.reachable]
+    if unreachable:
+        lines += [
+            "",
+            tr.gettext(
+                "🔕 cannot be messaged privately yet: "
+                "they must open a private chat with the bot and press Start."
+            ),
+        ]
+    if roster.pending:
+        lines += ["", tr.gettext("Waiting for approval:")]
+        lines += [f"• {m.user.name}" for m in roster.pending]
+    if roster.viewer_may_manage:
+        lines += ["", tr.gettext("Change a member: /kind N kind, /role N role, /remove N.")]
+    return "\n".join(lines)
+
+
+def roster_keyboard(roster: Roster) -> InlineKeyboardMarkup | None:
+    """Buttons opening each member's card (leaders in private chat)."""
+    if not roster.viewer_may_manage or not roster.members:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{m.number}. {m.user.name}"[:BUTTON_LABEL_MAX], callback_data=cd.member_card(m.id)
+            )
+        ]
+        for m in roster.members
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def member_card_text(tr: Translator, member: Membership) -> str:
+    """A member's card for a leader."""
+    return "\n".join(
+        [
+            member_line(tr, member),
+            tr.gettext("Kind: {kind}", kind=tr.gettext(KIND_LABELS[member.kind])),
+            tr.gettext("Role: {role}", role=tr.gettext(ROLE_LABELS[member.role])),
+        ]
+    )
+
+
+def member_card_keyboard(tr: Translator, member: Membership) -> InlineKeyboardMarkup:
+    """Kind, role and remove buttons for one member."""
+    kinds = [
+        InlineKeyboardButton(
+            ("• " if member.kind is kind else "") + tr.gettext(KIND_LABELS[kind]),
+            callback_data=cd.set_kind(member.id, kind),
+        )
+        for kind in Kind
+    ]
+    rows = [kinds[:2], kinds[2:]]
+    if member.role is not Role.SECRETARY:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    ("• " if member.role is role else "") + tr.gettext(ROLE_LABELS[role]),
+                    callback_data=cd.set_role(member.id, role),
+                )
+                for role in (Role.DEPUTY, Role.MEMBER, Role.GUEST)
+            ]
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    tr.gettext("Remove from cell"), callback_data=cd.ask_remove(member.id)
+                )
+            ]
+        )
+    rows.append([InlineKeyboardButton(tr.gettext("« Members"), callback_data=cd.back_to_list())])
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_remove_keyboard(tr: Translator, member: Membership) -> InlineKeyboardMarkup:
+    """Confirm or cancel removing a member."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr.gettext("Yes, remove"), callback_data=cd.confirm_remove(member.id)
+                ),
+                InlineKeyboardButton(
+                    tr.gettext("Cancel"), callback_data=cd.member_card(member.id)
+                ),
+            ]
+        ]
+    )
+
+
+def join_request_keyboard(tr: Translator, membership_id: int) -> InlineKeyboardMarkup:
+    """Approve as official / probationary, or decline."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr.gettext("✅ Approve: official"),
+                    callback_data=cd.join_choice(membership_id, Kind.OFFICIAL),
+                ),
+                InlineKeyboardButton(
+                    tr.gettext("✅ Approve: probationary"),
+                    callback_data=cd.join_choice(membership_id, Kind.PROBATIONARY),
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    tr.gettext("❌ Decline"), callback_data=cd.join_choice(membership_id, None)
+                )
+            ],
+        ]
+    )
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    """The two languages, each named in itself."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🇻🇳 Tiếng Việt", callback_data=cd.choose_language("vi")),
+                InlineKeyboardButton("🇬🇧 English", callback_data=cd.choose_language("en")),
+            ]
+        ]
+    )
+
+
+def help_text(tr: Translator, commands: list[Command], *, header: str) -> str:
+    """The /help message for the commands a caller may use here."""
+    lines = [header, ""]
+    for command in commands:
+        usage = f" {command.usage}" if command.usage else ""
+        lines.append(f"/{command.name}{usage} — {tr.gettext(command.description)}")
+    return "\n".join(lines)
+
+
+def is_leader(membership: Membership | None) -> bool:
+    """Secretary or deputy, active."""
+    return membership is not None and membership.active and membership.role in LEADER_ROLES
+
+
+HELP_GROUP_NOT_CELL = N_("This group is not a cell yet.")
