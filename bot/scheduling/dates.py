@@ -18,8 +18,8 @@ DURATION_EXAMPLE = "1h30"
 
 # One separator throughout (05/12/2026, 05-12-2026, 05.12.2026); the year may be left out.
 _DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d+))?", re.ASCII)
-# 19:30, 7:05, 19h30, 19h, and 19g30 ("giờ"); matched on folded text, so "H" is "h" already.
-_TIME = re.compile(r"(\d{1,2})(?::(\d{2})|[hg](\d{2})?)", re.ASCII)
+# 19:30, 7:05, 19h30, 19h, 19g30 ("giờ"), 7pm, 7:30pm; matched on folded text ("H" is "h").
+_TIME = re.compile(r"(\d{1,2})(?::(\d{2})|[hg](\d{2})?|(?=[ap]m))([ap]m)?", re.ASCII)
 _DURATION = re.compile(
     r"(?:(\d{1,2})\s*(?:h|g|gio)\s*)?(?:(\d{1,3})\s*(?:p|ph|phut|m|min|mins|minutes?)?)?", re.ASCII
 )
@@ -73,8 +73,10 @@ def parse_time(word: str, *, example: str) -> tuple[int, int] | None:
     if match is None:
         return None
     hour, minute = int(match[1]), int(match[2] or match[3] or 0)
-    if hour > 23 or minute > 59:
+    if hour > 23 or minute > 59 or (match[4] and not 1 <= hour <= 12):
         raise BadInput(NO_SUCH_TIME, example=example, time=match[0])
+    if match[4]:
+        hour = hour % 12 + (12 if match[4] == "pm" else 0)
     return hour, minute
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from itertools import islice
-from typing import Literal
+from typing import Literal, cast
 
 from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule, weekday, weekdays
 
@@ -162,7 +162,7 @@ class RecurrenceRule:
             raise ValueError(f"not a stored recurrence rule: {text!r}")
         code = match["weekday"]
         return cls(
-            match["kind"],  # type: ignore[arg-type]  # the pattern allows only RuleKind values
+            cast(RuleKind, match["kind"]),  # the pattern allows only RuleKind values
             int(match["hour"]),
             int(match["minute"]),
             day=int(match["day"]) if match["day"] else None,
@@ -186,14 +186,15 @@ class RecurrenceRule:
 def parse_rule(text: str) -> RecurrenceRule:
     """A rule typed in Vietnamese or English, with or without diacritics (BadInput if unclear)."""
     words = re.sub(r"[,;.()]", " ", fold(text)).split()
-    clock_at = next(
-        (i for i, w in enumerate(words) if parse_time(w, example=RULE_EXAMPLE) is not None), None
-    )
-    if clock_at is None:
-        raise BadInput(MISSING_RULE_TIME, example=RULE_EXAMPLE)
-    hour, minute = parse_time(words.pop(clock_at), example=RULE_EXAMPLE) or (0, 0)
-    for word in words[clock_at : clock_at + 1]:
-        hour = apply_period(hour, word) or hour
+    clocks = [(i, c) for i, w in enumerate(words) if (c := parse_time(w, example=RULE_EXAMPLE))]
+    if len(clocks) != 1:
+        message = MISSING_RULE_TIME if not clocks else UNREADABLE_RULE
+        raise BadInput(message, example=RULE_EXAMPLE)
+    clock_at, (hour, minute) = clocks[0]
+    del words[clock_at]
+    # "7h30 tối": a period word anywhere turns the hour into the afternoon one.
+    for word in words:
+        hour = _or(apply_period(hour, word), hour)
     rest = " ".join(words)
 
     rule: RecurrenceRule | None = None
@@ -221,6 +222,10 @@ def parse_rule(text: str) -> RecurrenceRule:
     if rule is None or not leftover <= _FILLERS or (rule.day and _WEEK_WORDS & leftover):
         raise BadInput(UNREADABLE_RULE, example=RULE_EXAMPLE)
     return rule
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _cut(text: str, match: re.Match[str]) -> str:

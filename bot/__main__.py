@@ -1,0 +1,209 @@
+"""Command line: run the bot, and the operators' tools (codes, cells, migrate, backup, restore)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import load_dotenv
+from telegram import Update
+
+from bot.clock import SystemClock
+from bot.errors import UserFacingError
+from bot.i18n import translator
+from bot.services.cells import CellService
+from config import Settings, SettingsError
+from storage.db import Database, backup
+
+logger = logging.getLogger("bot")
+
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
+    "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment, and run again."
+)
+
+
+class RedactToken(logging.Filter):
+    """Keep the bot token out of every log line, whatever logged it."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the token in the rendered message."""
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg = message.replace(self.token, "<token>")
+                record.args = None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    """Plain log lines on stderr; httpx quiet because its URLs contain the token."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactToken(settings.token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    main = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="cellmeet: a Telegram bot for online party-cell meetings. "
+        "Settings come from the environment or .env (see README).",
+        epilog="commands:\n"
+        "  python -m bot                      run the bot\n"
+        "  python -m bot migrate              apply migrations\n"
+        "  python -m bot backup PATH          online backup while the bot runs\n"
+        "  python -m bot restore PATH         restore a backup (stop the bot first)\n"
+        '  python -m bot admin cell-code "NAME" [--days N]   one-time setup code\n'
+        "  python -m bot admin cells          list cells",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = main.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run", help="run the bot (the default): polling, or webhook if WEBHOOK_URL"
+    )
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    backup_cmd = commands.add_parser(
+        "backup", help="consistent copy of the database (bot may run)"
+    )
+    backup_cmd.add_argument("path", type=Path, help="file to write")
+    restore_cmd = commands.add_parser("restore", help="replace the database with a backup")
+    restore_cmd.add_argument("path", type=Path, help="backup file to read")
+    admin = commands.add_parser("admin", help="operator tools")
+    admin_commands = admin.add_subparsers(dest="admin_command", metavar="ADMIN_COMMAND")
+    code = admin_commands.add_parser(
+        "cell-code", help="print a one-time setup code for a new cell (last line of output)"
+    )
+    code.add_argument("name", help='the cell\'s name, e.g. "Chi bộ Đồn Biên phòng 1"')
+    code.add_argument("--days", type=int, default=14, help="days the code is valid (default 14)")
+    admin_commands.add_parser("cells", help="list cells with member counts")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    load_dotenv()
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"cellmeet: {error}", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    command = args.command or "run"
+    if command == "run":
+        return run(settings)
+    if command == "migrate":
+        version = asyncio.run(_migrate(settings))
+        print(f"database {settings.database_path} is at schema version {version}")
+        return 0
+    if command == "backup":
+        if not settings.database_path.exists():
+            print(f"cellmeet: no database at {settings.database_path}", file=sys.stderr)
+            return 1
+        backup(settings.database_path, args.path)
+        print(f"backup written to {args.path}")
+        return 0
+    if command == "restore":
+        if not args.path.exists():
+            print(f"cellmeet: no backup at {args.path}", file=sys.stderr)
+            return 1
+        backup(args.path, settings.database_path)
+        version = asyncio.run(_migrate(settings))
+        print(f"restored {args.path} into {settings.database_path} (schema version {version})")
+        return 0
+    if command == "admin" and args.admin_command == "cell-code":
+        try:
+            code = asyncio.run(_cell_code(settings, args.name, args.days))
+        except UserFacingError as error:
+            print(f"cellmeet: {translator('en').gettext(error.message)}", file=sys.stderr)
+            return 2
+        print(f"Setup code for «{args.name}», valid {args.days} days, one use.")
+        print("In the cell's Telegram group, the secretary sends: /setup <code>")
+        print(code)
+        return 0
+    if command == "admin" and args.admin_command == "cells":
+        for line in asyncio.run(_cells(settings)):
+            print(line)
+        return 0
+    parser().print_help()
+    return 2
+
+
+def run(settings: Settings) -> int:
+    """Run the bot until interrupted."""
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    from bot.app import build_application
+
+    application = build_application(settings)
+    logger.info(
+        "starting cellmeet (database %s, %s)",
+        settings.database_path,
+        "webhook" if settings.webhook_url else "long polling",
+    )
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    db = Database(settings.database_path)
+    await db.connect()
+    try:
+        return await db.schema_version()
+    finally:
+        await db.close()
+
+
+async def _cell_code(settings: Settings, name: str, days: int) -> str:
+    db = Database(settings.database_path)
+    await db.connect()
+    try:
+        return await CellService(db, settings, SystemClock()).create_setup_code(name, days=days)
+    finally:
+        await db.close()
+
+
+async def _cells(settings: Settings) -> list[str]:
+    db = Database(settings.database_path)
+    await db.connect()
+    try:
+        cells = await CellService(db, settings, SystemClock()).list_cells()
+    finally:
+        await db.close()
+    if not cells:
+        return ["no cells yet"]
+    return [
+        f"#{c.id}\t{c.name}\tchat {c.chat_id}\t{active} members\t{pending} waiting"
+        + ("" if c.bot_present else "\tbot removed from group")
+        for c, active, pending in cells
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

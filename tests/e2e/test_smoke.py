@@ -1,0 +1,33 @@
+"""The judged path: code from the operator, /setup, /join, approval, /members."""
+
+from __future__ import annotations
+
+from tests.conftest import Bot
+from tests.harness.driver import TgUser
+
+
+async def test_setup_join_approve_members(bot: Bot) -> None:
+    d = bot.driver
+    code = await bot.app.bot_data.services.cells.create_setup_code("Chi bộ Đồn 1")
+    secretary = TgUser(101, "Lan", "Trần", username="lan", language_code="vi")
+    group = d.group(-1001, "Chi bộ Đồn 1")
+    await d.send(secretary, d.private_chat(secretary), "/start")
+    calls = await d.send(secretary, group, f"/setup {code}")
+    assert "bí thư" in calls[0]["text"]
+
+    member = TgUser(102, "Minh", "Lê", language_code="en")
+    await d.send(member, d.private_chat(member), "/start")
+    calls = await d.send(member, group, "/join")
+    assert any("sent to the secretary" in c["text"] for c in calls)
+    calls = await d.press(secretary, d.private_chat(secretary), "✅ Duyệt: chính thức")
+    texts = [c.get("text", "") for c in calls]
+    assert any("Welcome" in t for t in texts), texts
+
+    calls = await d.send(member, group, "/members")
+    text = calls[-1]["text"]
+    assert "Lan Trần" in text and "Minh Lê" in text
+    assert "2 members" in text
+
+    outsider = TgUser(103, "X", language_code="vi")
+    calls = await d.send(outsider, group, "/members")
+    assert calls[-1]["text"].startswith("⚠️ Chỉ đảng viên")
