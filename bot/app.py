@@ -14,6 +14,7 @@ from config import Settings
 from handlers import telegram as telegram_handlers
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.menus import register_menus
+from handlers.telegram.reminders import reschedule_all
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ async def _post_init(application: BotApplication) -> None:
     services = application.bot_data.services
     await services.db.connect()
     await register_menus(application.bot, services.settings.default_language)
+    await reschedule_all(application)
 
 
 async def _post_shutdown(application: BotApplication) -> None:

@@ -89,12 +89,16 @@ class Action(StrEnum):
 
     VIEW_MEMBERS = "view_members"
     MANAGE_MEMBERS = "manage_members"
+    VIEW_MEETINGS = "view_meetings"
+    MANAGE_MEETINGS = "manage_meetings"
+    ANSWER_SUMMONS = "answer_summons"
 
 
 LEADER_ROLES = frozenset({Role.SECRETARY, Role.DEPUTY})
-MEMBER_ACTIONS = frozenset({Action.VIEW_MEMBERS})
-GUEST_ACTIONS: frozenset[Action] = frozenset()
-OPERATOR_ACTIONS = frozenset({Action.VIEW_MEMBERS})
+MEMBER_ACTIONS = frozenset({Action.VIEW_MEMBERS, Action.VIEW_MEETINGS, Action.ANSWER_SUMMONS})
+# Guests (e.g. from the superior committee) attend and speak: they see the meetings.
+GUEST_ACTIONS = frozenset({Action.VIEW_MEETINGS})
+OPERATOR_ACTIONS = frozenset({Action.VIEW_MEMBERS, Action.VIEW_MEETINGS})
 
 
 @dataclass(frozen=True)
@@ -197,3 +201,13 @@ class ChatRef:
     chat_id: str
     is_private: bool
     title: str | None = None
+
+
+def is_summoned(membership: Membership) -> bool:
+    """Summoned to the cell's meetings: active official or probationary members (not guests,
+    not exempted, not those temporarily active in another cell)."""
+    return (
+        membership.active
+        and membership.role is not Role.GUEST
+        and membership.kind in (Kind.OFFICIAL, Kind.PROBATIONARY)
+    )

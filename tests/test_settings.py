@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
 
 import pytest
 
+import config.settings
 from config import Settings, SettingsError
 from config.settings import OFFICIAL_API_BASE_URL
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = "s3cret_webhook-Token"
@@ -34,24 +39,7 @@ def test_defaults_from_an_empty_environment() -> None:
 
 
 def test_blank_values_count_as_unset() -> None:
-    blank = {
-        name: "  "
-        for name in (
-            "TELEGRAM_BOT_TOKEN",
-            "TELEGRAM_API_BASE_URL",
-            "DATABASE_PATH",
-            "TIMEZONE",
-            "DEFAULT_LANGUAGE",
-            "ADMIN_IDS",
-            "REGISTRATION",
-            "WEBHOOK_URL",
-            "WEBHOOK_SECRET",
-            "WEBHOOK_LISTEN",
-            "WEBHOOK_PORT",
-            "REMINDER_OFFSETS",
-            "LOG_LEVEL",
-        )
-    }
+    blank = {name: "  " for name in setting_names()}
     assert Settings.from_env(blank) == Settings.from_env({})
 
 
@@ -246,3 +234,27 @@ def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(AttributeError):
         settings.token = TOKEN  # type: ignore[misc]
+
+
+def setting_names() -> set[str]:
+    """Every variable Settings.from_env reads, from its source."""
+    return set(re.findall(r'get\("([A-Z_]+)"\)', inspect.getsource(config.settings)))
+
+
+def test_env_example_documents_every_setting_with_its_default() -> None:
+    names = setting_names()
+    assert len(names) >= 13
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^#? ?([A-Z_]+)=(.*)$", text, re.MULTILINE))
+    assert set(documented) == names
+    defaults = Settings.from_env({})
+    for name, value in documented.items():
+        if name == "WEBHOOK_URL":
+            continue  # an example: no default, and it needs WEBHOOK_SECRET
+        assert Settings.from_env({name: value}) == defaults, f"{name}={value}"
+
+
+def test_readme_table_lists_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, re.MULTILINE))
+    assert listed == setting_names()

@@ -81,10 +81,13 @@ def parse_time(word: str, *, example: str) -> tuple[int, int] | None:
 
 
 def apply_period(hour: int, word: str) -> int | None:
-    """The 24-hour hour after a folded period word ("tối", "chiều", "sáng", pm, am), else None."""
-    if word in _AFTERNOON:
-        return hour + 12 if 1 <= hour <= 11 else hour
-    if word in _MORNING:
+    """The 24-hour hour after a folded period word ("tối", "chiều", "sáng", pm, am), else None.
+
+    None too when the word contradicts the hour, so "19:30 Sáng kiến..." keeps "Sáng" in the title.
+    """
+    if word in _AFTERNOON and hour >= 1:
+        return hour + 12 if hour < 12 else hour
+    if word in _MORNING and hour <= 12:
         return 0 if hour == 12 and word == "am" else hour
     return None
 

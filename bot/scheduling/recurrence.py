@@ -13,6 +13,7 @@ Day 29, 30 or 31 falls on the last day of months that are shorter: a cell that m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from itertools import islice
@@ -37,7 +38,7 @@ _STORED = re.compile(
     re.ASCII,
 )
 
-# Typed words, compared after dates.fold(); longer forms first so "thu bay" wins over "thu".
+# Typed words, compared after dates.fold(), so with or without diacritics.
 _WEEKDAY_WORDS = (
     ("thu hai", "thu 2", "t2", "monday", "mon"),
     ("thu ba", "thu 3", "t3", "tuesday", "tues", "tue"),
@@ -67,21 +68,18 @@ _FILLERS = (
     | {"at", "on", "in", "dinh", "ky", "sang", "am", "chieu", "toi", "pm"}
 )
 
+_WEEKDAY_BY_WORD = {word: i for i, words in enumerate(_WEEKDAY_WORDS) for word in words}
+_ORDINAL_BY_WORD = {word: n for n, words in _ORDINAL_WORDS.items() for word in words}
 
-def _alternatives(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str]:
+    # Longest first, so that "cuoi cung" is taken whole rather than as "cuoi" and a leftover.
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b")
 
 
-_WEEKDAY = re.compile(
-    "|".join(rf"\b(?P<d{i}>{_alternatives(words)})\b" for i, words in enumerate(_WEEKDAY_WORDS))
-)
-_ORDINAL = re.compile(
-    "|".join(
-        rf"\b(?P<n{abs(n)}{'last' if n < 0 else ''}>{_alternatives(words)})\b"
-        for n, words in _ORDINAL_WORDS.items()
-    )
-)
-_ORDINAL_BY_GROUP = {f"n{abs(n)}{'last' if n < 0 else ''}": n for n in _ORDINAL_WORDS}
+_WEEKDAY = _any_of(_WEEKDAY_BY_WORD)
+_ORDINAL = _any_of(_ORDINAL_BY_WORD)
 
 UNREADABLE_RULE = N_(
     "I could not understand this rule. Examples: “day 5 monthly 19:30”, "
@@ -194,15 +192,16 @@ def parse_rule(text: str) -> RecurrenceRule:
     del words[clock_at]
     # "7h30 tối": a period word anywhere turns the hour into the afternoon one.
     for word in words:
-        hour = _or(apply_period(hour, word), hour)
+        if (afternoon := apply_period(hour, word)) is not None:
+            hour = afternoon
     rest = " ".join(words)
 
     rule: RecurrenceRule | None = None
     if found := _WEEKDAY.search(rest):
-        day_of_week = int(next(k for k, v in found.groupdict().items() if v)[1:])
+        day_of_week = _WEEKDAY_BY_WORD[found[0]]
         rest = _cut(rest, found)
         if ordinal := _ORDINAL.search(rest):
-            nth = _ORDINAL_BY_GROUP[next(k for k, v in ordinal.groupdict().items() if v)]
+            nth = _ORDINAL_BY_WORD[ordinal[0]]
             rest = _cut(rest, ordinal)
             rule = RecurrenceRule.monthly_weekday(nth, day_of_week, hour, minute)
         elif _MONTH_WORDS & set(rest.split()) and not _WEEK_WORDS & set(rest.split()):
@@ -222,10 +221,6 @@ def parse_rule(text: str) -> RecurrenceRule:
     if rule is None or not leftover <= _FILLERS or (rule.day and _WEEK_WORDS & leftover):
         raise BadInput(UNREADABLE_RULE, example=RULE_EXAMPLE)
     return rule
-
-
-def _or(value: int | None, default: int) -> int:
-    return default if value is None else value
 
 
 def _cut(text: str, match: re.Match[str]) -> str:

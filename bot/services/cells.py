@@ -25,6 +25,7 @@ from bot.domain import (
     Role,
     Status,
     User,
+    is_summoned,
 )
 from bot.errors import BadInput, Conflict, NotFound, Refused
 from bot.i18n import LANGUAGES, N_, resolve_language
@@ -624,3 +625,8 @@ class CellService:
                 return None
             _, user = await self._actor(conn, identity, cell)
             return await repo.get_membership(conn, cell.id, user.id) if user else None
+
+    async def summoned_users(self, cell_id: int) -> list[User]:
+        """Members summoned to the cell's meetings (for notifications; no authorization)."""
+        async with self.db.reading() as conn:
+            return [m.user for m in await repo.list_memberships(conn, cell_id) if is_summoned(m)]

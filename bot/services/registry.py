@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.cells import CellService
+from bot.services.meetings import MeetingService
 from config import Settings
 from storage.db import Database
 
@@ -18,8 +19,10 @@ class Services:
     clock: Clock
     db: Database
     cells: CellService
+    meetings: MeetingService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
         """Wire the services over one database."""
-        return cls(settings, clock, db, CellService(db, settings, clock))
+        cells = CellService(db, settings, clock)
+        return cls(settings, clock, db, cells, MeetingService(db, settings, clock, cells))

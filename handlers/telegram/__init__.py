@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler
 
-from handlers.telegram import cells
+from handlers.telegram import cells, meetings
 from handlers.telegram.common import on_error
 from handlers.telegram.context import BotApplication
 
@@ -12,5 +12,6 @@ from handlers.telegram.context import BotApplication
 def register(application: BotApplication) -> None:
     """Add every handler; unknown buttons last."""
     cells.register(application)
+    meetings.register(application)
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))
     application.add_error_handler(on_error)

@@ -26,6 +26,9 @@ _PATTERNS = {
     "my": re.compile(rf"my:{_ID}"),
     "ml": re.compile(r"ml"),
     "lg": re.compile(r"lg:(vi|en)"),
+    "at": re.compile(rf"at:{_ID}:([yn])"),
+    "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
+    "sd": re.compile(r"sd:(type:[rtec]|title:d|link:[gn]|ok|no)"),
 }
 
 
@@ -86,6 +89,30 @@ class ChooseLanguage:
     language: str
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A summoned member answers: will attend, or asks to be excused."""
+
+    meeting_id: int
+    attend: bool
+
+
+@dataclass(frozen=True)
+class DecideAbsence:
+    """A leader approves or declines an absence request."""
+
+    meeting_id: int
+    user_id: int
+    approve: bool
+
+
+@dataclass(frozen=True)
+class DialogStep:
+    """A button of the guided /schedule dialog: 'type:r', 'title:d', 'link:g', 'ok', 'no'."""
+
+    value: str
+
+
 Data = (
     JoinChoice
     | MemberCard
@@ -95,6 +122,9 @@ Data = (
     | ConfirmRemove
     | BackToList
     | ChooseLanguage
+    | Answer
+    | DecideAbsence
+    | DialogStep
 )
 
 
@@ -141,6 +171,21 @@ def choose_language(language: str) -> str:
     return f"lg:{language}"
 
 
+def answer(meeting_id: int, attend: bool) -> str:
+    """Data of the will-attend / request-absence buttons."""
+    return f"at:{meeting_id}:{'y' if attend else 'n'}"
+
+
+def absence(meeting_id: int, user_id: int, approve: bool) -> str:
+    """Data of the approve/decline-absence buttons."""
+    return f"ab:{meeting_id}:{user_id}:{'a' if approve else 'd'}"
+
+
+def dialog_step(value: str) -> str:
+    """Data of a dialog button."""
+    return f"sd:{value}"
+
+
 def parse(data: str | None) -> Data | None:
     """The button a callback came from, or None for anything forged or unknown."""
     if not data or len(data.encode()) > 64:
@@ -165,4 +210,10 @@ def parse(data: str | None) -> Data | None:
         return ConfirmRemove(int(groups[0]))
     if prefix == "ml":
         return BackToList()
+    if prefix == "sd":
+        return DialogStep(groups[0])
+    if prefix == "at":
+        return Answer(int(groups[0]), groups[1] == "y")
+    if prefix == "ab":
+        return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
     return ChooseLanguage(groups[0])

@@ -441,7 +441,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             reply_markup=render.confirm_remove_keyboard(tr, member),
         )
         return
-    else:
+    elif isinstance(data, cd.ConfirmRemove):
         cell, _ = await services.member(identity, data.membership_id)
         _, member = await services.remove_member(identity, cell.id, data.membership_id)
         await query.answer()
@@ -450,6 +450,8 @@ async def on_button(update: Update, context: BotContext) -> None:
             reply_markup=None,
         )
         return
+    else:
+        raise NotFound(N_("This button is no longer valid."))
     await query.answer()
     await _show_card(update, tr, member)
 

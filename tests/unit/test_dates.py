@@ -105,6 +105,8 @@ def test_every_scheduling_msgid_is_in_both_catalogs_with_the_same_placeholders()
         ("05/12/2026 12am", local(2026, 12, 5, 0, 0), ""),
         ("on 05/12/2026 at 19:30 Meeting", local(2026, 12, 5, 19, 30), "Meeting"),
         ("05/12/2026 19:30 ngày hội", local(2026, 12, 5, 19, 30), "ngày hội"),
+        ("05/12/2026 19:30 Sáng kiến mới", local(2026, 12, 5, 19, 30), "Sáng kiến mới"),
+        ("05/12/2026 19:30 tối Họp", local(2026, 12, 5, 19, 30), "Họp"),
         ("05/12 19:30", local(2026, 12, 5, 19, 30), ""),
         ("21/11 21:00 now", local(2026, 11, 21, 21, 0), "now"),
         ("21/11 20:59", local(2027, 11, 21, 20, 59), ""),  # this year's is past: next year

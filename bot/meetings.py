@@ -1,0 +1,118 @@
+"""Meetings, attendance replies and reminders: pure types and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.i18n import N_
+
+
+class MeetingType(StrEnum):
+    """Kinds of meeting (SPEC §1)."""
+
+    REGULAR = "regular"
+    THEMATIC = "thematic"
+    EXTRAORDINARY = "extraordinary"
+    COMMITTEE = "committee"
+
+
+class MeetingStatus(StrEnum):
+    """Where a meeting stands."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Reply(StrEnum):
+    """A summoned member's answer before the meeting."""
+
+    WILL_ATTEND = "will_attend"
+    ABSENCE_REQUESTED = "absence_requested"
+    ABSENT_WITH_REASON = "absent_with_reason"
+    ABSENCE_DECLINED = "absence_declined"
+
+
+MEETING_TYPE_LABELS = {
+    MeetingType.REGULAR: N_("regular meeting"),
+    MeetingType.THEMATIC: N_("thematic meeting"),
+    MeetingType.EXTRAORDINARY: N_("extraordinary meeting"),
+    MeetingType.COMMITTEE: N_("cell committee meeting"),
+}
+STATUS_LABELS = {
+    MeetingStatus.SCHEDULED: N_("scheduled"),
+    MeetingStatus.CANCELLED: N_("cancelled"),
+    MeetingStatus.OPEN: N_("in progress"),
+    MeetingStatus.CLOSED: N_("held"),
+}
+REPLY_LABELS = {
+    Reply.WILL_ATTEND: N_("will attend"),
+    Reply.ABSENCE_REQUESTED: N_("asked to be excused"),
+    Reply.ABSENT_WITH_REASON: N_("absent with reason"),
+    Reply.ABSENCE_DECLINED: N_("absence not accepted"),
+}
+DEFAULT_TITLES = {
+    MeetingType.REGULAR: N_("Regular cell meeting"),
+    MeetingType.THEMATIC: N_("Thematic cell meeting"),
+    MeetingType.EXTRAORDINARY: N_("Extraordinary cell meeting"),
+    MeetingType.COMMITTEE: N_("Cell committee meeting"),
+}
+DEFAULT_DURATION_MINUTES = 120
+MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting of one cell; times in UTC."""
+
+    id: int
+    cell_id: int
+    series_id: int | None
+    type: MeetingType
+    title: str
+    starts_at: datetime
+    duration_minutes: int
+    link: str | None
+    status: MeetingStatus
+    revision: int
+
+    @property
+    def ends_at(self) -> datetime:
+        """When the meeting is planned to end."""
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def active(self) -> bool:
+        """Scheduled or running (not cancelled, not held)."""
+        return self.status in (MeetingStatus.SCHEDULED, MeetingStatus.OPEN)
+
+    def overlaps(self, start: datetime, minutes: int) -> bool:
+        """Whether [start, start+minutes) meets this meeting's time."""
+        return start < self.ends_at and self.starts_at < start + timedelta(minutes=minutes)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder of one meeting at one offset before it."""
+
+    id: int
+    meeting_id: int
+    revision: int
+    offset_minutes: int
+    due_at: datetime
+    status: str
+
+
+def reminder_times(
+    starts_at: datetime, offsets: tuple[int, ...], now: datetime
+) -> list[tuple[int, datetime]]:
+    """(offset, due time) of the reminders still ahead; a late-scheduled meeting gets the
+    offsets that have not passed."""
+    return [
+        (offset, starts_at - timedelta(minutes=offset))
+        for offset in sorted(set(offsets), reverse=True)
+        if starts_at - timedelta(minutes=offset) > now
+    ]
