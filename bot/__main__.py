@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 from telegram import Update
 
 from bot.clock import SystemClock
@@ -28,28 +29,25 @@ NO_TOKEN = (
 )
 
 
-class RedactToken(logging.Filter):
-    """Keep the bot token out of every log line, whatever logged it."""
+class RedactingFormatter(logging.Formatter):
+    """Keep the bot token out of every log line, tracebacks included, whatever logged it."""
 
-    def __init__(self, token: str | None) -> None:
-        super().__init__()
+    def __init__(self, fmt: str, token: str | None) -> None:
+        super().__init__(fmt)
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Replace the token in the rendered message."""
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted line with the token replaced."""
+        line = super().format(record)
+        return line.replace(self.token, "<token>") if self.token else line
 
 
 def setup_logging(settings: Settings) -> None:
     """Plain log lines on stderr; httpx quiet because its URLs contain the token."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactToken(settings.token))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", settings.token)
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
@@ -96,7 +94,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
-    load_dotenv()
+    # The operator's .env is where they run the bot, not where the package is installed.
+    load_dotenv(find_dotenv(usecwd=True))
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,7 @@ class Settings:
         timezone = get("TIMEZONE") or "Asia/Ho_Chi_Minh"
         try:
             ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise SettingsError(
                 f"TIMEZONE is not a known IANA time zone (e.g. Asia/Ho_Chi_Minh): {timezone!r}"
             ) from None
@@ -90,7 +91,7 @@ class Settings:
             part = part.strip()
             if not part:
                 continue
-            if not part.lstrip("-").isdigit():
+            if not re.fullmatch(r"-?[0-9]{1,20}", part):
                 raise SettingsError(
                     "ADMIN_IDS must be Telegram user ids separated by commas, e.g. 12345,67890"
                 )
@@ -116,7 +117,7 @@ class Settings:
             raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
 
         port_text = get("WEBHOOK_PORT") or "8443"
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        if not re.fullmatch(r"[0-9]{1,5}", port_text) or not 1 <= int(port_text) <= 65535:
             raise SettingsError("WEBHOOK_PORT must be a port number between 1 and 65535")
 
         offsets_text = get("REMINDER_OFFSETS") or "1440,60,0"

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from importlib import resources
 from pathlib import Path
 
@@ -120,11 +120,8 @@ def backup(source: Path, target: Path) -> None:
     """A consistent copy of a live database (SQLite online backup API)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
-        sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src,
-        sqlite3.connect(target) as dst,
+        closing(sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)) as src,
+        closing(sqlite3.connect(target)) as dst,
     ):
         src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         src.backup(dst)
-    # sqlite3's context manager commits but does not close.
-    src.close()
-    dst.close()

@@ -15,13 +15,13 @@ from telegram.ext import CallbackContext
 # ptb 22 warns about RetryAfter's int seconds unless opted in to timedelta (as the bot does).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from bot.app import build_application  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
-from bot.errors import UserFacingError  # noqa: E402
-from config import Settings  # noqa: E402
-from handlers.telegram.context import BotApplication  # noqa: E402
-from tests.harness.driver import Driver, TgUser  # noqa: E402
-from tests.harness.fake_api import FakeRequest, FakeTelegram  # noqa: E402
+from bot.app import build_application
+from bot.clock import FakeClock
+from bot.errors import UserFacingError
+from config import Settings
+from handlers.telegram.context import BotApplication
+from tests.harness.driver import Driver, TgUser
+from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 TOKEN = "123456:TEST-token-for-tests"
 OPERATOR_ID = 9000

@@ -130,12 +130,6 @@ def test_malformed_token_exits_2_without_echoing_it(cli: Cli) -> None:
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in result.stderr + result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/__main__.py: load_dotenv() without a path searches upward from the directory "
-    "of bot/__main__.py, not from the working directory, so .env next to where the operator "
-    "runs `python -m bot` is ignored once the package is installed (pip install ., Docker)",
-)
 def test_dotenv_in_working_directory_is_read(cli: Cli) -> None:
     (cli.cwd / ".env").write_text("TIMEZONE=Mars/Olympus_Mons\n", encoding="utf-8")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cli.cwd)}
@@ -333,11 +327,6 @@ def test_httpx_request_lines_are_not_logged_at_info() -> None:
     assert "debug lines do show" in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/__main__.py RedactToken only rewrites record.msg; the formatter appends the "
-    "exception text (exc_info) and stack_info unredacted",
-)
 @pytest.mark.usefixtures("root_logging")
 def test_token_is_redacted_from_tracebacks() -> None:
     setup_logging(Settings(token=TOKEN))

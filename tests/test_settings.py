@@ -135,22 +135,12 @@ def test_malformed_token_is_not_echoed() -> None:
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/settings.py: ZoneInfo('Asia') raises IsADirectoryError (an OSError), which "
-    "from_env does not catch, so a zone-group typo ends in a traceback",
-)
 @pytest.mark.parametrize("value", ["Asia", "America"])
 def test_timezone_naming_a_zone_folder_is_a_settings_error(value: str) -> None:
     with pytest.raises(SettingsError, match="TIMEZONE"):
         Settings.from_env({"TIMEZONE": value})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/settings.py: str.isdigit() accepts '--5' after lstrip('-') and Unicode "
-    "digits such as '²', then int() raises a bare ValueError instead of SettingsError",
-)
 @pytest.mark.parametrize(
     ("env", "name"),
     [

@@ -15,6 +15,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.domain import (
     LEADER_ROLES,
+    MEMBER_ACTIONS,
     Action,
     Actor,
     Cell,
@@ -204,7 +205,9 @@ class CellService:
         if actor.may(action):
             return
         membership = actor.membership
-        if membership is None or not membership.active:
+        # A guest refused what every member may do is refused as a non-member, not for want
+        # of being secretary.
+        if membership is None or not membership.active or action in MEMBER_ACTIONS:
             raise Refused(REFUSE_NOT_MEMBER)
         raise Refused(REFUSE_NOT_LEADER)
 

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain import Membership, parse_kind, parse_role
+from bot.domain import Membership, Role, parse_kind, parse_role
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Translator, translator
 from bot.services.cells import (
@@ -97,14 +97,17 @@ async def help_for(update: Update, context: BotContext, tr: Translator) -> str:
     operator = services.cells.is_operator(identity)
     if chat.is_private:
         cells = await services.cells.user_cells(identity)
-        member = bool(cells)
+        member = any(m.role is not Role.GUEST for _, m in cells)
+        guest = any(m.role is Role.GUEST for _, m in cells)
         leader = any(render.is_leader(m) for _, m in cells)
         header = tr.gettext("What you can do in this chat:")
         group_is_cell = False
     else:
         cell = await services.cells.cell_of_chat(chat)
         membership = await services.cells.membership_in(identity, chat)
-        member = membership is not None and membership.active
+        active = membership is not None and membership.active
+        member = active and membership is not None and membership.role is not Role.GUEST
+        guest = active and not member
         leader = render.is_leader(membership)
         group_is_cell = cell is not None
         header = (
@@ -118,6 +121,7 @@ async def help_for(update: Update, context: BotContext, tr: Translator) -> str:
         leader=leader,
         operator=operator,
         group_is_cell=group_is_cell,
+        guest=guest,
     )
     return render.help_text(tr, commands, header=header)
 
@@ -297,7 +301,8 @@ async def kind(update: Update, context: BotContext) -> None:
     """/kind N official|probationary|exempted|elsewhere."""
     identity, chat = caller(update)
     ref, rest = _member_args(update, EXAMPLE_KIND)
-    new_kind = parse_kind(rest[0]) if len(rest) == 1 else None
+    # Vietnamese kinds are several words ("chính thức", "miễn sinh hoạt"): match them whole.
+    new_kind = parse_kind(" ".join(rest)) if rest else None
     if new_kind is None:
         raise BadInput(
             N_("Choose official, probationary, exempted or elsewhere."), example=EXAMPLE_KIND
@@ -311,7 +316,7 @@ async def role(update: Update, context: BotContext) -> None:
     """/role N deputy|member|guest."""
     identity, chat = caller(update)
     ref, rest = _member_args(update, EXAMPLE_ROLE)
-    new_role = parse_role(rest[0]) if len(rest) == 1 else None
+    new_role = parse_role(" ".join(rest)) if rest else None
     if new_role is None:
         raise BadInput(N_("Choose deputy, member or guest."), example=EXAMPLE_ROLE)
     _, member = await context.services.cells.set_role(identity, chat, ref, new_role)
@@ -464,7 +469,8 @@ async def _show_card(update: Update, tr: Translator, member: Membership) -> None
     message = query.message
     if message is not None and getattr(message, "text", None) == text:
         # Telegram refuses an edit that changes nothing; only the markup may differ.
-        await query.edit_message_reply_markup(markup)
+        if getattr(message, "reply_markup", None) != markup:
+            await query.edit_message_reply_markup(markup)
         return
     await query.edit_message_text(text, reply_markup=markup)
 

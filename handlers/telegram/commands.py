@@ -19,6 +19,7 @@ class Need(IntEnum):
     MEMBER = 1
     LEADER = 2
     OPERATOR = 3
+    MEETINGS = 4  # members and guests
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,50 @@ COMMANDS = (
         "N deputy|member|guest",
     ),
     Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, "N"),
+    Command("meetings", N_("upcoming and recent meetings"), True, True, Need.MEETINGS),
+    Command("meeting", N_("one meeting: agenda, link, documents"), True, True, Need.MEETINGS, "N"),
+    Command("calendar", N_("the meetings as a calendar file"), True, True, Need.MEETINGS),
+    Command(
+        "schedule",
+        N_("schedule a meeting (guided, or in one line)"),
+        True,
+        True,
+        Need.LEADER,
+        "[dd/mm/yyyy HH:MM title]",
+    ),
+    Command(
+        "recurring",
+        N_("rule of the regular meeting"),
+        True,
+        True,
+        Need.LEADER,
+        "ngày 5 hằng tháng 19:30",
+    ),
+    Command("move", N_("move a meeting"), True, True, Need.LEADER, "N dd/mm/yyyy HH:MM"),
+    Command("cancel", N_("cancel a meeting"), True, True, Need.LEADER, "N"),
+    Command(
+        "agenda",
+        N_("edit a meeting's agenda"),
+        True,
+        True,
+        Need.LEADER,
+        "N add|remove|move|edit …",
+    ),
+    Command("link", N_("set or generate the video link"), True, True, Need.LEADER, "N [URL]"),
+    Command(
+        "attach",
+        N_("attach the replied-to document to a meeting"),
+        True,
+        True,
+        Need.LEADER,
+        "N [mat]",
+    ),
+    Command(
+        "answers", N_("who will attend, who asked to be excused"), True, True, Need.LEADER, "N"
+    ),
+    Command(
+        "reminders", N_("reminder times before meetings"), True, True, Need.LEADER, "24h 1h 0"
+    ),
     Command("cells", N_("all cells (operators)"), True, False, Need.OPERATOR),
     Command(
         "newcell",
@@ -79,7 +124,13 @@ COMMANDS = (
 
 
 def visible(
-    *, private: bool, member: bool, leader: bool, operator: bool, group_is_cell: bool = False
+    *,
+    private: bool,
+    member: bool,
+    leader: bool,
+    operator: bool,
+    group_is_cell: bool = False,
+    guest: bool = False,
 ) -> list[Command]:
     """Commands a caller sees in that kind of chat, given their standing there."""
     allowed = {
@@ -87,6 +138,7 @@ def visible(
         Need.MEMBER: member or leader,
         Need.LEADER: leader,
         Need.OPERATOR: operator,
+        Need.MEETINGS: member or leader or guest,
     }
     shown = []
     for command in COMMANDS:

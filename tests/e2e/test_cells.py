@@ -41,9 +41,30 @@ WRONG_CODE = "This setup code is wrong, used or expired. Ask your operator."
 NOT_OPERATOR = "Only operators can do this."
 
 
+# The commands of this area; other areas (meetings, votes...) add theirs to /help too.
+CELL_COMMANDS = frozenset(
+    {
+        "start",
+        "help",
+        "join",
+        "lang",
+        "name",
+        "members",
+        "setup",
+        "invite",
+        "kind",
+        "role",
+        "remove",
+        "cells",
+        "newcell",
+    }
+)
+
+
 def listed(help_text: str) -> set[str]:
-    """The commands a /help message offers."""
-    return {line.split()[0][1:] for line in help_text.splitlines() if line.startswith("/")}
+    """The commands of cells and members a /help message offers."""
+    offered = {line.split()[0][1:] for line in help_text.splitlines() if line.startswith("/")}
+    return offered & CELL_COMMANDS
 
 
 async def stored_user(bot: Bot, user: TgUser) -> tuple[bool, str | None, str | None]:

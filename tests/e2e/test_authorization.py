@@ -1,0 +1,548 @@
+"""The authorization matrix: every command and button, pressed by every role, in its own cell
+and in a foreign one, against the role table of SPEC §2.
+
+Two cells A and B each have a secretary, a deputy, an official, a probationary member, a guest,
+a target official (the object of managing actions), a removed former member and a pending
+applicant. The actor of each case is the person with that role in cell A (or an outsider:
+a user unknown to the bot, or an operator who belongs to no cell); "own" acts on A,
+"foreign" on B (a secretary of A is nobody in B), "dm" gives a cell command in the actor's
+private chat, where the bot takes the actor's own cell.
+
+Allowed is checked by its effect (the reply, the database); refused by the localized refusal,
+an unchanged database and a reply that shows no member's name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import CommandHandler
+
+from bot.domain import Kind, Role
+from bot.services.cells import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
+from handlers.telegram import callback_data as cd
+from bot.app import build_application
+from handlers.telegram import cells as cells_handlers
+from tests.conftest import Bot, make_settings, stop_bot
+from tests.e2e.world import (
+    CellCast,
+    World,
+    alert_text,
+    build_world,
+    fetch_one,
+    outgoing_texts,
+    snapshot,
+    start_world_bot,
+    store_bot_message,
+    tr_text,
+)
+from tests.harness.driver import TgChat, TgUser
+from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
+
+ROLES = ("nonmember", "guest", "probationary", "official", "deputy", "secretary", "operator")
+
+OK = "ok"
+MEMBER = "only-members"  # Only members of this cell can do this.
+LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell can do this.
+OPERATOR = "only-operators"  # Only operators can do this.
+NAMELESS = "name-needs-a-cell"  # Only cell members can record a name.
+BOUND = "already-a-cell"  # /setup in a group that already is a cell: refused for everyone.
+
+REFUSALS = {
+    MEMBER: REFUSE_NOT_MEMBER,
+    LEADER: REFUSE_NOT_LEADER,
+    OPERATOR: "Only operators can do this.",
+    NAMELESS: "Only cell members can record a name. Use /join in your group.",
+    BOUND: "This group is already the cell «{name}».",
+}
+
+# Derived from SPEC §2, not from the code: anyone may /start, /help, /join and choose a language;
+# members (official, probationary, deputy, secretary; not guests) see their cell's roster;
+# secretary and deputy manage their own cell; operators see every cell and create cell codes
+# but never manage one. A guest is in the cell (invited to attend and speak), so records a name
+# for the minutes. A member card is the management panel of one member: leaders only.
+# Personal commands (/start, /lang, /name, /cells, /newcell) act on the caller, not a cell:
+# "own" gives them in private, "foreign" in cell B's group, with the same outcome.
+# fmt: off
+EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    #                   nonmember guest   probat.  official deputy secretary operator
+    "start/own":       (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "start/foreign":   (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "help/own":        (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "help/foreign":    (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "join/own":        (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "join/foreign":    (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "lang/own":        (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "lang/foreign":    (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "name/own":        (NAMELESS, OK,     OK,      OK,      OK,    OK,       NAMELESS),
+    "name/foreign":    (NAMELESS, OK,     OK,      OK,      OK,    OK,       NAMELESS),
+    "setup/own":       (BOUND,    BOUND,  BOUND,   BOUND,   BOUND, BOUND,    BOUND),
+    "setup/foreign":   (BOUND,    BOUND,  BOUND,   BOUND,   BOUND, BOUND,    BOUND),
+    "members/own":     (MEMBER,   MEMBER, OK,      OK,      OK,    OK,       OK),
+    "members/dm":      (MEMBER,   MEMBER, OK,      OK,      OK,    OK,       MEMBER),
+    "members/foreign": (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  OK),
+    "invite/own":      (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "invite/dm":       (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "invite/foreign":  (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "kind/own":        (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "kind/dm":         (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "kind/foreign":    (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "role/own":        (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "role/dm":         (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "role/foreign":    (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "remove/own":      (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "remove/dm":       (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "remove/foreign":  (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "cells/own":       (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "cells/foreign":   (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "newcell/own":     (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "newcell/foreign": (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    # Buttons, pressed in the actor's private chat on a member of A ("own") or of B ("foreign");
+    # "back" and "language" are pressed on a message in the private chat or in B's group.
+    "press.approve/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.approve/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.decline/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.decline/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.card/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.card/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.kind/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.kind/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.role/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.role/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.ask-remove/own":  (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.ask-remove/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.remove/own":      (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.remove/foreign":  (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.back/own":        (MEMBER, MEMBER, OK,     OK,     OK,    OK,     MEMBER),
+    "press.back/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK),
+    "press.language/own":    (OK,     OK,     OK,     OK,     OK,    OK,     OK),
+    "press.language/foreign": (OK,    OK,     OK,     OK,     OK,    OK,     OK),
+}
+# fmt: on
+
+NEW_NAME = "Nguyễn Văn An"
+NEW_CELL = "Chi bộ Tàu 5"
+
+
+def cases() -> Iterator[object]:
+    """One test per cell of the matrix, named action-role-scope."""
+    for key, outcomes in EXPECTED.items():
+        action, scope = key.split("/")
+        for role, outcome in zip(ROLES, outcomes, strict=True):
+            yield pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """Both cells built once; every case runs over a copy."""
+    return asyncio.run(build_world(tmp_path_factory.mktemp("world")))
+
+
+@dataclass
+class Case:
+    """One matrix cell being run."""
+
+    bot: Bot
+    world: World
+    action: str
+    scope: str
+    role: str
+
+    @property
+    def own(self) -> CellCast:
+        """Cell A, where the actor has their role."""
+        return self.world.cells["A"]
+
+    @property
+    def cell(self) -> CellCast:
+        """The cell the action touches."""
+        return self.world.cells["B" if self.scope == "foreign" else "A"]
+
+    @property
+    def actor(self) -> TgUser:
+        """Who acts."""
+        if self.role == "nonmember":
+            return self.world.nonmember
+        if self.role == "operator":
+            return self.world.operator
+        return self.own.people[self.role].user
+
+    @property
+    def language(self) -> str:
+        """The actor's language (Telegram's code; nobody chose one with /lang)."""
+        return self.actor.language_code or "vi"
+
+    @property
+    def private(self) -> TgChat:
+        """The actor's private chat with the bot."""
+        return self.bot.driver.private_chat(self.actor)
+
+    def text(self, msgid: str, **params: object) -> str:
+        """A text in the actor's language."""
+        return tr_text(self.language, msgid, **params)
+
+    async def actor_row(self, column: str) -> object:
+        """A column of the actor's users row."""
+        row = await fetch_one(
+            self.bot, f"SELECT {column} FROM users WHERE external_id = ?", str(self.actor.id)
+        )
+        return row[0] if row else None
+
+    async def membership(self, role: str) -> tuple[str, str, str]:
+        """(status, kind, role) of a cast member of the touched cell."""
+        row = await fetch_one(
+            self.bot,
+            "SELECT status, kind, role FROM memberships WHERE id = ?",
+            self.cell.people[role].membership_id,
+        )
+        assert row is not None
+        return str(row[0]), str(row[1]), str(row[2])
+
+
+# --- running an action -------------------------------------------------------------------------
+
+PERSONAL = {"start", "lang", "name", "cells", "newcell"}
+
+
+async def send(case: Case) -> list[Call]:
+    """Give the command of this case where its scope says."""
+    d = case.bot.driver
+    target = case.cell.people["target"].number
+    texts = {
+        "start": "/start",
+        "help": "/help",
+        "join": "/join",
+        "lang": "/lang en",
+        "name": f"/name {NEW_NAME}",
+        "setup": f"/setup {case.world.spare_code}",
+        "invite": "/invite 5 3",
+        "members": "/members",
+        "kind": f"/kind {target} probationary",
+        "role": f"/role {target} deputy",
+        "remove": f"/remove {target}",
+        "cells": "/cells",
+        "newcell": f"/newcell {NEW_CELL}",
+    }
+    if case.scope == "dm" or (case.scope == "own" and case.action in PERSONAL):
+        chat = case.private
+    else:
+        chat = case.cell.chat
+    return await d.send(case.actor, chat, texts[case.action])
+
+
+async def press(case: Case) -> list[Call]:
+    """Press the button of this case on a bot message."""
+    button = case.action.removeprefix("press.")
+    people = case.cell.people
+    applicant, target = people["applicant"].membership_id, people["target"].membership_id
+    data = {
+        "approve": cd.join_choice(applicant, Kind.OFFICIAL),
+        "decline": cd.join_choice(applicant, None),
+        "card": cd.member_card(target),
+        "kind": cd.set_kind(target, Kind.PROBATIONARY),
+        "role": cd.set_role(target, Role.DEPUTY),
+        "ask-remove": cd.ask_remove(target),
+        "remove": cd.confirm_remove(target),
+        "back": cd.back_to_list(),
+        "language": cd.choose_language("en"),
+    }[button]
+    in_group = button in ("back", "language") and case.scope == "foreign"
+    chat = case.cell.chat if in_group else case.private
+    message_id = store_bot_message(case.bot, chat)
+    return await case.bot.driver.press_data(case.actor, chat, data, message_id)
+
+
+# --- what allowed looks like -------------------------------------------------------------------
+
+
+def sent_to(calls: list[Call], chat_id: int) -> list[str]:
+    """Texts of messages the bot sent to one chat."""
+    return [
+        str(c["text"])
+        for c in calls
+        if c.method == "sendMessage" and c.ok and c.get("chat_id") == chat_id
+    ]
+
+
+def edits(calls: list[Call]) -> list[str]:
+    """Texts the bot put in place of the pressed message."""
+    return [str(c["text"]) for c in calls if c.method == "editMessageText" and c.ok]
+
+
+def first_reply(case: Case, calls: list[Call]) -> str:
+    """The bot's first message, the answer to the actor."""
+    replies = [str(c["text"]) for c in calls if c.method == "sendMessage" and c.ok]
+    assert replies, f"no reply; calls: {[c.method for c in calls]}"
+    return replies[0]
+
+
+async def check_start(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(case, calls)
+    if case.scope == "own":
+        hello = case.text(
+            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
+            "send reminders and keep attendance, votes and minutes.",
+            name=_name(case.actor),
+        )
+        assert reply.startswith(hello), reply
+        assert await case.actor_row("reachable") == 1
+    else:
+        assert reply == case.text("Send /help to see what you can do here.")
+
+
+def _name(user: TgUser) -> str:
+    return " ".join(p for p in (user.first_name, user.last_name) if p)
+
+
+async def check_help(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(case, calls)
+    header = case.text("Cell «{name}». What you can do here:", name=case.cell.name)
+    assert reply.startswith(header), reply
+    index = ROLES.index(case.role)
+    listed = {line.split()[0] for line in reply.splitlines()[2:] if line.startswith("/")}
+    may_manage = EXPECTED[f"invite/{case.scope}"][index] == OK
+    assert ("/invite" in listed) == may_manage, listed
+    assert ("/kind" in listed) == may_manage, listed
+    if case.role != "operator":
+        # An operator sees rosters through /cells; /help in a group shows what members use.
+        assert ("/members" in listed) == (EXPECTED[f"members/{case.scope}"][index] == OK), listed
+
+
+async def check_join(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(case, calls)
+    already = case.scope == "own" and case.role not in ("nonmember", "operator")
+    if already:
+        assert reply == "⚠️ " + case.text(
+            "You are already a member of «{name}».", name=case.cell.name
+        )
+        return
+    assert reply == case.text(
+        "Your request to join «{cell}» was sent to the secretary.", cell=case.cell.name
+    )
+    row = await fetch_one(
+        case.bot,
+        "SELECT m.status FROM memberships m JOIN users u ON u.id = m.user_id"
+        " JOIN cells c ON c.id = m.cell_id WHERE u.external_id = ? AND c.chat_id = ?",
+        str(case.actor.id),
+        str(case.cell.chat_id),
+    )
+    assert row == ("pending",)
+
+
+async def check_lang(case: Case, calls: list[Call]) -> None:
+    assert first_reply(case, calls) == "Language: English."
+    assert await case.actor_row("language") == "en"
+
+
+async def check_name(case: Case, calls: list[Call]) -> None:
+    assert first_reply(case, calls) == case.text("Your name is recorded as: {name}", name=NEW_NAME)
+    assert await case.actor_row("full_name") == NEW_NAME
+
+
+async def check_invite(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(case, calls)
+    assert f"«{case.cell.name}»" in reply
+    assert "?start=inv-" in reply, reply
+    row = await fetch_one(
+        case.bot,
+        "SELECT COUNT(*), MAX(max_uses) FROM invites i JOIN cells c ON c.id = i.cell_id"
+        " WHERE c.chat_id = ?",
+        str(case.cell.chat_id),
+    )
+    assert row == (1, 5)
+
+
+async def check_members(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(case, calls)
+    people = case.cell.people
+    assert reply.startswith(
+        case.text(
+            "Cell «{name}»: {count} members ({official} official, {probationary} probationary)",
+            name=case.cell.name,
+            count=5,
+            official=4,
+            probationary=1,
+        )
+    )
+    for role in ("secretary", "deputy", "official", "probationary", "guest", "target"):
+        assert people[role].name in reply, (role, reply)
+    assert people["former"].name not in reply
+    # Pending requests are the leaders' business only.
+    leader = case.role in ("deputy", "secretary") and case.scope != "foreign"
+    assert (people["applicant"].name in reply) == leader, reply
+
+
+async def check_kind(case: Case, calls: list[Call]) -> None:
+    assert first_reply(case, calls).startswith(case.text("Updated: {line}", line=""))
+    assert await case.membership("target") == ("active", "probationary", "member")
+
+
+async def check_role(case: Case, calls: list[Call]) -> None:
+    assert first_reply(case, calls).startswith(case.text("Updated: {line}", line=""))
+    assert await case.membership("target") == ("active", "official", "deputy")
+
+
+async def check_remove(case: Case, calls: list[Call]) -> None:
+    name = case.cell.people["target"].name
+    assert first_reply(case, calls) == case.text("{name} was removed from the cell.", name=name)
+    assert await case.membership("target") == ("removed", "official", "member")
+
+
+async def check_cells(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(case, calls)
+    for cell in case.world.cells.values():
+        assert f" {cell.name}: " in reply, reply
+
+
+async def check_newcell(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(case, calls)
+    assert "/setup " in reply, reply
+    row = await fetch_one(
+        case.bot, "SELECT COUNT(*) FROM setup_codes WHERE cell_name = ?", NEW_CELL
+    )
+    assert row == (1,)
+
+
+async def check_button(case: Case, calls: list[Call]) -> None:
+    button = case.action.removeprefix("press.")
+    assert alert_text(calls) == "", "a button answered with an alert"
+    shown = edits(calls)
+    assert len(shown) == 1, [c.method for c in calls]
+    text = shown[0]
+    people = case.cell.people
+    target, applicant = people["target"].name, people["applicant"].name
+    if button == "approve":
+        assert text == case.text(
+            "{name} was approved: {kind}.", name=applicant, kind=case.text("official")
+        )
+        assert await case.membership("applicant") == ("active", "official", "member")
+        assert sent_to(calls, people["applicant"].user.id), "the applicant was not told"
+    elif button == "decline":
+        assert text == case.text("{name} was declined.", name=applicant)
+        assert await case.membership("applicant") == ("declined", "official", "member")
+    elif button == "card":
+        assert target in text and case.text("Kind: {kind}", kind=case.text("official")) in text
+        assert await case.membership("target") == ("active", "official", "member")
+    elif button == "kind":
+        assert case.text("Kind: {kind}", kind=case.text("probationary")) in text
+        assert await case.membership("target") == ("active", "probationary", "member")
+    elif button == "role":
+        assert case.text("Role: {role}", role=case.text("deputy secretary")) in text
+        assert await case.membership("target") == ("active", "official", "deputy")
+    elif button == "ask-remove":
+        assert text == case.text("Remove {name} from the cell?", name=target)
+        assert await case.membership("target") == ("active", "official", "member")
+    elif button == "remove":
+        assert text == case.text("{name} was removed from the cell.", name=target)
+        assert await case.membership("target") == ("removed", "official", "member")
+    elif button == "back":
+        assert text.startswith(
+            case.text(
+                "Cell «{name}»: {count} members ({official} official, "
+                "{probationary} probationary)",
+                name=case.cell.name,
+                count=5,
+                official=4,
+                probationary=1,
+            )
+        ), text
+        assert target in text
+    else:
+        assert text == "Language: English."
+        assert await case.actor_row("language") == "en"
+
+
+CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
+    "start": check_start,
+    "help": check_help,
+    "join": check_join,
+    "lang": check_lang,
+    "name": check_name,
+    "invite": check_invite,
+    "members": check_members,
+    "kind": check_kind,
+    "role": check_role,
+    "remove": check_remove,
+    "cells": check_cells,
+    "newcell": check_newcell,
+}
+
+
+# --- the matrix --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("action", "scope", "role", "outcome"), list(cases()))
+async def test_authorization(
+    world: World, tmp_path: Path, action: str, scope: str, role: str, outcome: str
+) -> None:
+    bot = await start_world_bot(world, tmp_path)
+    try:
+        case = Case(bot, world, action, scope, role)
+        before = await snapshot(bot)
+        button = action.startswith("press.")
+        calls = await (press(case) if button else send(case))
+        texts = outgoing_texts(calls)
+        if outcome == OK:
+            assert not any(t.startswith("⚠️") for t in texts) or action == "join", texts
+            await (check_button(case, calls) if button else CHECKS[action](case, calls))
+            # Nothing of the other cell shows, whatever was allowed here.
+            other = world.cells["A" if case.cell.key == "B" else "B"]
+            leaked = {n for n in other.names() - {_name(case.actor)} if any(n in t for t in texts)}
+            assert not leaked, (leaked, texts)
+            return
+        params = {"name": case.cell.name} if outcome == BOUND else {}
+        refusal = "⚠️ " + case.text(REFUSALS[outcome], **params)
+        if button:
+            assert alert_text(calls) == refusal
+            assert [c.method for c in calls] == ["answerCallbackQuery"], calls
+            answer = next(c for c in calls if c.method == "answerCallbackQuery")
+            assert answer.get("show_alert") is True
+        else:
+            assert [c.method for c in calls] == ["sendMessage"], [c.method for c in calls]
+            assert texts == [refusal]
+        assert await snapshot(bot) == before, "a refused action changed the database"
+        leaked = {n for n in world.all_member_names() if any(n in t for t in texts)}
+        assert not leaked, (leaked, texts)
+        if outcome != BOUND:
+            assert not any(c.name in t for c in world.cells.values() for t in texts), texts
+    finally:
+        await stop_bot(bot)
+
+
+BUTTON_PREFIXES = {
+    "approve": "jr",
+    "decline": "jr",
+    "card": "mc",
+    "kind": "mk",
+    "role": "mr",
+    "ask-remove": "mx",
+    "remove": "my",
+    "back": "ml",
+    "language": "lg",
+}
+
+
+def test_the_matrix_covers_every_command_and_button(tmp_path: Path) -> None:
+    app = build_application(
+        make_settings(tmp_path), request=FakeRequest(FakeTelegram()), rate_limiter=False
+    )
+    registered = {
+        command
+        for group in app.handlers.values()
+        for handler in group
+        if isinstance(handler, CommandHandler)
+        and getattr(handler.callback, "__module__", "") == cells_handlers.__name__
+        for command in handler.commands
+    }
+    actions = {key.split("/")[0] for key in EXPECTED}
+    assert registered and registered <= actions
+    assert {f"press.{b}" for b in BUTTON_PREFIXES} <= actions
+    assert set(BUTTON_PREFIXES.values()) == set(cd._PATTERNS)
+    for key in EXPECTED:
+        action, scope = key.split("/")
+        assert scope in ("own", "foreign", "dm")
+        assert f"{action}/own" in EXPECTED and f"{action}/foreign" in EXPECTED, key
