@@ -44,7 +44,11 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # One message per 1/30 s rather than bursts of 30: a burst makes Telegram answer 429 and
+        # the whole bot then waits out retry_after (measured in bench/fanout.py).
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
+        )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application: BotApplication = builder.build()

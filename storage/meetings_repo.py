@@ -339,6 +339,18 @@ async def pending_reminders(conn: aiosqlite.Connection) -> list[Reminder]:
     return [_reminder(r) for r in rows]
 
 
+async def meeting_reminders(
+    conn: aiosqlite.Connection, meeting_id: int, revision: int
+) -> list[Reminder]:
+    """Every reminder of one revision of a meeting, whatever its status."""
+    rows = await _all(
+        conn,
+        "SELECT * FROM reminders WHERE meeting_id = ? AND revision = ? ORDER BY due_at, id",
+        (meeting_id, revision),
+    )
+    return [_reminder(r) for r in rows]
+
+
 async def get_reminder(conn: aiosqlite.Connection, reminder_id: int) -> Reminder | None:
     """The reminder with that id."""
     rows = await _all(conn, "SELECT * FROM reminders WHERE id = ?", (reminder_id,))

@@ -153,16 +153,16 @@ def _local(
         raise BadInput(TWO_DIGIT_YEAR, example=example)
     else:
         year = int(year_text)
-    if year > now_local.year + 3:  # also keeps year 9999 away from tz arithmetic
-        shown = f"{day:02d}/{month:02d}/{year} {hour:02d}:{minute:02d}"
-        raise BadInput(TOO_FAR, example=example, when=shown)
     try:
         # fold=0: a time skipped by a DST jump moves forward, a repeated one takes the first.
-        return datetime(year, month, day, hour, minute, tzinfo=now_local.tzinfo)
+        local = datetime(year, month, day, hour, minute, tzinfo=now_local.tzinfo)
     except ValueError:
         raise BadInput(
             NO_SUCH_DAY, example=example, date=f"{day:02d}/{month:02d}/{year:04d}"
         ) from None
+    if year > now_local.year + 3:  # refused before any UTC conversion can overflow year 9999
+        raise BadInput(TOO_FAR, example=example, when=f"{local:%d/%m/%Y %H:%M}")
+    return local
 
 
 def format_when(dt_utc: datetime, tz: tzinfo, lang: str) -> str:

@@ -420,7 +420,8 @@ class CellService:
     async def create_invite(self, identity: Identity, chat: ChatRef, args: list[str]) -> Invite:
         """An expiring, limited-use invite code for the cell (leaders only)."""
         example = "/invite 10 7"
-        if len(args) > 2 or not all(a.isdigit() and len(a) <= 4 for a in args):
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if len(args) > 2 or not all(re.fullmatch(r"[0-9]{1,4}", a) for a in args):
             raise BadInput(N_("Give the number of uses (1-100) and days (1-30)."), example=example)
         uses = int(args[0]) if args else 10
         days = int(args[1]) if len(args) > 1 else 7

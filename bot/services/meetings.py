@@ -653,13 +653,13 @@ class MeetingService:
             late = now >= meeting.starts_at + (
                 START_GRACE if reminder.offset_minutes == 0 else timedelta(0)
             )
-            # After downtime only the latest overdue reminder of a meeting goes out.
+            # After downtime only the latest overdue reminder of a meeting goes out, whichever
+            # job runs first (a later one already sent also supersedes this one).
             superseded = any(
-                other.meeting_id == meeting.id
-                and other.revision == meeting.revision
-                and other.offset_minutes < reminder.offset_minutes
+                other.offset_minutes < reminder.offset_minutes
                 and other.due_at <= now
-                for other in await mrepo.pending_reminders(conn)
+                and other.status != "cancelled"
+                for other in await mrepo.meeting_reminders(conn, meeting.id, meeting.revision)
             )
             if late or superseded:
                 await mrepo.finish_reminder(conn, reminder_id, "skipped", now)

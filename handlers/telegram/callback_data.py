@@ -16,7 +16,8 @@ KIND_CODES = {
 ROLE_CODES = {"d": Role.DEPUTY, "m": Role.MEMBER, "g": Role.GUEST}
 LANGUAGE_CODES = ("vi", "en")
 
-_ID = r"([1-9]\d{0,11})"
+# [0-9], not \d: \d also matches other scripts' digits, which int() reads but no builder makes.
+_ID = r"([1-9][0-9]{0,11})"
 _PATTERNS = {
     "jr": re.compile(rf"jr:{_ID}:([opx])"),
     "mc": re.compile(rf"mc:{_ID}"),

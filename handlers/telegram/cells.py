@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import shlex
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -219,17 +220,29 @@ async def notify_join_request(context: BotContext, request: JoinRequest) -> None
         delivered = await send_private(context, leader, text, markup) or delivered
     if not delivered:
         tr = translator(request.cell.language)
-        await context.bot.send_message(
-            int(request.cell.chat_id),
+        await _post_in_group(
+            context,
+            request.cell.chat_id,
             _join_request_text(tr, request, via)
             + "\n"
             + tr.gettext(
                 "(The secretary can approve here: nobody in charge can be messaged privately.)"
             ),
-            reply_markup=render.join_request_keyboard(tr, request.membership.id),
+            render.join_request_keyboard(tr, request.membership.id),
         )
     logger.info("join request %s for cell %s (%s)", request.membership.id, request.cell.id, via)
     del applicant
+
+
+async def _post_in_group(
+    context: BotContext, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A notice in a cell's group after the change is committed; failing to post undoes nothing."""
+    try:
+        await context.bot.send_message(int(chat_id), text, reply_markup=markup)
+    except TelegramError as exc:
+        # The bot may have been removed from the group; the request stays in /members.
+        logger.warning("could not post in group %s: %s", chat_id, exc)
 
 
 def _join_request_text(tr: Translator, request: JoinRequest, via: str) -> str:
@@ -493,8 +506,9 @@ async def _tell_applicant(
     reached = await send_private(context, member.user, text)
     if approved and decided_in_chat != int(cell_chat_id):
         group_tr = translator(context.services.settings.default_language)
-        await context.bot.send_message(
-            int(cell_chat_id),
+        await _post_in_group(
+            context,
+            cell_chat_id,
             group_tr.gettext("{name} joined the cell.", name=member.user.name)
             + (
                 ""

@@ -48,29 +48,33 @@ def _meeting_id(text: str, example: str) -> int:
     return int(word)
 
 
-async def _announce(context: BotContext, change: Change, message: str, **params: object) -> None:
-    """Tell the group and every summoned member reachable privately."""
+async def _announce(context: BotContext, change: Change, message: str) -> None:
+    """Tell the group and every summoned member reachable privately (times in each reader's
+    language)."""
     cell = change.cell
     apply_change(context.job_queue, change)
     group_tr = translator(cell.language)
     if cell.bot_present:
-        await context.bot.send_message(int(cell.chat_id), group_tr.gettext(message, **params))
+        await context.bot.send_message(
+            int(cell.chat_id), group_tr.gettext(message, **_when_params(change))
+        )
     members = await context.services.cells.summoned_users(cell.id)
     for user in members:
         tr = await tr_of(context, user)
-        await send_private(context, user, tr.gettext(message, **params))
+        await send_private(context, user, tr.gettext(message, **_when_params(change, tr.language)))
 
 
-def _when_params(change: Change) -> dict[str, str]:
+def _when_params(change: Change, lang: str | None = None) -> dict[str, str]:
     tz = ZoneInfo(change.cell.timezone)
+    lang = lang or change.cell.language
     params = {
         "id": str(change.meeting.id),
         "title": change.meeting.title,
-        "when": format_when(change.meeting.starts_at, tz, change.cell.language),
+        "when": format_when(change.meeting.starts_at, tz, lang),
         "cell": change.cell.name,
     }
     if change.previous_start is not None:
-        params["old"] = format_when(change.previous_start, tz, change.cell.language)
+        params["old"] = format_when(change.previous_start, tz, lang)
     return params
 
 
@@ -403,7 +407,6 @@ async def move(update: Update, context: BotContext) -> None:
         context,
         change,
         N_("📅 Meeting #{id} «{title}» moved from {old} to {when}."),
-        **_when_params(change),
     )
 
 
@@ -420,7 +423,6 @@ async def cancel(update: Update, context: BotContext) -> None:
         context,
         change,
         N_("❌ Meeting #{id} «{title}» at {when} is cancelled."),
-        **_when_params(change),
     )
 
 

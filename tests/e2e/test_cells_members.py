@@ -221,7 +221,9 @@ async def test_the_secretarys_card_has_no_role_or_remove_buttons(bot: Bot, lang:
 @BOTH_LANGUAGES
 async def test_card_buttons_are_refused_to_others(bot: Bot, lang: str) -> None:
     world, minh, hoa, _ = await populated(bot, lang)
-    member_id = (await world.membership(hoa)).id  # type: ignore[union-attr]
+    target = await world.membership(hoa)
+    assert target is not None
+    member_id = target.id
     other = await make_cell(
         bot, lang, secretary=person(450, "Khác", lang=lang), group_id=-9009, name="Chi bộ khác"
     )

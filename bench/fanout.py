@@ -1,0 +1,197 @@
+"""Reminder fan-out through the real AIORateLimiter against a fake Bot API that enforces
+Telegram's limits with 429s (30 messages/s overall, 20/min per group, retry_after).
+
+One meeting of a cell with N members (default 300) who all started the bot; its reminder is
+sent by running the job directly. Prints messages delivered per second as a share of 30/s
+(target >= 90 %), 429s received, and recipients lost or doubled (target: none).
+
+Run: .venv/bin/python -m bench.fanout [--members N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections import Counter, deque
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram.request import BaseRequest, RequestData
+
+from bench.reminder_startup import migrate, settings
+from bot.app import build_application
+from bot.clock import FakeClock
+from storage.repositories import iso
+from tests.harness.fake_api import FakeRequest, FakeTelegram
+
+NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
+GROUP = -100_555
+OVERALL_PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+TARGET_SHARE = 0.90
+
+
+class LimitedRequest(FakeRequest):
+    """FakeRequest that answers 429 (with retry_after) past Telegram's sending limits."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        super().__init__(fake)
+        self.overall: deque[float] = deque()
+        self.groups: dict[int, deque[float]] = {}
+        self.too_many = 0
+        self.delivered: Counter[int] = Counter()
+        self.first: float | None = None
+        self.last = 0.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Apply the limits to send* calls, then let the fake answer."""
+        api_method = url.rstrip("/").rsplit("/", 1)[-1]
+        if api_method.startswith("send") and request_data is not None:
+            chat_id = int(str(request_data.parameters["chat_id"]))
+            now = time.monotonic()
+            while self.overall and now - self.overall[0] >= 1.0:
+                self.overall.popleft()
+            group = self.groups.setdefault(chat_id, deque()) if chat_id < 0 else None
+            while group and now - group[0] >= 60.0:
+                group.popleft()
+            wait = 0.0
+            if len(self.overall) >= OVERALL_PER_SECOND:
+                wait = 1.0 - (now - self.overall[0])
+            if group is not None and len(group) >= GROUP_PER_MINUTE:
+                wait = max(wait, 60.0 - (now - group[0]))
+            if wait > 0:
+                self.too_many += 1
+                retry_after = max(1, round(wait + 0.5))
+                body = {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                }
+                return 429, json.dumps(body).encode()
+            status, answer = await super().do_request(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout
+            )
+            if status == 200:
+                self.overall.append(now)
+                if group is not None:
+                    group.append(now)
+                self.delivered[chat_id] += 1
+                self.first = self.first if self.first is not None else now
+                self.last = now
+            return status, answer
+        return await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout
+        )
+
+
+def populate(path: Path, members: int) -> None:
+    """One cell, its members (all reachable), one meeting in 3 days with one reminder."""
+    asyncio.run(migrate(path))
+    now = iso(NOW)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT INTO cells (id, name, channel, chat_id, timezone, language, created_at)"
+            " VALUES (1, 'Chi bộ 1', 'telegram', ?, 'Asia/Ho_Chi_Minh', 'vi', ?)",
+            (str(GROUP), now),
+        )
+        conn.executemany(
+            "INSERT INTO users (id, channel, external_id, display_name, private_chat_id,"
+            " reachable, created_at) VALUES (?, 'telegram', ?, ?, ?, 1, ?)",
+            ((u, str(u), f"Member {u}", str(u), now) for u in range(1, members + 1)),
+        )
+        conn.executemany(
+            "INSERT INTO memberships (cell_id, user_id, number, status, kind, role, via,"
+            " requested_at, joined_at) VALUES (1, ?, ?, 'active', 'official', ?, 'join', ?, ?)",
+            ((u, u, "secretary" if u == 1 else "member", now, now) for u in range(1, members + 1)),
+        )
+        start = NOW + timedelta(days=3)
+        conn.execute(
+            "INSERT INTO meetings (id, cell_id, type, title, starts_at, duration_minutes,"
+            " created_at) VALUES (1, 1, 'regular', 'Sinh hoạt chi bộ', ?, 120, ?)",
+            (iso(start), now),
+        )
+        conn.execute(
+            "INSERT INTO reminders (id, meeting_id, revision, offset_minutes, due_at)"
+            " VALUES (1, 1, 0, 1440, ?)",
+            (iso(start - timedelta(days=1)),),
+        )
+    conn.close()
+
+
+async def run(path: Path, members: int) -> None:
+    """Send the reminder (and any retries) and print the figures."""
+    fake = FakeTelegram(clock=lambda: NOW)
+    fake.started_users.update(range(1, members + 1))
+    request = LimitedRequest(fake)
+    app = build_application(
+        settings(path),
+        request=request,
+        clock=FakeClock(NOW + timedelta(days=2)),
+        rate_limiter=True,
+    )
+    await app.initialize()
+    assert app.post_init is not None and app.job_queue is not None
+    await app.post_init(app)
+    started = time.monotonic()
+    (job,) = app.job_queue.get_jobs_by_name("reminder:1")
+    await job.run(app)
+    retries = 0
+    while retry := [j for j in app.job_queue.jobs() if str(j.name).startswith("reminder:1#")]:
+        retries += 1
+        for pending in retry:
+            pending.schedule_removal()
+        await retry[-1].run(app)
+    elapsed = time.monotonic() - started
+    await app.shutdown()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
+
+    expected = {GROUP, *range(1, members + 1)}
+    got = request.delivered
+    lost = sorted(expected - set(got))
+    doubled = sorted(c for c, n in got.items() if n > 1)
+    sent = sum(got.values())
+    window = max(request.last - (request.first or started), 1e-9)
+    rate = (sent - 1) / window  # messages per second between the first and the last
+    print(f"recipients: group + {members} members; messages delivered: {sent}")
+    print(f"elapsed: {elapsed:.1f} s (job runs: 1 + {retries} retries)")
+    print(
+        f"throughput: {rate:.1f} msg/s = {rate / OVERALL_PER_SECOND:.0%} of "
+        f"{OVERALL_PER_SECOND}/s (target >= {TARGET_SHARE:.0%}: "
+        f"{'OK' if rate / OVERALL_PER_SECOND >= TARGET_SHARE else 'MISSED'})"
+    )
+    print(f"429 answers from the fake API: {request.too_many}")
+    print(f"lost: {len(lost)} {lost[:10]}; doubled: {len(doubled)} {doubled[:10]}")
+
+
+def main() -> None:
+    """Build the database and run the fan-out once."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "fanout.sqlite3"
+        populate(path, args.members)
+        asyncio.run(run(path, args.members))
+
+
+if __name__ == "__main__":
+    main()
