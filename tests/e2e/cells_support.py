@@ -49,6 +49,18 @@ def error(lang: str, msgid: str, /, *, example: str | None = None, **params: obj
     return text
 
 
+def roster_line(lang: str, number: int, name: str, *labels: str, reachable: bool = True) -> str:
+    """A /members line as a reader expects it: number, name, kind and role, reachability."""
+    described = ", ".join(t(lang, label) for label in labels)
+    return f"{number}. {name} — {described} {'✉️' if reachable else '🔕'}"
+
+
+def invite_payload(text: str) -> str:
+    """The start payload of the deep link in an /invite answer."""
+    assert BOT_LINK in text, text
+    return text.split(BOT_LINK, 1)[1].split("\n", 1)[0]
+
+
 def person(
     user_id: int,
     first: str,

@@ -12,7 +12,6 @@ from pathlib import Path
 from bot.domain import ChatRef, Identity, Role, Status
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import (
-    BOT_LINK,
     BOTH_LANGUAGES,
     CELL_NAME,
     GROUP_ID,
@@ -22,6 +21,7 @@ from tests.e2e.cells_support import (
     count_rows,
     edits,
     error,
+    invite_payload,
     make_cell,
     new_code,
     only_text,
@@ -119,7 +119,7 @@ async def test_start_in_a_group_points_to_help(bot: Bot, lang: str) -> None:
 async def test_start_with_invite_payload_sends_request_to_leaders(bot: Bot, lang: str) -> None:
     world = await make_cell(bot, lang)
     link_text = await world.reply_in_group(world.secretary, "/invite")
-    payload = link_text.split(BOT_LINK, 1)[1].split("\n", 1)[0]
+    payload = invite_payload(link_text)
     applicant = person(210, "Quang", "Đỗ", username="quang", lang=lang)
 
     calls = await world.say(applicant, f"/start {payload}", private=True)

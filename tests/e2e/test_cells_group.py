@@ -13,8 +13,10 @@ from tests.e2e.cells_support import (
     alerts,
     buttons,
     edits,
+    invite_payload,
     make_cell,
     person,
+    roster_line,
     sent,
     t,
 )
@@ -25,11 +27,6 @@ UNREACHABLE_NOTE = (
     "🔕 cannot be messaged privately yet: "
     "they must open a private chat with the bot and press Start."
 )
-
-
-def line(lang: str, number: int, name: str, *labels: str, reachable: bool = True) -> str:
-    described = ", ".join(t(lang, label) for label in labels)
-    return f"{number}. {name} — {described} {'✉️' if reachable else '🔕'}"
 
 
 async def cell_id_of(bot: Bot, chat_id: int) -> int | None:
@@ -63,8 +60,8 @@ async def test_bot_removed_and_re_added_keeps_the_cell(
     assert t("vi", "(bot removed from group)") not in text
 
     roster = (await world.reply_in_group(minh, "/members")).splitlines()
-    assert line(lang, 1, "Lan Trần @lan", "official", "secretary") in roster
-    assert line(lang, 2, "Minh Lê", "official") in roster
+    assert roster_line(lang, 1, "Lan Trần @lan", "official", "secretary") in roster
+    assert roster_line(lang, 2, "Minh Lê", "official") in roster
 
     # Promotion to admin is not a return: no second greeting.
     calls = await d.my_chat_member(world.group, "member", "administrator", world.secretary)
@@ -113,9 +110,9 @@ async def test_group_upgraded_to_supergroup_keeps_the_cell(bot: Bot, lang: str) 
         probationary=1,
     )
     assert roster[2:5] == [
-        line(lang, 1, "Lan Trần @lan", "official", "secretary"),
-        line(lang, 2, "Minh Lê @minh", "official"),
-        line(lang, 3, "Hoa Phạm", "probationary"),
+        roster_line(lang, 1, "Lan Trần @lan", "official", "secretary"),
+        roster_line(lang, 2, "Minh Lê @minh", "official"),
+        roster_line(lang, 3, "Hoa Phạm", "probationary"),
     ]
     # Commands and joins go on in the supergroup.
     tuan = person(522, "Tuấn", lang=lang)
@@ -156,13 +153,13 @@ async def test_user_who_blocked_the_bot_is_marked_unreachable(bot: Bot, lang: st
         )
     ]
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert line(lang, 2, "Minh Lê", "official", reachable=False) in roster
+    assert roster_line(lang, 2, "Minh Lê", "official", reachable=False) in roster
     assert t(lang, UNREACHABLE_NOTE) in roster
 
     # Writing to the bot again lifts the block.
     await world.start(minh)
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert line(lang, 2, "Minh Lê", "official") in roster
+    assert roster_line(lang, 2, "Minh Lê", "official") in roster
     assert t(lang, UNREACHABLE_NOTE) not in roster
 
 
@@ -197,7 +194,9 @@ async def test_blocked_leader_gets_the_buttons_in_the_group(bot: Bot, lang: str)
     membership = await world.membership(hoa)
     assert membership is not None and membership.status is Status.ACTIVE
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert line(lang, 1, "Lan Trần @lan", "official", "secretary", reachable=False) in roster
+    assert (
+        roster_line(lang, 1, "Lan Trần @lan", "official", "secretary", reachable=False) in roster
+    )
 
 
 @BOTH_LANGUAGES
@@ -208,17 +207,17 @@ async def test_blocking_in_the_private_chat_is_recorded(bot: Bot, lang: str) -> 
     calls = await world.d.my_chat_member(world.private(minh), "member", "kicked", minh)
     assert sent(calls) == []
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert line(lang, 2, "Minh Lê", "official", reachable=False) in roster
+    assert roster_line(lang, 2, "Minh Lê", "official", reachable=False) in roster
     await world.d.my_chat_member(world.private(minh), "kicked", "member", minh)
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert line(lang, 2, "Minh Lê", "official") in roster
+    assert roster_line(lang, 2, "Minh Lê", "official") in roster
 
 
 @BOTH_LANGUAGES
 async def test_invite_redeemed_while_the_bot_is_out_of_the_group(bot: Bot, lang: str) -> None:
     world = await make_cell(bot, lang, reachable=False)
     text = await world.reply_in_group(world.secretary, "/invite")
-    payload = text.split(BOT_LINK, 1)[1].split("\n", 1)[0]
+    payload = invite_payload(text)
     await world.d.my_chat_member(world.group, "member", "left", world.secretary)
 
     minh = person(560, "Minh", lang=lang)
@@ -244,7 +243,7 @@ async def test_invite_redeemed_while_the_bot_is_out_of_the_group(bot: Bot, lang:
 async def test_approval_while_the_bot_is_out_of_the_group(bot: Bot, lang: str) -> None:
     world = await make_cell(bot, lang)
     text = await world.reply_in_group(world.secretary, "/invite")
-    payload = text.split(BOT_LINK, 1)[1].split("\n", 1)[0]
+    payload = invite_payload(text)
     await world.d.my_chat_member(world.group, "member", "kicked", world.secretary)
     minh = person(570, "Minh", lang=lang)
     await world.say(minh, f"/start {payload}", private=True)

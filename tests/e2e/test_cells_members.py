@@ -15,6 +15,7 @@ from tests.e2e.cells_support import (
     error,
     make_cell,
     person,
+    roster_line,
     sent,
     t,
 )
@@ -42,12 +43,6 @@ async def populated(bot: Bot, lang: str) -> tuple[World, TgUser, TgUser, TgUser]
     return world, minh, hoa, tuan
 
 
-def line(lang: str, number: int, name: str, *labels: str, reachable: bool = True) -> str:
-    """A roster line as a reader expects it."""
-    described = ", ".join(t(lang, label) for label in labels)
-    return f"{number}. {name} — {described} {'✉️' if reachable else '🔕'}"
-
-
 def roster_lines(lang: str) -> list[str]:
     return [
         t(
@@ -59,9 +54,9 @@ def roster_lines(lang: str) -> list[str]:
             probationary=1,
         ),
         "",
-        line(lang, 1, "Lan Trần @lan", "official", "secretary"),
-        line(lang, 2, "Minh Lê @minh", "official"),
-        line(lang, 3, "Hoa Phạm", "probationary", reachable=False),
+        roster_line(lang, 1, "Lan Trần @lan", "official", "secretary"),
+        roster_line(lang, 2, "Minh Lê @minh", "official"),
+        roster_line(lang, 3, "Hoa Phạm", "probationary", reachable=False),
         "",
         t(
             lang,
@@ -125,7 +120,7 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
     def card(kind: str, role: str, labels: tuple[str, ...]) -> str:
         return "\n".join(
             [
-                line(lang, 2, "Minh Lê @minh", *labels),
+                roster_line(lang, 2, "Minh Lê @minh", *labels),
                 t(lang, "Kind: {kind}", kind=t(lang, kind)),
                 t(lang, "Role: {role}", role=t(lang, role)),
             ]
@@ -198,7 +193,7 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
     calls = await d.press(world.secretary, private, t(lang, "« Members"))
     (edit,) = edits(calls)
     assert "Minh" not in edit["text"]
-    assert line(lang, 3, "Hoa Phạm", "probationary", reachable=False) in edit["text"]
+    assert roster_line(lang, 3, "Hoa Phạm", "probationary", reachable=False) in edit["text"]
     assert buttons(edit) == ["1. Lan Trần", "3. Hoa Phạm"]
 
 
@@ -255,7 +250,9 @@ async def test_card_buttons_are_refused_to_others(bot: Bot, lang: str) -> None:
 
 def updated(lang: str, *args: str, reachable: bool = True) -> str:
     return t(
-        lang, "Updated: {line}", line=line(lang, 2, "Minh Lê @minh", *args, reachable=reachable)
+        lang,
+        "Updated: {line}",
+        line=roster_line(lang, 2, "Minh Lê @minh", *args, reachable=reachable),
     )
 
 
@@ -301,7 +298,11 @@ async def test_role_by_username_and_by_reply(bot: Bot, lang: str) -> None:
         world.secretary, world.group, "/kind chinhthuc", reply_to_message_id=message_id
     )
     assert sent(calls, GROUP_ID) == [
-        t(lang, "Updated: {line}", line=line(lang, 3, "Hoa Phạm", "official", reachable=False))
+        t(
+            lang,
+            "Updated: {line}",
+            line=roster_line(lang, 3, "Hoa Phạm", "official", reachable=False),
+        )
     ]
     calls = await world.d.send(
         world.secretary, world.group, "/role pbt", reply_to_message_id=message_id
@@ -310,7 +311,7 @@ async def test_role_by_username_and_by_reply(bot: Bot, lang: str) -> None:
         t(
             lang,
             "Updated: {line}",
-            line=line(lang, 3, "Hoa Phạm", "official", "deputy secretary", reachable=False),
+            line=roster_line(lang, 3, "Hoa Phạm", "official", "deputy secretary", reachable=False),
         )
     ]
     assert await world.history(minh) == [

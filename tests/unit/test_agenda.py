@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BadInput
@@ -18,6 +18,9 @@ from bot.scheduling.agenda import (
     render_agenda,
 )
 from tests.unit.test_dates import assert_localized
+
+# Same examples on every run: a failure is reproducible and CI never flips.
+DETERMINISTIC = settings(derandomize=True)
 
 REGULAR_VI = [
     "1. Khai mạc, điểm danh và báo cáo số đảng viên có mặt",
@@ -178,6 +181,7 @@ agendas = st.lists(
 )
 
 
+@DETERMINISTIC
 @given(agendas, st.data())
 def test_move_keeps_every_item_and_puts_the_moved_one_where_asked(
     items: list[AgendaItem], data: st.DataObject
@@ -190,6 +194,7 @@ def test_move_keeps_every_item_and_puts_the_moved_one_where_asked(
     assert move_item(moved, to, number) == items
 
 
+@DETERMINISTIC
 @given(agendas, st.data())
 def test_add_then_remove_gives_the_agenda_back(
     items: list[AgendaItem], data: st.DataObject
