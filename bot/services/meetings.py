@@ -27,7 +27,7 @@ from bot.meetings import (
     reminder_times,
 )
 from bot.scheduling import agenda as agenda_rules
-from bot.scheduling.dates import format_when, parse_when
+from bot.scheduling.dates import example_when, format_when, parse_when
 from bot.scheduling.ics import IcsEvent, build_calendar
 from bot.scheduling.links import generate_jitsi_link, validate_meeting_link
 from bot.scheduling.recurrence import RecurrenceRule, occurrences, parse_rule
@@ -132,6 +132,15 @@ class MeetingService:
             self.cells._require(actor, action)
         return cell, meeting, actor.user_id
 
+    def _parse_when(self, text: str, tz: ZoneInfo, form: str) -> tuple[datetime, str]:
+        """parse_when, with errors showing the whole command in its right form."""
+        try:
+            return parse_when(text, now=self.clock.now(), tz=tz)
+        except BadInput as error:
+            when = error.example or example_when(self.clock.now(), tz)
+            example = form.format(when=when, title="Sinh hoạt chi bộ")
+            raise BadInput(error.message, example=example, **error.params) from None
+
     def offsets(self, stored: str | None) -> tuple[int, ...]:
         """The reminder offsets of a cell (minutes before the start)."""
         if stored:
@@ -231,7 +240,9 @@ class MeetingService:
         """The one-line form: ``05/12/2026 19:30 Title``."""
         async with self.db.reading() as conn:
             cell, _ = await self._cell_for(conn, identity, chat, Action.MANAGE_MEETINGS)
-        starts_at, rest = parse_when(text, now=self.clock.now(), tz=ZoneInfo(cell.timezone))
+        starts_at, rest = self._parse_when(
+            text, ZoneInfo(cell.timezone), "/schedule {when} {title}"
+        )
         return await self.schedule(
             identity, chat, starts_at=starts_at, title=rest or None, lang=lang
         )
@@ -248,7 +259,7 @@ class MeetingService:
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(N_("Only a scheduled meeting can be moved or cancelled."))
             tz = ZoneInfo(cell.timezone)
-            starts_at, rest = parse_when(when_text, now=now, tz=tz)
+            starts_at, rest = self._parse_when(when_text, tz, f"/move {meeting.id} {{when}}")
             if rest:
                 raise BadInput(N_("Give only the new date and time."), example=MOVE_EXAMPLE)
             await self._check_free(

@@ -167,7 +167,7 @@ def help_text(tr: Translator, commands: list[Command], *, header: str) -> str:
     """The /help message for the commands a caller may use here."""
     lines = [header, ""]
     for command in commands:
-        usage = f" {command.usage}" if command.usage else ""
+        usage = f" {tr.gettext(command.usage)}" if command.usage else ""
         lines.append(f"/{command.name}{usage} — {tr.gettext(command.description)}")
     return "\n".join(lines)
 
