@@ -181,7 +181,8 @@ class CellService:
         async with self.db.reading() as conn:
             return await repo.get_user(conn, identity.channel, identity.external_id)
 
-    async def _user(self, conn: aiosqlite.Connection, identity: Identity) -> User:
+    async def ensure_user(self, conn: aiosqlite.Connection, identity: Identity) -> User:
+        """Create or refresh the caller's user row inside a unit of work."""
         return await repo.upsert_user(
             conn,
             channel=identity.channel,
@@ -192,16 +193,18 @@ class CellService:
             now=self.clock.now(),
         )
 
-    async def _actor(
+    async def actor_in(
         self, conn: aiosqlite.Connection, identity: Identity, cell: Cell
     ) -> tuple[Actor, User | None]:
+        """The caller as seen from a cell (inside a unit of work)."""
         user = await repo.get_user(conn, identity.channel, identity.external_id)
         membership = await repo.get_membership(conn, cell.id, user.id) if user else None
         actor = Actor(user.id if user else None, self.is_operator(identity), membership)
         return actor, user
 
     @staticmethod
-    def _require(actor: Actor, action: Action) -> None:
+    def require(actor: Actor, action: Action) -> None:
+        """Refuse (with the right message) unless the actor may do the action."""
         if actor.may(action):
             return
         membership = actor.membership
@@ -211,7 +214,7 @@ class CellService:
             raise Refused(REFUSE_NOT_MEMBER)
         raise Refused(REFUSE_NOT_LEADER)
 
-    async def _cell_of_chat(
+    async def cell_in_conn(
         self, conn: aiosqlite.Connection, identity: Identity, chat: ChatRef
     ) -> Cell:
         """The cell a command is about: the group's, or in private the caller's only cell."""
@@ -238,7 +241,7 @@ class CellService:
     async def start_private(self, identity: Identity, chat: ChatRef) -> User:
         """The user opened a private chat: they can now be reached there."""
         async with self.db.transaction() as conn:
-            user = await self._user(conn, identity)
+            user = await self.ensure_user(conn, identity)
             if not user.reachable or user.private_chat_id != chat.chat_id:
                 await repo.set_user_field(conn, user.id, "private_chat_id", chat.chat_id)
                 await repo.set_user_field(conn, user.id, "reachable", 1)
@@ -268,7 +271,7 @@ class CellService:
         if language not in LANGUAGES:
             raise BadInput(N_("Choose vi (Tiếng Việt) or en (English)."), example="/lang en")
         async with self.db.transaction() as conn:
-            user = await self._user(conn, identity)
+            user = await self.ensure_user(conn, identity)
             if user.language != language:
                 await repo.set_user_field(conn, user.id, "language", language)
         return language
@@ -346,7 +349,7 @@ class CellService:
                     N_("Give the setup code you received from your operator."),
                     example="/setup ABCD-EFGH-JKLM",
                 )
-            user = await self._user(conn, identity)
+            user = await self.ensure_user(conn, identity)
             cell = await repo.insert_cell(
                 conn,
                 name=name,
@@ -376,7 +379,7 @@ class CellService:
     async def _request(
         self, conn: aiosqlite.Connection, identity: Identity, cell: Cell, via: str
     ) -> JoinRequest:
-        user = await self._user(conn, identity)
+        user = await self.ensure_user(conn, identity)
         now = self.clock.now()
         membership = await repo.get_membership(conn, cell.id, user.id)
         if membership is not None and membership.status is Status.ACTIVE:
@@ -414,7 +417,7 @@ class CellService:
                 N_("Send /join in your cell's group, or open the invite link from your secretary.")
             )
         async with self.db.transaction() as conn:
-            cell = await self._cell_of_chat(conn, identity, chat)
+            cell = await self.cell_in_conn(conn, identity, chat)
             return await self._request(conn, identity, cell, "join")
 
     async def create_invite(self, identity: Identity, chat: ChatRef, args: list[str]) -> Invite:
@@ -429,9 +432,9 @@ class CellService:
             raise BadInput(N_("Give the number of uses (1-100) and days (1-30)."), example=example)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            cell = await self._cell_of_chat(conn, identity, chat)
-            actor, user = await self._actor(conn, identity, cell)
-            self._require(actor, Action.MANAGE_MEMBERS)
+            cell = await self.cell_in_conn(conn, identity, chat)
+            actor, user = await self.actor_in(conn, identity, cell)
+            self.require(actor, Action.MANAGE_MEMBERS)
             assert user is not None
             code = secrets.token_urlsafe(12)
             expires = now + timedelta(days=days)
@@ -469,8 +472,8 @@ class CellService:
             cell = await repo.get_cell(conn, membership.cell_id) if membership else None
             if membership is None or cell is None:
                 raise NotFound(N_("This request no longer exists."))
-            actor, _ = await self._actor(conn, identity, cell)
-            self._require(actor, Action.MANAGE_MEMBERS)
+            actor, _ = await self.actor_in(conn, identity, cell)
+            self.require(actor, Action.MANAGE_MEMBERS)
             if membership.status is not Status.PENDING:
                 raise Conflict(N_("This request was already decided."))
             status = Status.ACTIVE if kind is not None else Status.DECLINED
@@ -486,9 +489,9 @@ class CellService:
     async def roster(self, identity: Identity, chat: ChatRef) -> Roster:
         """The cell's members as the caller may see them."""
         async with self.db.reading() as conn:
-            cell = await self._cell_of_chat(conn, identity, chat)
-            actor, _ = await self._actor(conn, identity, cell)
-            self._require(actor, Action.VIEW_MEMBERS)
+            cell = await self.cell_in_conn(conn, identity, chat)
+            actor, _ = await self.actor_in(conn, identity, cell)
+            self.require(actor, Action.VIEW_MEMBERS)
             members = await repo.list_memberships(conn, cell.id)
             manage = actor.may(Action.MANAGE_MEMBERS)
             pending = (
@@ -503,8 +506,8 @@ class CellService:
             cell = await repo.get_cell(conn, membership.cell_id) if membership else None
             if membership is None or cell is None or not membership.active:
                 raise NotFound(N_("This member is no longer in the cell."))
-            actor, _ = await self._actor(conn, identity, cell)
-            self._require(actor, Action.MANAGE_MEMBERS)
+            actor, _ = await self.actor_in(conn, identity, cell)
+            self.require(actor, Action.MANAGE_MEMBERS)
         return cell, membership
 
     async def _target(
@@ -542,14 +545,14 @@ class CellService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if isinstance(where, ChatRef):
-                cell = await self._cell_of_chat(conn, identity, where)
+                cell = await self.cell_in_conn(conn, identity, where)
             else:
                 found_cell = await repo.get_cell(conn, where)
                 if found_cell is None:
                     raise NotFound(N_("This member is no longer in the cell."))
                 cell = found_cell
-            actor, _ = await self._actor(conn, identity, cell)
-            self._require(actor, Action.MANAGE_MEMBERS)
+            actor, _ = await self.actor_in(conn, identity, cell)
+            self.require(actor, Action.MANAGE_MEMBERS)
             target = await self._target(conn, cell, ref)
             if target.role is Role.SECRETARY and (remove or role is not None):
                 raise Refused(N_("The secretary's role cannot be changed or removed here."))
@@ -627,7 +630,7 @@ class CellService:
             cell = await repo.get_cell_by_chat(conn, chat.channel, chat.chat_id)
             if cell is None:
                 return None
-            _, user = await self._actor(conn, identity, cell)
+            _, user = await self.actor_in(conn, identity, cell)
             return await repo.get_membership(conn, cell.id, user.id) if user else None
 
     async def summoned_users(self, cell_id: int) -> list[User]:

@@ -108,9 +108,9 @@ class MeetingService:
     async def _cell_for(
         self, conn: aiosqlite.Connection, identity: Identity, chat: ChatRef, action: Action
     ) -> tuple[Cell, int | None]:
-        cell = await self.cells._cell_of_chat(conn, identity, chat)
-        actor, _ = await self.cells._actor(conn, identity, cell)
-        self.cells._require(actor, action)
+        cell = await self.cells.cell_in_conn(conn, identity, chat)
+        actor, _ = await self.cells.actor_in(conn, identity, cell)
+        self.cells.require(actor, action)
         return cell, actor.user_id
 
     async def _meeting_in(
@@ -122,14 +122,14 @@ class MeetingService:
             raise NotFound(
                 N_("No such meeting. See the numbers in /meetings."), example="/meetings"
             )
-        actor, _ = await self.cells._actor(conn, identity, cell)
+        actor, _ = await self.cells.actor_in(conn, identity, cell)
         if not actor.may(action):
             # A foreign cell's meeting is as invisible as a missing one.
             if actor.membership is None or not actor.membership.active:
                 raise NotFound(
                     N_("No such meeting. See the numbers in /meetings."), example="/meetings"
                 )
-            self.cells._require(actor, action)
+            self.cells.require(actor, action)
         return cell, meeting, actor.user_id
 
     def _parse_when(self, text: str, tz: ZoneInfo, form: str) -> tuple[datetime, str]:
@@ -754,7 +754,7 @@ class MeetingService:
     ) -> None:
         """Open or advance the caller's dialog in this chat."""
         async with self.db.transaction() as conn:
-            user = await self.cells._user(conn, identity)
+            user = await self.cells.ensure_user(conn, identity)
             await mrepo.set_dialog(
                 conn, user.id, chat.chat_id, kind, json.dumps(state), self.clock.now()
             )
