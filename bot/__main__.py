@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from dotenv import find_dotenv, load_dotenv
@@ -144,6 +145,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """ptb's webhook server settings: Telegram must send WEBHOOK_SECRET with every update."""
+    assert settings.webhook_url is not None
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(settings: Settings) -> int:
     """Run the bot until interrupted."""
     if not settings.token:
@@ -158,14 +172,7 @@ def run(settings: Settings) -> int:
         "webhook" if settings.webhook_url else "long polling",
     )
     if settings.webhook_url:
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
