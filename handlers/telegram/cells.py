@@ -37,6 +37,7 @@ from handlers.telegram.common import (
     identity_of,
     reply,
     send_private,
+    split_text,
     tr_for,
     tr_of,
 )
@@ -439,9 +440,18 @@ async def on_button(update: Update, context: BotContext) -> None:
             raise NotFound(N_("This button is no longer valid."))
         roster = await services.roster(identity, chat_of(query.message.chat))
         await query.answer()
+        pieces = split_text(render.roster_text(tr, roster))
+        keyboard = render.roster_keyboard(roster)
+        # A long roster continues in new messages; the buttons go under its end.
         await query.edit_message_text(
-            render.roster_text(tr, roster), reply_markup=render.roster_keyboard(roster)
+            pieces[0], reply_markup=keyboard if len(pieces) == 1 else None
         )
+        for index, piece in enumerate(pieces[1:], start=2):
+            await context.bot.send_message(
+                query.message.chat.id,
+                piece,
+                reply_markup=keyboard if index == len(pieces) else None,
+            )
         return
     if isinstance(data, cd.MemberCard):
         _, member = await services.member(identity, data.membership_id)

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 CALLBACK_ANSWER_MAX = 200
+MESSAGE_MAX = 4096
 GENERIC_ERROR = N_("Something went wrong; nothing was changed. Please try again later.")
 
 
@@ -72,11 +73,47 @@ def command_args(message: Message) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
+def split_text(text: str, limit: int = MESSAGE_MAX) -> list[str]:
+    """Pieces of at most `limit` UTF-16 units (Telegram's measure), cut at line ends."""
+    pieces: list[str] = []
+    current, size = "", 0
+    for line in text.splitlines(keepends=True):
+        units = _utf16_units(line)
+        if size + units > limit and current:
+            pieces.append(current)
+            current, size = "", 0
+        while units > limit:
+            head, line = _utf16_cut(line, limit)
+            pieces.append(head)
+            units = _utf16_units(line)
+        current, size = current + line, size + units
+    pieces.append(current)
+    # Telegram refuses blank messages: blank lines at a cut are dropped.
+    return [piece.rstrip("\n") for piece in pieces if piece.strip()] or [text]
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _utf16_cut(text: str, limit: int) -> tuple[str, str]:
+    size = 0
+    for index, char in enumerate(text):
+        size += _utf16_units(char)
+        if size > limit:
+            return text[:index], text[index:]
+    return text, ""
+
+
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Answer the message that triggered this update."""
+    """Answer the message that triggered this update (in several messages if it is long)."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(text, reply_markup=markup)
+        # A long roster or cell list (many members with long names) exceeds one message.
+        pieces = split_text(text)
+        for piece in pieces[:-1]:
+            await message.reply_text(piece)
+        await message.reply_text(pieces[-1], reply_markup=markup)
 
 
 async def send_private(

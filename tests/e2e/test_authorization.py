@@ -260,6 +260,11 @@ async def press(case: Case) -> list[Call]:
 # --- what allowed looks like -------------------------------------------------------------------
 
 
+def _name(user: TgUser) -> str:
+    """The name Telegram shows: first and last name."""
+    return " ".join(p for p in (user.first_name, user.last_name) if p)
+
+
 def sent_to(calls: list[Call], chat_id: int) -> list[str]:
     """Texts of messages the bot sent to one chat."""
     return [
@@ -274,7 +279,7 @@ def edits(calls: list[Call]) -> list[str]:
     return [str(c["text"]) for c in calls if c.method == "editMessageText" and c.ok]
 
 
-def first_reply(case: Case, calls: list[Call]) -> str:
+def first_reply(calls: list[Call]) -> str:
     """The bot's first message, the answer to the actor."""
     replies = [str(c["text"]) for c in calls if c.method == "sendMessage" and c.ok]
     assert replies, f"no reply; calls: {[c.method for c in calls]}"
@@ -282,7 +287,7 @@ def first_reply(case: Case, calls: list[Call]) -> str:
 
 
 async def check_start(case: Case, calls: list[Call]) -> None:
-    reply = first_reply(case, calls)
+    reply = first_reply(calls)
     if case.scope == "own":
         hello = case.text(
             "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
@@ -295,12 +300,8 @@ async def check_start(case: Case, calls: list[Call]) -> None:
         assert reply == case.text("Send /help to see what you can do here.")
 
 
-def _name(user: TgUser) -> str:
-    return " ".join(p for p in (user.first_name, user.last_name) if p)
-
-
 async def check_help(case: Case, calls: list[Call]) -> None:
-    reply = first_reply(case, calls)
+    reply = first_reply(calls)
     header = case.text("Cell «{name}». What you can do here:", name=case.cell.name)
     assert reply.startswith(header), reply
     index = ROLES.index(case.role)
@@ -314,7 +315,7 @@ async def check_help(case: Case, calls: list[Call]) -> None:
 
 
 async def check_join(case: Case, calls: list[Call]) -> None:
-    reply = first_reply(case, calls)
+    reply = first_reply(calls)
     already = case.scope == "own" and case.role not in ("nonmember", "operator")
     if already:
         assert reply == "⚠️ " + case.text(
@@ -335,17 +336,17 @@ async def check_join(case: Case, calls: list[Call]) -> None:
 
 
 async def check_lang(case: Case, calls: list[Call]) -> None:
-    assert first_reply(case, calls) == "Language: English."
+    assert first_reply(calls) == "Language: English."
     assert await case.actor_row("language") == "en"
 
 
 async def check_name(case: Case, calls: list[Call]) -> None:
-    assert first_reply(case, calls) == case.text("Your name is recorded as: {name}", name=NEW_NAME)
+    assert first_reply(calls) == case.text("Your name is recorded as: {name}", name=NEW_NAME)
     assert await case.actor_row("full_name") == NEW_NAME
 
 
 async def check_invite(case: Case, calls: list[Call]) -> None:
-    reply = first_reply(case, calls)
+    reply = first_reply(calls)
     assert f"«{case.cell.name}»" in reply
     assert "?start=inv-" in reply, reply
     row = await fetch_one(
@@ -357,18 +358,21 @@ async def check_invite(case: Case, calls: list[Call]) -> None:
     assert row == (1, 5)
 
 
-async def check_members(case: Case, calls: list[Call]) -> None:
-    reply = first_reply(case, calls)
-    people = case.cell.people
-    assert reply.startswith(
-        case.text(
-            "Cell «{name}»: {count} members ({official} official, {probationary} probationary)",
-            name=case.cell.name,
-            count=5,
-            official=4,
-            probationary=1,
-        )
+def roster_header(case: Case) -> str:
+    """The first line of the touched cell's roster: guests are not counted."""
+    return case.text(
+        "Cell «{name}»: {count} members ({official} official, {probationary} probationary)",
+        name=case.cell.name,
+        count=5,
+        official=4,
+        probationary=1,
     )
+
+
+async def check_members(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(calls)
+    people = case.cell.people
+    assert reply.startswith(roster_header(case)), reply
     for role in ("secretary", "deputy", "official", "probationary", "guest", "target"):
         assert people[role].name in reply, (role, reply)
     assert people["former"].name not in reply
@@ -378,29 +382,29 @@ async def check_members(case: Case, calls: list[Call]) -> None:
 
 
 async def check_kind(case: Case, calls: list[Call]) -> None:
-    assert first_reply(case, calls).startswith(case.text("Updated: {line}", line=""))
+    assert first_reply(calls).startswith(case.text("Updated: {line}", line=""))
     assert await case.membership("target") == ("active", "probationary", "member")
 
 
 async def check_role(case: Case, calls: list[Call]) -> None:
-    assert first_reply(case, calls).startswith(case.text("Updated: {line}", line=""))
+    assert first_reply(calls).startswith(case.text("Updated: {line}", line=""))
     assert await case.membership("target") == ("active", "official", "deputy")
 
 
 async def check_remove(case: Case, calls: list[Call]) -> None:
     name = case.cell.people["target"].name
-    assert first_reply(case, calls) == case.text("{name} was removed from the cell.", name=name)
+    assert first_reply(calls) == case.text("{name} was removed from the cell.", name=name)
     assert await case.membership("target") == ("removed", "official", "member")
 
 
 async def check_cells(case: Case, calls: list[Call]) -> None:
-    reply = first_reply(case, calls)
+    reply = first_reply(calls)
     for cell in case.world.cells.values():
         assert f" {cell.name}: " in reply, reply
 
 
 async def check_newcell(case: Case, calls: list[Call]) -> None:
-    reply = first_reply(case, calls)
+    reply = first_reply(calls)
     assert "/setup " in reply, reply
     row = await fetch_one(
         case.bot, "SELECT COUNT(*) FROM setup_codes WHERE cell_name = ?", NEW_CELL
@@ -441,16 +445,7 @@ async def check_button(case: Case, calls: list[Call]) -> None:
         assert text == case.text("{name} was removed from the cell.", name=target)
         assert await case.membership("target") == ("removed", "official", "member")
     elif button == "back":
-        assert text.startswith(
-            case.text(
-                "Cell «{name}»: {count} members ({official} official, "
-                "{probationary} probationary)",
-                name=case.cell.name,
-                count=5,
-                official=4,
-                probationary=1,
-            )
-        ), text
+        assert text.startswith(roster_header(case)), text
         assert target in text
     else:
         assert text == "Language: English."

@@ -1,0 +1,673 @@
+"""The authorization matrix of meetings: every meeting command and button, pressed by every
+role, in its own cell and in a foreign one, against the role table of SPEC §2.
+
+The world of test_authorization.py (cells A and B with a full cast each) gets one scheduled
+meeting per cell, each with an absence request of the cell's "target" official waiting for
+the leaders. The actor of each case is the person with that role in cell A (or an outsider:
+a user unknown to the bot, or an operator who belongs to no cell); "own" acts on A's meeting
+or in A's group, "foreign" on B's meeting or in B's group.
+
+Commands naming a meeting by number (/meeting N, /move N ...) and the answer/absence buttons
+are given in the actor's private chat: the meeting decides the cell. Commands about "the
+cell" (/schedule, /meetings ...) and the guided dialog's buttons are given in the group.
+
+Allowed is checked by its effect (the reply, the database); refused by the localized refusal,
+an unchanged database and a reply that shows no member's name, cell name or meeting title.
+A meeting of a cell the actor cannot see is answered exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import icalendar
+import pytest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.app import build_application
+from bot.clock import FakeClock
+from bot.domain import ChatRef
+from bot.services.cells import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
+from bot.services.registry import Services
+from handlers.telegram import callback_data as cd
+from handlers.telegram import meetings as meetings_handlers
+from storage.db import Database
+from tests.conftest import NOW, Bot, make_settings, stop_bot
+from tests.e2e.world import (
+    CellCast,
+    World,
+    alert_text,
+    build_world,
+    fetch_one,
+    identity,
+    outgoing_texts,
+    snapshot,
+    start_world_bot,
+    store_bot_message,
+    tr_text,
+)
+from tests.harness.driver import TgChat, TgUser
+from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
+
+ROLES = ("nonmember", "guest", "probationary", "official", "deputy", "secretary", "operator")
+
+OK = "ok"
+MEMBER = "only-members"  # Only members of this cell can do this.
+LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell can do this.
+MISSING = "no-such-meeting"  # No such meeting: what one may not see does not exist.
+
+NO_SUCH_MEETING = "No such meeting. See the numbers in /meetings."
+REFUSALS = {MEMBER: REFUSE_NOT_MEMBER, LEADER: REFUSE_NOT_LEADER, MISSING: NO_SUCH_MEETING}
+EXAMPLES = {MISSING: "/meetings"}
+
+# Derived from SPEC §2, not from the code. Viewing (/meetings, /meeting, /agenda N, /calendar):
+# members of any kind, leaders, guests (invited to attend) and operators (who see every cell).
+# Managing (everything else a secretary does, absence decisions, the guided dialog's steps):
+# the secretary and deputy of that cell only. Answering the summons: summoned members
+# (official or probationary, leaders included); a guest is no member, an operator no member of
+# the cell. A meeting the actor may not even see is "no such meeting" (nothing of it leaks);
+# an operator sees every meeting, so is refused as a non-member where he may not act.
+# Refused in a group: a non-member of that group's cell is refused as such.
+# fmt: off
+VIEW_IN_GROUP_OWN = (MEMBER, OK, OK, OK, OK, OK, OK)
+VIEW_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK)
+VIEW_BY_NUMBER_OWN = (MISSING, OK, OK, OK, OK, OK, OK)
+VIEW_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK)
+MANAGE_IN_GROUP_OWN = (MEMBER, LEADER, LEADER, LEADER, OK, OK, MEMBER)
+MANAGE_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER)
+MANAGE_BY_NUMBER_OWN = (MISSING, LEADER, LEADER, LEADER, OK, OK, MEMBER)
+MANAGE_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
+ANSWER_OWN = (MISSING, MEMBER, OK, OK, OK, OK, MEMBER)
+ANSWER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
+
+EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    #                                nonmember guest probat. official deputy secretary operator
+    "meetings/own":                  VIEW_IN_GROUP_OWN,
+    "meetings/foreign":              VIEW_IN_GROUP_FOREIGN,
+    "calendar/own":                  VIEW_IN_GROUP_OWN,
+    "calendar/foreign":              VIEW_IN_GROUP_FOREIGN,
+    "meeting/own":                   VIEW_BY_NUMBER_OWN,
+    "meeting/foreign":               VIEW_BY_NUMBER_FOREIGN,
+    "agenda.show/own":               VIEW_BY_NUMBER_OWN,
+    "agenda.show/foreign":           VIEW_BY_NUMBER_FOREIGN,
+    "schedule/own":                  MANAGE_IN_GROUP_OWN,
+    "schedule/foreign":              MANAGE_IN_GROUP_FOREIGN,
+    "schedule.guided/own":           MANAGE_IN_GROUP_OWN,
+    "schedule.guided/foreign":       MANAGE_IN_GROUP_FOREIGN,
+    "recurring/own":                 MANAGE_IN_GROUP_OWN,
+    "recurring/foreign":             MANAGE_IN_GROUP_FOREIGN,
+    "reminders/own":                 MANAGE_IN_GROUP_OWN,
+    "reminders/foreign":             MANAGE_IN_GROUP_FOREIGN,
+    "move/own":                      MANAGE_BY_NUMBER_OWN,
+    "move/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
+    "cancel/own":                    MANAGE_BY_NUMBER_OWN,
+    "cancel/foreign":                MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.add/own":                MANAGE_BY_NUMBER_OWN,
+    "agenda.add/foreign":            MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.remove/own":             MANAGE_BY_NUMBER_OWN,
+    "agenda.remove/foreign":         MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.move/own":               MANAGE_BY_NUMBER_OWN,
+    "agenda.move/foreign":           MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.edit/own":               MANAGE_BY_NUMBER_OWN,
+    "agenda.edit/foreign":           MANAGE_BY_NUMBER_FOREIGN,
+    "link/own":                      MANAGE_BY_NUMBER_OWN,
+    "link/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
+    "link.generate/own":             MANAGE_BY_NUMBER_OWN,
+    "link.generate/foreign":         MANAGE_BY_NUMBER_FOREIGN,
+    "attach/own":                    MANAGE_BY_NUMBER_OWN,
+    "attach/foreign":                MANAGE_BY_NUMBER_FOREIGN,
+    "answers/own":                   MANAGE_BY_NUMBER_OWN,
+    "answers/foreign":               MANAGE_BY_NUMBER_FOREIGN,
+    # Buttons: answers and absence decisions in the actor's private chat, on A's or B's
+    # meeting; the guided dialog's step in A's or B's group, on a dialog the actor has open
+    # there (opened while they could, or forged: the step checks again).
+    "press.attend/own":              ANSWER_OWN,
+    "press.attend/foreign":          ANSWER_FOREIGN,
+    "press.absent/own":              ANSWER_OWN,
+    "press.absent/foreign":          ANSWER_FOREIGN,
+    "press.approve-absence/own":     MANAGE_BY_NUMBER_OWN,
+    "press.approve-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
+    "press.decline-absence/own":     MANAGE_BY_NUMBER_OWN,
+    "press.decline-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
+    "press.step/own":                MANAGE_IN_GROUP_OWN,
+    "press.step/foreign":            MANAGE_IN_GROUP_FOREIGN,
+}
+# fmt: on
+
+TITLES = {"A": "Họp kín Đồn Biên phòng A", "B": "Họp mật Hải đội B"}
+REASON = "Đi công tác biển đảo"
+# 05/12/2026 19:30 in Hanoi; NOW is 21/11/2026 14:00 UTC.
+STARTS_AT = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
+NEW_TITLE = "Học tập nghị quyết mới"
+NEW_ITEM = "Phát biểu của đảng viên mới"
+NEW_LINK = "https://meet.jit.si/ChiBoKiemTraQuyen2026"
+MOVED_TO = "2026-12-06T12:30:00+00:00"  # 06/12/2026 19:30 in Hanoi
+
+
+@dataclass(frozen=True)
+class MeetingWorld:
+    """The cells' world with one meeting per cell and a waiting absence request."""
+
+    world: World
+    meeting_ids: dict[str, int]
+    target_user_ids: dict[str, int]
+
+
+async def build_meeting_world(directory: Path) -> MeetingWorld:
+    """build_world, then a meeting in each cell with the target's absence request."""
+    world = await build_world(directory)
+    db = Database(world.db_path)
+    services = Services.build(make_settings(directory), FakeClock(NOW), db)
+    await db.connect()
+    meeting_ids: dict[str, int] = {}
+    target_user_ids: dict[str, int] = {}
+    try:
+        for key, cast in world.cells.items():
+            secretary = identity(cast.people["secretary"].user)
+            chat = ChatRef("telegram", str(cast.chat_id), False, cast.name)
+            change = await services.meetings.schedule(
+                secretary, chat, starts_at=STARTS_AT, title=TITLES[key], lang="vi"
+            )
+            meeting_ids[key] = change.meeting.id
+            target = identity(cast.people["target"].user)
+            request = await services.meetings.request_absence(target, change.meeting.id, REASON)
+            target_user_ids[key] = request.member.id
+    finally:
+        await db.close()
+    return MeetingWorld(world, meeting_ids, target_user_ids)
+
+
+def cases() -> Iterator[object]:
+    """One test per cell of the matrix, named action-role-scope."""
+    for key, outcomes in EXPECTED.items():
+        action, scope = key.split("/")
+        for role, outcome in zip(ROLES, outcomes, strict=True):
+            yield pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
+
+
+@pytest.fixture(scope="module")
+def mworld(tmp_path_factory: pytest.TempPathFactory) -> MeetingWorld:
+    """Both cells and their meetings built once; every case runs over a copy."""
+    return asyncio.run(build_meeting_world(tmp_path_factory.mktemp("meeting-world")))
+
+
+@dataclass
+class Case:
+    """One matrix cell being run."""
+
+    bot: Bot
+    mworld: MeetingWorld
+    action: str
+    scope: str
+    role: str
+
+    @property
+    def world(self) -> World:
+        """The cells and their casts."""
+        return self.mworld.world
+
+    @property
+    def key(self) -> str:
+        """The cell the action touches: A (own) or B (foreign)."""
+        return "B" if self.scope == "foreign" else "A"
+
+    @property
+    def other_key(self) -> str:
+        """The cell the action does not touch."""
+        return "A" if self.key == "B" else "B"
+
+    @property
+    def cell(self) -> CellCast:
+        """The cell the action touches."""
+        return self.world.cells[self.key]
+
+    @property
+    def meeting_id(self) -> int:
+        """The touched cell's meeting."""
+        return self.mworld.meeting_ids[self.key]
+
+    @property
+    def title(self) -> str:
+        """The touched meeting's title."""
+        return TITLES[self.key]
+
+    @property
+    def actor(self) -> TgUser:
+        """Who acts."""
+        if self.role == "nonmember":
+            return self.world.nonmember
+        if self.role == "operator":
+            return self.world.operator
+        return self.world.cells["A"].people[self.role].user
+
+    @property
+    def language(self) -> str:
+        """The actor's language (Telegram's code; nobody chose one with /lang)."""
+        return self.actor.language_code or "vi"
+
+    @property
+    def private(self) -> TgChat:
+        """The actor's private chat with the bot."""
+        return self.bot.driver.private_chat(self.actor)
+
+    def text(self, msgid: str, **params: object) -> str:
+        """A text in the actor's language."""
+        return tr_text(self.language, msgid, **params)
+
+    async def cell_id(self) -> int:
+        """The touched cell's database id."""
+        row = await fetch_one(
+            self.bot, "SELECT id FROM cells WHERE chat_id = ?", str(self.cell.chat_id)
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def actor_user_id(self) -> int | None:
+        """The actor's users row id, if the bot knows them."""
+        row = await fetch_one(
+            self.bot, "SELECT id FROM users WHERE external_id = ?", str(self.actor.id)
+        )
+        return int(row[0]) if row else None
+
+    async def meeting(self, column: str) -> object:
+        """A column of the touched meeting."""
+        row = await fetch_one(
+            self.bot, f"SELECT {column} FROM meetings WHERE id = ?", self.meeting_id
+        )
+        assert row is not None
+        return row[0]
+
+    async def agenda(self) -> list[str]:
+        """The touched meeting's agenda items as stored."""
+        async with self.bot.app.bot_data.services.db.reading() as conn:
+            cursor = await conn.execute(
+                "SELECT item FROM agenda_items WHERE meeting_id = ? ORDER BY position",
+                (self.meeting_id,),
+            )
+            rows = await cursor.fetchall()
+            await cursor.close()
+        return [str(r[0]) for r in rows]
+
+    async def dialog(self, chat: TgChat) -> tuple[str, str] | None:
+        """(kind, state) of the actor's dialog in a chat."""
+        user_id = await self.actor_user_id()
+        row = await fetch_one(
+            self.bot,
+            "SELECT kind, state FROM dialogs WHERE user_id = ? AND chat_id = ?",
+            user_id,
+            str(chat.id),
+        )
+        return (str(row[0]), str(row[1])) if row else None
+
+    async def reply_status(self, user_id: int | None) -> str | None:
+        """The answer a user gave to the touched meeting's summons."""
+        row = await fetch_one(
+            self.bot,
+            "SELECT status FROM attendance_replies WHERE meeting_id = ? AND user_id = ?",
+            self.meeting_id,
+            user_id,
+        )
+        return str(row[0]) if row else None
+
+
+# --- running an action -------------------------------------------------------------------------
+
+IN_GROUP = {"meetings", "calendar", "schedule", "schedule.guided", "recurring", "reminders"}
+
+
+async def prepare(case: Case) -> None:
+    """What must be in place before the action (done before the "before" snapshot)."""
+    if case.action == "press.step":
+        # The actor has the guided dialog open in the group, at its first step.
+        services = case.bot.app.bot_data.services
+        chat = ChatRef("telegram", str(case.cell.chat_id), False, case.cell.name)
+        await services.meetings.save_dialog(
+            identity(case.actor), chat, "schedule", {"step": "type"}
+        )
+
+
+async def send(case: Case) -> list[Call]:
+    """Give the command of this case where its scope says."""
+    d = case.bot.driver
+    n = case.meeting_id
+    texts = {
+        "meetings": "/meetings",
+        "calendar": "/calendar",
+        "meeting": f"/meeting {n}",
+        "agenda.show": f"/agenda {n}",
+        "schedule": f"/schedule 12/12/2026 19:30 {NEW_TITLE}",
+        "schedule.guided": "/schedule",
+        "recurring": "/recurring ngày 5 hằng tháng 19:30",
+        "reminders": "/reminders 48h 2h 0",
+        "move": f"/move {n} 06/12/2026 19:30",
+        "cancel": f"/cancel {n}",
+        "agenda.add": f"/agenda {n} add {NEW_ITEM}",
+        "agenda.remove": f"/agenda {n} remove 1",
+        "agenda.move": f"/agenda {n} move 1 2",
+        "agenda.edit": f"/agenda {n} edit 1 {NEW_ITEM}",
+        "link": f"/link {n} {NEW_LINK}",
+        "link.generate": f"/link {n}",
+        "attach": f"/attach {n}",
+        "answers": f"/answers {n}",
+    }
+    if case.action in IN_GROUP:
+        return await d.send(case.actor, case.cell.chat, texts[case.action])
+    chat = case.private
+    if case.action == "attach":
+        document = d._message(
+            case.actor,
+            chat,
+            document={"file_id": "DOC1", "file_unique_id": "DOC1u", "file_name": "baocao.pdf"},
+        )
+        return await d.send(
+            case.actor, chat, texts["attach"], reply_to_message_id=document["message_id"]
+        )
+    return await d.send(case.actor, chat, texts[case.action])
+
+
+async def press(case: Case) -> list[Call]:
+    """Press the button of this case on a bot message."""
+    button = case.action.removeprefix("press.")
+    n, target = case.meeting_id, case.mworld.target_user_ids[case.key]
+    data = {
+        "attend": cd.answer(n, True),
+        "absent": cd.answer(n, False),
+        "approve-absence": cd.absence(n, target, True),
+        "decline-absence": cd.absence(n, target, False),
+        "step": cd.dialog_step("type:r"),
+    }[button]
+    chat = case.cell.chat if button == "step" else case.private
+    message_id = store_bot_message(case.bot, chat)
+    return await case.bot.driver.press_data(case.actor, chat, data, message_id)
+
+
+# --- what allowed looks like -------------------------------------------------------------------
+
+
+def replies(calls: list[Call]) -> list[str]:
+    """Texts of the messages the bot sent."""
+    return [str(c["text"]) for c in calls if c.method == "sendMessage" and c.ok]
+
+
+def first_reply(calls: list[Call]) -> str:
+    """The bot's first message, the answer to the actor."""
+    sent = replies(calls)
+    assert sent, f"no reply; calls: {[c.method for c in calls]}"
+    return sent[0]
+
+
+async def check_meetings(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(calls)
+    assert reply.startswith(case.text("Meetings of «{cell}»", cell=case.cell.name)), reply
+    assert f"#{case.meeting_id} · " in reply and case.title in reply, reply
+
+
+async def check_calendar(case: Case, calls: list[Call]) -> None:
+    (call,) = [c for c in calls if c.method == "sendDocument" and c.ok]
+    assert call["caption"] == case.text(
+        "Open this file to add the meetings to your phone's calendar."
+    )
+    calendar = icalendar.Calendar.from_ical(call.files["document"].content)
+    summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+    assert summaries == [case.title], summaries
+
+
+async def check_details(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(calls)
+    assert reply.startswith(f"#{case.meeting_id} · "), reply
+    assert case.title in reply and case.text("Agenda:") in reply, reply
+
+
+async def check_schedule(case: Case, calls: list[Call]) -> None:
+    row = await fetch_one(
+        case.bot,
+        "SELECT id FROM meetings WHERE cell_id = ? AND title = ?",
+        await case.cell_id(),
+        NEW_TITLE,
+    )
+    assert row is not None and row[0] not in case.mworld.meeting_ids.values()
+    head = case.text(
+        "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+        id=row[0],
+        title=NEW_TITLE,
+        when="\0",
+    )
+    assert first_reply(calls).startswith(head.split("\0")[0]), first_reply(calls)
+
+
+async def check_guided(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls) == case.text("New meeting. What kind of meeting?")
+    assert await case.dialog(case.cell.chat) == ("schedule", '{"step": "type"}')
+
+
+async def check_recurring(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(calls)
+    head = case.text("Regular meeting: {rule}. Coming meetings:", rule="\0").split("\0")[0]
+    assert reply.startswith(head), reply
+    row = await fetch_one(
+        case.bot,
+        "SELECT COUNT(*) FROM meeting_series WHERE cell_id = ? AND active = 1",
+        await case.cell_id(),
+    )
+    assert row == (1,)
+
+
+async def check_reminders(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls) == case.text(
+        "Reminders for new meetings: {offsets} before the start.", offsets="48h, 2h, 0m"
+    )
+    row = await fetch_one(
+        case.bot, "SELECT reminder_offsets FROM cells WHERE id = ?", await case.cell_id()
+    )
+    assert row == ("2880,120,0",)
+
+
+async def check_move(case: Case, calls: list[Call]) -> None:
+    head = case.text("Meeting #{id} moved to {when}.", id=case.meeting_id, when="\0")
+    assert first_reply(calls).startswith(head.split("\0")[0])
+    assert await case.meeting("starts_at") == MOVED_TO
+
+
+async def check_cancel(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls) == case.text("Meeting #{id} cancelled.", id=case.meeting_id)
+    assert await case.meeting("status") == "cancelled"
+
+
+async def check_agenda(case: Case, calls: list[Call], before: list[str]) -> None:
+    lines = first_reply(calls).splitlines()
+    assert lines[0] == case.text("Agenda of meeting #{id}:", id=case.meeting_id)
+    after = await case.agenda()
+    operation = case.action.removeprefix("agenda.")
+    if operation == "add":
+        assert after[:-1] == before and NEW_ITEM in after[-1], after
+    elif operation == "remove":
+        assert after == before[1:], after
+    elif operation == "move":
+        assert after == [before[1], before[0], *before[2:]], after
+    else:
+        assert NEW_ITEM in after[0] and after[1:] == before[1:], after
+    assert len(lines) == len(after) + 1
+
+
+async def check_link(case: Case, calls: list[Call]) -> None:
+    link = await case.meeting("link")
+    if case.action == "link":
+        assert link == NEW_LINK
+    else:
+        assert isinstance(link, str) and link.startswith("https://meet.jit.si/"), link
+    assert first_reply(calls) == case.text(
+        "Link of meeting #{id}: {link}", id=case.meeting_id, link=link
+    )
+
+
+async def check_attach(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls) == case.text(
+        "Document «{name}» attached to meeting #{id}: it goes out with the reminders.",
+        name="baocao.pdf",
+        id=case.meeting_id,
+    )
+    row = await fetch_one(
+        case.bot,
+        "SELECT file_id, confidential FROM documents WHERE meeting_id = ?",
+        case.meeting_id,
+    )
+    assert row == ("DOC1", 0)
+
+
+async def check_answers(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(calls)
+    assert reply.startswith(
+        case.text("Answers for meeting #{id} «{title}»:", id=case.meeting_id, title=case.title)
+    )
+    target = case.cell.people["target"].name
+    assert f"• {target}: " in reply and f"({REASON})" in reply, reply
+    # Guests and the removed member are not summoned; the applicant is not a member yet.
+    for role in ("guest", "former", "applicant"):
+        assert case.cell.people[role].name not in reply, (role, reply)
+
+
+async def check_button(case: Case, calls: list[Call]) -> None:
+    button = case.action.removeprefix("press.")
+    target_id = case.mworld.target_user_ids[case.key]
+    if button == "attend":
+        assert alert_text(calls) == case.text("Recorded: you will attend.")
+        assert await case.reply_status(await case.actor_user_id()) == "will_attend"
+    elif button == "absent":
+        assert replies(calls) == [case.text("Please reply with the reason for your absence.")]
+        dialog = await case.dialog(case.private)
+        assert dialog == ("absence", f'{{"meeting": {case.meeting_id}}}'), dialog
+    elif button in ("approve-absence", "decline-absence"):
+        approve = button == "approve-absence"
+        status = "absent_with_reason" if approve else "absence_declined"
+        label = case.text("absent with reason" if approve else "absence not accepted")
+        target = case.cell.people["target"]
+        assert first_reply(calls) == case.text("{name}: {status}.", name=target.name, status=label)
+        assert await case.reply_status(target_id) == status
+        told = [
+            str(c["text"])
+            for c in calls
+            if c.method == "sendMessage" and c.get("chat_id") == target.user.id
+        ]
+        assert len(told) == 1 and case.title in told[0], told
+    else:
+        kind = case.text("Kind: {kind}", kind=case.text("regular meeting"))
+        assert [str(c["text"]) for c in calls if c.method == "editMessageText"] == [kind]
+        dialog = await case.dialog(case.cell.chat)
+        assert dialog is not None and '"step": "when"' in dialog[1], dialog
+
+
+CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
+    "meetings": check_meetings,
+    "calendar": check_calendar,
+    "meeting": check_details,
+    "agenda.show": check_details,
+    "schedule": check_schedule,
+    "schedule.guided": check_guided,
+    "recurring": check_recurring,
+    "reminders": check_reminders,
+    "move": check_move,
+    "cancel": check_cancel,
+    "link": check_link,
+    "link.generate": check_link,
+    "attach": check_attach,
+    "answers": check_answers,
+}
+
+
+# --- the matrix --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("action", "scope", "role", "outcome"), list(cases()))
+async def test_meeting_authorization(
+    mworld: MeetingWorld, tmp_path: Path, action: str, scope: str, role: str, outcome: str
+) -> None:
+    bot = await start_world_bot(mworld.world, tmp_path)
+    try:
+        case = Case(bot, mworld, action, scope, role)
+        await prepare(case)
+        before = await snapshot(bot)
+        agenda_before = await case.agenda()
+        button = action.startswith("press.")
+        calls = await (press(case) if button else send(case))
+        texts = outgoing_texts(calls)
+        if outcome == OK:
+            assert not any(t.startswith("⚠️") for t in texts), texts
+            if button:
+                await check_button(case, calls)
+            elif action.startswith("agenda.") and action != "agenda.show":
+                await check_agenda(case, calls, agenda_before)
+            else:
+                await CHECKS[action](case, calls)
+            # Nothing of the other cell shows, whatever was allowed here.
+            other = mworld.world.cells[case.other_key]
+            secrets = (other.names() - {_name(case.actor)}) | {TITLES[case.other_key], other.name}
+            leaked = {s for s in secrets if any(s in t for t in texts)}
+            assert not leaked, (leaked, texts)
+            return
+        refusal = "⚠️ " + case.text(REFUSALS[outcome])
+        if outcome in EXAMPLES:
+            refusal += "\n" + case.text("Example: {example}", example=EXAMPLES[outcome])
+        if button:
+            assert [c.method for c in calls] == ["answerCallbackQuery"], calls
+            assert alert_text(calls) == refusal
+            assert calls[0].get("show_alert") is True
+        else:
+            assert [c.method for c in calls] == ["sendMessage"], [c.method for c in calls]
+            assert texts == [refusal]
+        assert await snapshot(bot) == before, "a refused action changed the database"
+        world = mworld.world
+        secrets = world.all_member_names() | set(TITLES.values())
+        secrets |= {c.name for c in world.cells.values()}
+        leaked = {s for s in secrets if any(s in t for t in texts)}
+        assert not leaked, (leaked, texts)
+    finally:
+        await stop_bot(bot)
+
+
+def _name(user: TgUser) -> str:
+    return " ".join(p for p in (user.first_name, user.last_name) if p)
+
+
+BUTTON_PREFIXES = {
+    "attend": "at",
+    "absent": "at",
+    "approve-absence": "ab",
+    "decline-absence": "ab",
+    "step": "sd",
+}
+
+
+def test_the_matrix_covers_every_meeting_command_and_button(tmp_path: Path) -> None:
+    app = build_application(
+        make_settings(tmp_path), request=FakeRequest(FakeTelegram()), rate_limiter=False
+    )
+    registered = {
+        command
+        for group in app.handlers.values()
+        for handler in group
+        if isinstance(handler, CommandHandler)
+        and getattr(handler.callback, "__module__", "") == meetings_handlers.__name__
+        for command in handler.commands
+    }
+    actions = {key.split("/")[0].split(".")[0] for key in EXPECTED}
+    assert registered and registered <= actions, registered - actions
+    buttons = {
+        prefix
+        for group in app.handlers.values()
+        for handler in group
+        if isinstance(handler, CallbackQueryHandler)
+        and handler.callback is meetings_handlers.on_button
+        and isinstance(handler.pattern, re.Pattern)
+        for prefix in re.findall(r"\w+", handler.pattern.pattern)
+    }
+    assert set(BUTTON_PREFIXES.values()) == buttons
+    assert {f"press.{b}" for b in BUTTON_PREFIXES} <= {k.split("/")[0] for k in EXPECTED}
+    for key in EXPECTED:
+        action, scope = key.split("/")
+        assert scope in ("own", "foreign")
+        assert f"{action}/own" in EXPECTED and f"{action}/foreign" in EXPECTED, key
