@@ -122,7 +122,8 @@ def clean_text(text: str, max_len: int) -> str | None:
 
 def validate_full_name(text: str) -> str:
     """A full name as in party records: letters, spaces and . - ' only."""
-    name = clean_text(unicodedata.normalize("NFC", text), NAME_MAX)
+    # NFKC folds look-alike forms (full-width letters) into the plain ones records use.
+    name = clean_text(unicodedata.normalize("NFKC", text), NAME_MAX)
     if (
         name is None
         or sum(c.isalpha() for c in name) < 2

@@ -124,8 +124,9 @@ class MeetingService:
             )
         actor, _ = await self.cells.actor_in(conn, identity, cell)
         if not actor.may(action):
-            # A foreign cell's meeting is as invisible as a missing one.
-            if actor.membership is None or not actor.membership.active:
+            # A foreign cell's meeting is as invisible as a missing one; an operator sees
+            # every cell's meetings, so is refused (as no member) rather than told it is gone.
+            if not actor.may(Action.VIEW_MEETINGS):
                 raise NotFound(
                     N_("No such meeting. See the numbers in /meetings."), example="/meetings"
                 )

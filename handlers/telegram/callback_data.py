@@ -130,7 +130,9 @@ Data = (
 
 
 def join_choice(membership_id: int, kind: Kind | None) -> str:
-    """Data of an approve/decline button."""
+    """Data of an approve/decline button (approval makes an official or probationary member)."""
+    if kind not in (None, Kind.OFFICIAL, Kind.PROBATIONARY):
+        raise ValueError(f"a join request is approved as official or probationary, not {kind}")
     code = next((c for c, k in KIND_CODES.items() if k is kind), "x") if kind else "x"
     return f"jr:{membership_id}:{code}"
 

@@ -377,8 +377,11 @@ async def cells_command(update: Update, context: BotContext) -> None:
 
 
 async def newcell(update: Update, context: BotContext) -> None:
-    """/newcell NAME (operators): a one-time setup code."""
-    identity, _ = caller(update)
+    """/newcell NAME (operators, private chat only): a one-time setup code."""
+    identity, chat = caller(update)
+    if not chat.is_private and context.services.cells.is_operator(identity):
+        # A code posted in a group could be used by anyone who reads it.
+        raise BadInput(N_("Use this command in your private chat with the bot."))
     message = update.effective_message
     assert message is not None
     code = await context.services.cells.operator_cell_code(

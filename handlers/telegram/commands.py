@@ -19,7 +19,7 @@ class Need(IntEnum):
     MEMBER = 1
     LEADER = 2
     OPERATOR = 3
-    MEETINGS = 4  # members and guests
+    PARTICIPANT = 4  # members and guests
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ COMMANDS = (
     Command("help", N_("what you can do here"), True, True, Need.ANYONE),
     Command("join", N_("ask to join this group's cell"), False, True, Need.ANYONE),
     Command("lang", N_("language: vi or en"), True, True, Need.ANYONE, "vi|en"),
-    Command("name", N_("your full name as in party records"), True, True, Need.MEMBER, "…"),
+    Command("name", N_("your full name as in party records"), True, True, Need.PARTICIPANT, "…"),
     Command("members", N_("the cell's members"), True, True, Need.MEMBER),
     Command(
         "setup",
@@ -67,9 +67,11 @@ COMMANDS = (
         N_("N deputy|member|guest"),
     ),
     Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, "N"),
-    Command("meetings", N_("upcoming and recent meetings"), True, True, Need.MEETINGS),
-    Command("meeting", N_("one meeting: agenda, link, documents"), True, True, Need.MEETINGS, "N"),
-    Command("calendar", N_("the meetings as a calendar file"), True, True, Need.MEETINGS),
+    Command("meetings", N_("upcoming and recent meetings"), True, True, Need.PARTICIPANT),
+    Command(
+        "meeting", N_("one meeting: agenda, link, documents"), True, True, Need.PARTICIPANT, "N"
+    ),
+    Command("calendar", N_("the meetings as a calendar file"), True, True, Need.PARTICIPANT),
     Command(
         "schedule",
         N_("schedule a meeting (guided, or in one line)"),
@@ -138,7 +140,7 @@ def visible(
         Need.MEMBER: member or leader,
         Need.LEADER: leader,
         Need.OPERATOR: operator,
-        Need.MEETINGS: member or leader or guest,
+        Need.PARTICIPANT: member or leader or guest,
     }
     shown = []
     for command in COMMANDS:

@@ -8,7 +8,8 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import BadInput, NotFound
@@ -190,7 +191,7 @@ async def on_dialog_button(update: Update, context: BotContext, step: str) -> No
             lang=tr.language,
         )
         await meetings.end_dialog(identity, chat)
-        await query.edit_message_reply_markup(None)
+        await _drop_keyboard(query)
         await _scheduled(update, context, tr, change)
         return
     raise NotFound(N_("This button is no longer valid."))
@@ -555,6 +556,19 @@ async def answers(update: Update, context: BotContext) -> None:
 # --- buttons -----------------------------------------------------------------------------------
 
 
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    """Remove the buttons of the pressed message, if it still has any (a second press of a
+    button, e.g. a double tap, finds them gone: Telegram refuses an edit that changes nothing)."""
+    message = query.message
+    if message is None or getattr(message, "reply_markup", None) is None:
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
 async def on_button(update: Update, context: BotContext) -> None:
     """Answer buttons, absence decisions and dialog steps."""
     query = update.callback_query
@@ -570,7 +584,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         if data.attend:
             found = await meetings.will_attend(identity, data.meeting_id)
             await query.answer(tr.gettext("Recorded: you will attend."))
-            await query.edit_message_reply_markup(None)
+            await _drop_keyboard(query)
             del found
             return
         await meetings.check_can_answer(identity, data.meeting_id)
@@ -588,7 +602,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             identity, data.meeting_id, data.user_id, data.approve
         )
         await query.answer()
-        await query.edit_message_reply_markup(None)
+        await _drop_keyboard(query)
         await reply(
             update,
             tr.gettext(

@@ -11,6 +11,9 @@ from handlers.telegram import callback_data as cd
 from handlers.telegram.commands import Command
 
 BUTTON_LABEL_MAX = 40
+# Telegram takes at most 100 buttons in one keyboard; members past this are changed with
+# /kind, /role and /remove, which the roster text names.
+ROSTER_BUTTONS_MAX = 100
 
 
 def member_line(tr: Translator, member: Membership) -> str:
@@ -59,15 +62,13 @@ def roster_keyboard(roster: Roster) -> InlineKeyboardMarkup | None:
     """Buttons opening each member's card (leaders in private chat)."""
     if not roster.viewer_may_manage or not roster.members:
         return None
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"{m.number}. {m.user.name}"[:BUTTON_LABEL_MAX], callback_data=cd.member_card(m.id)
-            )
-        ]
-        for m in roster.members
+    buttons = [
+        InlineKeyboardButton(
+            f"{m.number}. {m.user.name}"[:BUTTON_LABEL_MAX], callback_data=cd.member_card(m.id)
+        )
+        for m in roster.members[:ROSTER_BUTTONS_MAX]
     ]
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def member_card_text(tr: Translator, member: Membership) -> str:

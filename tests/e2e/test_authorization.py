@@ -52,6 +52,7 @@ LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell c
 OPERATOR = "only-operators"  # Only operators can do this.
 NAMELESS = "name-needs-a-cell"  # Only cell members can record a name.
 BOUND = "already-a-cell"  # /setup in a group that already is a cell: refused for everyone.
+PRIVATE = "private-only"  # /newcell in a group: a code posted there could be used by anyone.
 
 REFUSALS = {
     MEMBER: REFUSE_NOT_MEMBER,
@@ -59,6 +60,7 @@ REFUSALS = {
     OPERATOR: "Only operators can do this.",
     NAMELESS: "Only cell members can record a name. Use /join in your group.",
     BOUND: "This group is already the cell «{name}».",
+    PRIVATE: "Use this command in your private chat with the bot.",
 }
 
 # Derived from SPEC §2, not from the code: anyone may /start, /help, /join and choose a language;
@@ -101,7 +103,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "cells/own":       (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "cells/foreign":   (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/own":     (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
-    "newcell/foreign": (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "newcell/foreign": (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, PRIVATE),
     # Buttons, pressed in the actor's private chat on a member of A ("own") or of B ("foreign");
     # "back" and "language" are pressed on a message in the private chat or in B's group.
     "press.approve/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
