@@ -15,14 +15,14 @@ from typing import Any
 
 from telegram import Message
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Job, JobQueue
+from telegram.ext import Application, Job, JobQueue
 
 from bot.domain import User
 from bot.i18n import Translator, translator
 from bot.meetings import Reminder
 from bot.services.meetings import Change, ReminderPlan
 from handlers.telegram import meeting_render as mr
-from handlers.telegram.context import BotApplication, BotContext
+from handlers.telegram.context import BotApplication, BotContext, BotData
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 7 * 24 * 3600
 RETRY_AFTER = timedelta(seconds=30)
 MAX_ATTEMPTS = 20
+# Recurring rules keep their next occurrences scheduled; checked this often while running.
+SERIES_CHECK_INTERVAL = timedelta(hours=6)
 
 
 def job_name(reminder_id: int) -> str:
@@ -77,14 +79,34 @@ async def reschedule_all(application: BotApplication) -> int:
     services = application.bot_data.services
     job_queue = application.job_queue
     assert job_queue is not None
-    for change in await services.meetings.extend_all_series():
-        apply_change(job_queue, change)
+    await extend_series(application)
+    job_queue.run_repeating(
+        _extend_series_job,
+        interval=SERIES_CHECK_INTERVAL,
+        first=SERIES_CHECK_INTERVAL,
+        name="series:extend",
+        job_kwargs={"id": "series:extend", "replace_existing": True, "misfire_grace_time": None},
+    )
     now = services.clock.now()
     pending = await services.meetings.pending_reminders()
     for reminder in pending:
         arm(job_queue, reminder, delay=timedelta(0) if reminder.due_at <= now else None)
     logger.info("armed %d pending reminders", len(pending))
     return len(pending)
+
+
+async def extend_series(application: Application[Any, Any, Any, Any, BotData, Any]) -> int:
+    """Schedule the coming occurrences of every recurring rule; returns how many were made."""
+    changes = await application.bot_data.services.meetings.extend_all_series()
+    for change in changes:
+        apply_change(application.job_queue, change)
+    return len(changes)
+
+
+async def _extend_series_job(context: BotContext) -> None:
+    made = await extend_series(context.application)
+    if made:
+        logger.info("scheduled %d coming occurrences of recurring meetings", made)
 
 
 async def fire(context: BotContext) -> None:

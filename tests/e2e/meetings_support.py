@@ -83,9 +83,9 @@ async def fire_reminder(bot: Bot, reminder_id: int) -> list[Call]:
 
 
 def job_names(bot: Bot) -> set[str]:
-    """Names of every job in the queue."""
+    """Names of every reminder job in the queue."""
     assert bot.app.job_queue is not None
-    return {str(j.name) for j in bot.app.job_queue.jobs()}
+    return {str(j.name) for j in bot.app.job_queue.jobs() if str(j.name).startswith("reminder:")}
 
 
 def run_date(bot: Bot, name: str) -> Any:

@@ -302,3 +302,21 @@ async def test_calendar_is_an_ics_document(bot: Bot) -> None:
     assert summaries[0] == TITLE and summaries[1].endswith(f"{TITLE} 2")
     assert events[0].decoded("DTSTART") == datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
     assert str(events[1]["STATUS"]) == "CANCELLED"
+
+
+async def test_a_running_bot_keeps_the_next_occurrences_of_the_rule_scheduled(bot: Bot) -> None:
+    from handlers.telegram.reminders import extend_series
+
+    w = await make_cell(bot, "vi")
+    await w.reply_in_group(w.secretary, "/recurring ngày 5 hằng tháng 19:30")
+    assert bot.app.job_queue is not None
+    assert bot.app.job_queue.get_jobs_by_name("series:extend")
+    # Nothing to add while three occurrences are ahead.
+    assert await extend_series(bot.app) == 0
+    # The first is held; the periodic check adds the fourth month and arms its reminders.
+    bot.clock.set(datetime(2026, 12, 6, 3, 0, tzinfo=UTC))
+    assert await extend_series(bot.app) == 1
+    starts = [r[0] for r in await rows(bot, "SELECT starts_at FROM meetings ORDER BY starts_at")]
+    assert starts[-1] == "2027-03-05T12:30:00+00:00"
+    assert len(await reminder_ids(bot, 4)) == 3
+    assert await extend_series(bot.app) == 0
