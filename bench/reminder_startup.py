@@ -110,7 +110,7 @@ async def start_once(path: Path, *, trace: bool = False) -> tuple[float, int, fl
     assert app.post_init is not None
     await app.post_init(app)
     assert app.job_queue is not None
-    jobs = len(app.job_queue.jobs())
+    jobs = sum(1 for job in app.job_queue.jobs() if str(job.name).startswith("reminder:"))
     elapsed = time.perf_counter() - started
     peak = 0
     if trace:
