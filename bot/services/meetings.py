@@ -48,6 +48,20 @@ MAX_REASON = 300
 DIALOG_TTL = timedelta(hours=2)
 
 
+def meeting_title(text: str, *, example: str | None = None) -> str:
+    """A typed title, white space collapsed; BadInput if it has control or invisible
+    characters (line breaks included) or is too long."""
+    clean = clean_text(text, MAX_TITLE)
+    if clean is not None:
+        return clean
+    if len(" ".join(text.split())) <= MAX_TITLE:
+        raise BadInput(
+            N_("Write the title on one line, without control or invisible characters."),
+            example=example,
+        )
+    raise BadInput(N_("The title can have at most 200 characters."), example=example)
+
+
 @dataclass(frozen=True)
 class Change:
     """What a scheduling action did, for the edge to notify and (un)arm reminder jobs."""
@@ -202,11 +216,7 @@ class MeetingService:
         now = self.clock.now()
         if starts_at <= now:
             raise BadInput(N_("This time has already passed."), example=SCHEDULE_EXAMPLE)
-        clean_title = clean_text(title, MAX_TITLE) if title else None
-        if title and clean_title is None:
-            raise BadInput(
-                N_("The title can have at most 200 characters."), example=SCHEDULE_EXAMPLE
-            )
+        clean_title = meeting_title(title, example=SCHEDULE_EXAMPLE) if title else None
         if link is not None:
             link = validate_meeting_link(link)
         elif generate_link:
@@ -471,7 +481,7 @@ class MeetingService:
             ]
 
             def number(text: str) -> int:
-                if not text.isdigit() or len(text) > 3:
+                if not (text.isascii() and text.isdigit()) or len(text) > 3:
                     raise BadInput(N_("Give the item's number."), example=example)
                 return int(text)
 

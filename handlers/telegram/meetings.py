@@ -17,7 +17,7 @@ from bot.i18n import N_, Translator, translator
 from bot.meetings import MEETING_TYPE_LABELS, MeetingType, Reply
 from bot.scheduling.agenda import default_agenda
 from bot.scheduling.dates import format_when, parse_when
-from bot.services.meetings import MOVE_EXAMPLE, SCHEDULE_EXAMPLE, Change
+from bot.services.meetings import MOVE_EXAMPLE, SCHEDULE_EXAMPLE, Change, meeting_title
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram.common import (
@@ -44,7 +44,8 @@ TYPE_CODES = {
 
 def _meeting_id(text: str, example: str) -> int:
     word = text.lstrip("#")
-    if not word.isdigit() or len(word) > 9 or int(word) == 0:
+    # ASCII digits only: isdigit() also takes "²" (int() refuses it) and other scripts' digits.
+    if not (word.isascii() and word.isdigit()) or len(word) > 9 or int(word) == 0:
         raise BadInput(N_("Give the meeting's number from /meetings."), example=example)
     return int(word)
 
@@ -152,7 +153,9 @@ async def on_dialog_button(update: Update, context: BotContext, step: str) -> No
         await query.edit_message_text(tr.gettext("Cancelled; nothing was scheduled."))
         return
     await meetings.check_may_schedule(identity, chat)
-    force = ForceReply(selective=True)
+    # Not selective: the prompt mentions nobody, and a selective ForceReply would then show to
+    # no one. Replies of people without an open dialog are ignored (on_text).
+    force = ForceReply()
     if step.startswith("type:") and state.get("step") == "type":
         state.update(type=TYPE_CODES[step[-1]].value, step="when")
         await meetings.save_dialog(identity, chat, "schedule", state)
@@ -298,7 +301,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         )
         state.update(when=starts.isoformat(), step="title")
         if rest:
-            state.update(title=rest, step="link")
+            state.update(title=meeting_title(rest), step="link")
             await meetings.save_dialog(identity, chat, "schedule", state)
             await _ask_link(message.chat.send_message, tr)
             return
@@ -316,9 +319,7 @@ async def on_text(update: Update, context: BotContext) -> None:
             ),
         )
     elif step == "title":
-        if len(text) > 200:
-            raise BadInput(N_("The title can have at most 200 characters."))
-        state.update(title=text, step="link")
+        state.update(title=meeting_title(text), step="link")
         await meetings.save_dialog(identity, chat, "schedule", state)
         await _ask_link(message.chat.send_message, tr)
     elif step == "link":

@@ -48,7 +48,6 @@ from tests.e2e.world import (
     outgoing_texts,
     snapshot,
     start_world_bot,
-    store_bot_message,
     tr_text,
 )
 from tests.harness.driver import TgChat, TgUser
@@ -382,8 +381,25 @@ async def press(case: Case) -> list[Call]:
         "step": cd.dialog_step("type:r"),
     }[button]
     chat = case.cell.chat if button == "step" else case.private
-    message_id = store_bot_message(case.bot, chat)
+    message_id = keyboard_message(case.bot, chat, data)
     return await case.bot.driver.press_data(case.actor, chat, data, message_id)
+
+
+def keyboard_message(bot: Bot, chat: TgChat, data: str) -> int:
+    """A message from the bot in `chat` with one button carrying `data`; its id."""
+    fake = bot.fake
+    message_id = fake.next_message_id(chat.id)
+    fake.store_message(
+        {
+            "message_id": message_id,
+            "from": fake.bot_user(),
+            "chat": chat.to_dict(),
+            "date": fake.now(),
+            "text": "…",
+            "reply_markup": {"inline_keyboard": [[{"text": "…", "callback_data": data}]]},
+        }
+    )
+    return message_id
 
 
 # --- what allowed looks like -------------------------------------------------------------------
@@ -534,6 +550,11 @@ async def check_answers(case: Case, calls: list[Call]) -> None:
 async def check_button(case: Case, calls: list[Call]) -> None:
     button = case.action.removeprefix("press.")
     target_id = case.mworld.target_user_ids[case.key]
+    if button in ("attend", "approve-absence", "decline-absence"):
+        # The answered message loses its buttons.
+        assert [c.method for c in calls if c.method.startswith("edit")] == [
+            "editMessageReplyMarkup"
+        ]
     if button == "attend":
         assert alert_text(calls) == case.text("Recorded: you will attend.")
         assert await case.reply_status(await case.actor_user_id()) == "will_attend"
@@ -671,3 +692,40 @@ def test_the_matrix_covers_every_meeting_command_and_button(tmp_path: Path) -> N
         action, scope = key.split("/")
         assert scope in ("own", "foreign")
         assert f"{action}/own" in EXPECTED and f"{action}/foreign" in EXPECTED, key
+
+
+@pytest.mark.parametrize("data", ["attend", "approve-absence"])
+async def test_a_second_press_of_a_meeting_button_is_harmless(
+    mworld: MeetingWorld, tmp_path: Path, data: str
+) -> None:
+    """A double tap: both presses carry the message with its buttons; the second finds the
+    answer recorded (or the request decided) and the buttons gone, and fails nothing."""
+    bot = await start_world_bot(mworld.world, tmp_path)
+    try:
+        cast = mworld.world.cells["A"]
+        meeting_id = mworld.meeting_ids["A"]
+        user = cast.people["official" if data == "attend" else "secretary"].user
+        chat = bot.driver.private_chat(user)
+        pressed = (
+            cd.answer(meeting_id, True)
+            if data == "attend"
+            else cd.absence(meeting_id, mworld.target_user_ids["A"], True)
+        )
+        message_id = keyboard_message(bot, chat, pressed)
+        message = bot.fake.message(chat.id, message_id)
+        assert message is not None
+        original = dict(message)
+        first = await bot.driver.press_data(user, chat, pressed, message_id)
+        after_first = await snapshot(bot)
+        second = await bot.driver.deliver(
+            bot.driver.callback_update(user, chat, pressed, original)
+        )
+        assert not any(t.startswith("⚠️") for t in outgoing_texts(first))
+        assert await snapshot(bot) == after_first
+        if data == "attend":
+            assert alert_text(second) == tr_text("vi", "Recorded: you will attend.")
+        else:
+            assert alert_text(second) == "⚠️ " + tr_text("vi", "This request was already decided.")
+        assert not bot.fake.unanswered_callback_queries()
+    finally:
+        await stop_bot(bot)
