@@ -111,9 +111,8 @@ async def schedule(update: Update, context: BotContext) -> None:
         )
         return
     if len(text) > 400:
-        raise BadInput(
-            N_("Write the date and time as dd/mm/yyyy HH:MM."), example=SCHEDULE_EXAMPLE
-        )
+        # Date and time take a few words: what makes the line this long is the title.
+        raise BadInput(N_("The title can have at most 200 characters."), example=SCHEDULE_EXAMPLE)
     change = await meetings.schedule_text(identity, chat, text, tr.language)
     await _scheduled(update, context, tr, change)
 
