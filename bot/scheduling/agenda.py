@@ -193,8 +193,11 @@ def _check_number(items: Sequence[AgendaItem], number: int) -> None:
 
 
 def _clean(text: str) -> str:
-    # One line per item: control characters go, any run of whitespace becomes one space.
-    visible = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+    # One line per item: control and invisible format characters (bidi overrides, zero-width)
+    # go, any run of whitespace becomes one space.
+    visible = "".join(
+        c for c in text if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf")
+    )
     cleaned = " ".join(visible.split())
     if not cleaned:
         raise BadInput(EMPTY_ITEM)

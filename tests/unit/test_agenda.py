@@ -205,3 +205,10 @@ def test_add_then_remove_gives_the_agenda_back(
     grown = add_item(items, "Mục mới", number=number)
     assert grown[number - 1] == AgendaItem(text="Mục mới")
     assert remove_item(grown, number) == items
+
+
+def test_invisible_format_characters_are_dropped_from_items() -> None:
+    from bot.scheduling.agenda import add_item
+
+    items = add_item([], "Thảo\u202e luận\u200b chung")
+    assert items[-1].render("vi") == "Thảo luận chung"
