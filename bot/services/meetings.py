@@ -27,7 +27,13 @@ from bot.meetings import (
     reminder_times,
 )
 from bot.scheduling import agenda as agenda_rules
-from bot.scheduling.dates import example_when, format_when, parse_when
+from bot.scheduling.dates import (
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    example_when,
+    format_when,
+    parse_when,
+)
 from bot.scheduling.ics import IcsEvent, build_calendar
 from bot.scheduling.links import generate_jitsi_link, validate_meeting_link
 from bot.scheduling.recurrence import RecurrenceRule, occurrences, parse_rule
@@ -210,10 +216,19 @@ class MeetingService:
         duration_minutes: int = DEFAULT_DURATION_MINUTES,
         link: str | None = None,
         generate_link: bool = False,
+        agenda_template: MeetingType | None = None,
+        empty_agenda: bool = False,
         lang: str = "vi",
     ) -> Change:
-        """Schedule one meeting with the standard agenda of its type and its reminders."""
+        """Schedule one meeting with its reminders and an agenda: the standard one of its type,
+        another type's template, or none (the secretary adds items with /agenda)."""
         now = self.clock.now()
+        if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
+            raise BadInput(
+                N_("The duration must be between {min} and {max} minutes."),
+                min=MIN_DURATION_MINUTES,
+                max=MAX_DURATION_MINUTES,
+            )
         if starts_at <= now:
             raise BadInput(N_("This time has already passed."), example=SCHEDULE_EXAMPLE)
         clean_title = meeting_title(title, example=SCHEDULE_EXAMPLE) if title else None
@@ -237,11 +252,9 @@ class MeetingService:
                 created_by=user_id,
                 now=now,
             )
-            await mrepo.set_agenda(
-                conn,
-                meeting.id,
-                [i.to_text() for i in agenda_rules.default_agenda(meeting_type.value)],
-            )
+            template = (agenda_template or meeting_type).value
+            items = [] if empty_agenda else agenda_rules.default_agenda(template)
+            await mrepo.set_agenda(conn, meeting.id, [i.to_text() for i in items])
             armed = await self._arm(conn, cell, meeting)
         return Change(cell, meeting, armed)
 

@@ -29,7 +29,9 @@ _PATTERNS = {
     "lg": re.compile(r"lg:(vi|en)"),
     "at": re.compile(rf"at:{_ID}:([yn])"),
     "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
-    "sd": re.compile(r"sd:(type:[rtec]|title:d|link:[gn]|ok|no)"),
+    "sd": re.compile(
+        r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
+    ),
 }
 
 
@@ -109,7 +111,8 @@ class DecideAbsence:
 
 @dataclass(frozen=True)
 class DialogStep:
-    """A button of the guided /schedule dialog: 'type:r', 'title:d', 'link:g', 'ok', 'no'."""
+    """A button of the guided /schedule dialog: 'type:r', 'dur:90', 'title:d', 'link:g',
+    'agenda:t' (x: none), 'ok', 'no'."""
 
     value: str
 

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, ForceReply, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Translator, translator
-from bot.meetings import MEETING_TYPE_LABELS, MeetingType, Reply
-from bot.scheduling.agenda import default_agenda
-from bot.scheduling.dates import format_when, parse_when
-from bot.services.meetings import MOVE_EXAMPLE, SCHEDULE_EXAMPLE, Change, meeting_title
+from bot.meetings import MeetingType, Reply
+from bot.scheduling.dates import format_when
+from bot.services.meetings import MOVE_EXAMPLE, SCHEDULE_EXAMPLE, Change
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
+from handlers.telegram import schedule_dialog as dialog
 from handlers.telegram.common import (
     caller,
     command_args,
@@ -92,23 +91,8 @@ async def schedule(update: Update, context: BotContext) -> None:
     text = command_args(message)
     meetings = context.services.meetings
     if not text:
-        await meetings.check_may_schedule(identity, chat)
-        await meetings.save_dialog(identity, chat, "schedule", {"step": "type"})
-        buttons = [
-            [
-                InlineKeyboardButton(
-                    tr.gettext(MEETING_TYPE_LABELS[t]),
-                    callback_data=cd.dialog_step(f"type:{code}"),
-                )
-            ]
-            for code, t in TYPE_CODES.items()
-        ]
-        buttons.append(
-            [InlineKeyboardButton(tr.gettext("Cancel"), callback_data=cd.dialog_step("no"))]
-        )
-        await reply(
-            update, tr.gettext("New meeting. What kind of meeting?"), InlineKeyboardMarkup(buttons)
-        )
+        question, markup = await dialog.start(context, identity, chat, tr)
+        await reply(update, question, markup)
         return
     if len(text) > 400:
         # Date and time take a few words: what makes the line this long is the title.
@@ -135,7 +119,7 @@ async def _scheduled(update: Update, context: BotContext, tr: Translator, change
             )
 
 
-async def on_dialog_button(update: Update, context: BotContext, step: str) -> None:
+async def on_dialog_button(update: Update, context: BotContext, value: str) -> None:
     """A button of the guided /schedule dialog."""
     query = update.callback_query
     assert query is not None and query.message is not None
@@ -143,118 +127,30 @@ async def on_dialog_button(update: Update, context: BotContext, step: str) -> No
     meetings = context.services.meetings
     tr = await tr_for(update, context)
     found = await meetings.dialog(identity, chat)
-    if found is None or found[0] != "schedule":
+    if found is None or found[0] != dialog.KIND:
         raise NotFound(N_("This button is no longer valid."))
     state = found[1]
-    if step == "no":
+    if value == "no":
         await meetings.end_dialog(identity, chat)
         await query.answer()
         await query.edit_message_text(tr.gettext("Cancelled; nothing was scheduled."))
         return
-    await meetings.check_may_schedule(identity, chat)
-    # Not selective: the prompt mentions nobody, and a selective ForceReply would then show to
-    # no one. Replies of people without an open dialog are ignored (on_text).
-    force = ForceReply()
-    if step.startswith("type:") and state.get("step") == "type":
-        state.update(type=TYPE_CODES[step[-1]].value, step="when")
-        await meetings.save_dialog(identity, chat, "schedule", state)
+    if value == "ok":
+        change = await dialog.create(context, identity, chat, state, tr.language)
         await query.answer()
-        await query.edit_message_text(
-            tr.gettext("Kind: {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[TYPE_CODES[step[-1]]]))
-        )
-        await query.message.chat.send_message(
-            tr.gettext("Date and time? Reply with dd/mm/yyyy HH:MM, e.g. 05/12/2026 19:30."),
-            reply_markup=force,
-        )
-        return
-    if step == "title:d" and state.get("step") == "title":
-        state.update(title=None, step="link")
-        await meetings.save_dialog(identity, chat, "schedule", state)
-        await query.answer()
-        await _ask_link(query.message.chat.send_message, tr)
-        return
-    if step.startswith("link:") and state.get("step") == "link":
-        state.update(link=None, generate=step == "link:g", step="confirm")
-        await meetings.save_dialog(identity, chat, "schedule", state)
-        await query.answer()
-        await _confirm(query.message.chat.send_message, tr, state, context)
-        return
-    if step == "ok" and state.get("step") == "confirm":
-        await query.answer()
-        starts = datetime.fromisoformat(str(state["when"]))
-        change = await meetings.schedule(
-            identity,
-            chat,
-            starts_at=starts,
-            title=str(state["title"]) if state.get("title") else None,
-            meeting_type=MeetingType(str(state["type"])),
-            link=str(state["link"]) if state.get("link") else None,
-            generate_link=bool(state.get("generate")),
-            lang=tr.language,
-        )
-        await meetings.end_dialog(identity, chat)
         await _drop_keyboard(query)
         await _scheduled(update, context, tr, change)
         return
-    raise NotFound(N_("This button is no longer valid."))
-
-
-async def _ask_link(send: object, tr: Translator) -> None:
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.gettext("Generate a Jitsi link"), callback_data=cd.dialog_step("link:g")
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    tr.gettext("No link for now"), callback_data=cd.dialog_step("link:n")
-                )
-            ],
-        ]
-    )
-    assert callable(send)
-    await send(
-        tr.gettext("Video link? Reply with a https:// link, or choose:"), reply_markup=markup
-    )
-
-
-async def _confirm(
-    send: object, tr: Translator, state: dict[str, object], context: BotContext
-) -> None:
-    meeting_type = MeetingType(str(state["type"]))
-    tz = context.services.settings.tz
-    lines = [
-        tr.gettext("Kind: {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[meeting_type])),
-        tr.gettext(
-            "Time: {when}",
-            when=format_when(datetime.fromisoformat(str(state["when"])), tz, tr.language),
-        ),
-    ]
-    if state.get("title"):
-        lines.append(tr.gettext("Title: {title}", title=str(state["title"])))
-    if state.get("link"):
-        lines.append(tr.gettext("Link: {link}", link=str(state["link"])))
-    elif state.get("generate"):
-        lines.append(tr.gettext("Link: a new Jitsi room"))
-    lines += ["", tr.gettext("Agenda:")]
-    lines += [
-        f"{n}. {i.render(tr.language)}"
-        for n, i in enumerate(default_agenda(meeting_type.value), 1)
-    ]
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.gettext("✅ Schedule"), callback_data=cd.dialog_step("ok")
-                ),
-                InlineKeyboardButton(tr.gettext("Cancel"), callback_data=cd.dialog_step("no")),
-            ]
-        ]
-    )
-    assert callable(send)
-    await send("\n".join(lines), reply_markup=markup)
+    state = await dialog.answer_button(context, identity, chat, state, value)
+    await query.answer()
+    chosen = dialog.describe_answer(tr, value)
+    if chosen is not None:
+        await query.edit_message_text(chosen)
+    else:
+        await _drop_keyboard(query)
+    message = query.message
+    assert isinstance(message, Message)
+    await dialog.ask(message, tr, state, context)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -289,47 +185,9 @@ async def on_text(update: Update, context: BotContext) -> None:
                 mr.absence_keyboard(leader_tr, request.meeting.id, request.member.id),
             )
         return
-    if kind != "schedule":
-        return
-    await meetings.check_may_schedule(identity, chat)
-    step = state.get("step")
-    if step == "when":
-        cell = await meetings.check_may_schedule(identity, chat)
-        starts, rest = parse_when(
-            text, now=context.services.clock.now(), tz=ZoneInfo(cell.timezone)
-        )
-        state.update(when=starts.isoformat(), step="title")
-        if rest:
-            state.update(title=meeting_title(rest), step="link")
-            await meetings.save_dialog(identity, chat, "schedule", state)
-            await _ask_link(message.chat.send_message, tr)
-            return
-        await meetings.save_dialog(identity, chat, "schedule", state)
-        await message.chat.send_message(
-            tr.gettext("Title? Reply with the title, or use the standard one:"),
-            reply_markup=InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            tr.gettext("Standard title"), callback_data=cd.dialog_step("title:d")
-                        )
-                    ]
-                ]
-            ),
-        )
-    elif step == "title":
-        state.update(title=meeting_title(text), step="link")
-        await meetings.save_dialog(identity, chat, "schedule", state)
-        await _ask_link(message.chat.send_message, tr)
-    elif step == "link":
-        from bot.scheduling.links import validate_meeting_link
-
-        state.update(link=validate_meeting_link(text), generate=False, step="confirm")
-        await meetings.save_dialog(identity, chat, "schedule", state)
-        await _confirm(message.chat.send_message, tr, state, context)
-
-
-# --- other meeting commands --------------------------------------------------------------------
+    if kind == dialog.KIND:
+        state = await dialog.answer_text(context, identity, chat, state, text)
+        await dialog.ask(message, tr, state, context)
 
 
 async def recurring(update: Update, context: BotContext) -> None:

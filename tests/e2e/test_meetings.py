@@ -9,10 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
+from bot.scheduling.agenda import default_agenda
 from bot.scheduling.links import ROOM_PREFIX
 from bot.services.meetings import SCHEDULE_EXAMPLE
 from tests.conftest import Bot
-from tests.e2e.cells_support import BOTH_LANGUAGES, buttons, make_cell, only_text, sent, t
+from tests.e2e.cells_support import (
+    BOTH_LANGUAGES,
+    alerts,
+    buttons,
+    make_cell,
+    only_text,
+    sent,
+    t,
+)
 from tests.e2e.meetings_support import (
     START_LOCAL,
     START_UTC,
@@ -93,6 +102,19 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
     calls = await w.d.send(
         w.secretary, w.group, START_LOCAL, reply_to_message_id=ask.response["result"]["message_id"]
     )
+    duration_ask = messages(calls)[-1]
+    assert duration_ask["text"] == t(
+        lang, "How long? Choose, or reply with minutes or hours (90, 1h30):"
+    )
+    # A typed duration out of range keeps the question open; a button answers it.
+    calls = await w.d.send(
+        w.secretary,
+        w.group,
+        "12h",
+        reply_to_message_id=duration_ask.response["result"]["message_id"],
+    )
+    assert only_text(calls, w.group.id).startswith("⚠️ ")
+    calls = await w.d.press(w.secretary, w.group, t(lang, "{minutes} min", minutes=90))
     title_ask = messages(calls)[-1]
     assert title_ask["text"] == t(lang, "Title? Reply with the title, or use the standard one:")
     calls = await w.d.send(
@@ -105,14 +127,25 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
         lang, "Video link? Reply with a https:// link, or choose:"
     )
     calls = await w.d.press(w.secretary, w.group, t(lang, "Generate a Jitsi link"))
+    assert messages(calls)[-1]["text"] == t(lang, "Which agenda template?")
+    calls = await w.d.press(
+        w.secretary,
+        w.group,
+        t(lang, "Agenda of a {kind}", kind=t(lang, "thematic meeting")),
+    )
     confirm = messages(calls)[-1]["text"]
     assert t(lang, "Title: {title}", title="Học tập nghị quyết") in confirm
+    assert t(lang, "Duration: {minutes} minutes", minutes=90) in confirm
     assert t(lang, "Link: a new Jitsi room") in confirm
     assert len(await rows(bot, "SELECT id FROM meetings")) == 0
     calls = await w.d.press(w.secretary, w.group, t(lang, "✅ Schedule"))
-    (meeting,) = await rows(bot, "SELECT type, title, starts_at, link FROM meetings")
-    assert tuple(meeting)[:3] == ("thematic", "Học tập nghị quyết", START_UTC)
+    (meeting,) = await rows(
+        bot, "SELECT type, title, starts_at, duration_minutes, link FROM meetings"
+    )
+    assert tuple(meeting)[:4] == ("thematic", "Học tập nghị quyết", START_UTC, 90)
     assert meeting["link"].startswith("https://meet.jit.si/" + ROOM_PREFIX)
+    agenda = [r[0] for r in await rows(bot, "SELECT item FROM agenda_items ORDER BY position")]
+    assert agenda == [i.to_text() for i in default_agenda("thematic")]
     assert sent(calls, w.group.id)[-1].startswith(
         t(
             lang,
@@ -123,7 +156,38 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
         )
     )
     assert len(await reminder_ids(bot, 1)) == 3
+    # The dialog is closed: pressing its confirm button again does nothing but say so.
+    confirm_id = messages(calls)[0].response["result"]["message_id"]
+    again = await w.d.press_data(w.secretary, w.group, "sd:ok", confirm_id)
+    assert alerts(again) == ["⚠️ " + t(lang, "This button is no longer valid.")]
+    assert len(await rows(bot, "SELECT id FROM meetings")) == 1
     assert bot.fake.unanswered_callback_queries() == set()
+
+
+async def test_guided_dialog_with_an_empty_agenda_and_the_title_given_with_the_date(
+    bot: Bot,
+) -> None:
+    w = await make_cell(bot, "vi")
+    await w.say(w.secretary, "/schedule")
+    calls = await w.d.press(w.secretary, w.group, t("vi", "regular meeting"))
+    ask = messages(calls)[-1]
+    await w.d.send(
+        w.secretary,
+        w.group,
+        f"{START_LOCAL} Họp chi bộ tháng 12",
+        reply_to_message_id=ask.response["result"]["message_id"],
+    )
+    calls = await w.d.press(w.secretary, w.group, t("vi", "{minutes} min", minutes=60))
+    # The title came with the date: the next question is the link.
+    assert messages(calls)[-1]["text"] == t(
+        "vi", "Video link? Reply with a https:// link, or choose:"
+    )
+    await w.d.press(w.secretary, w.group, t("vi", "No link for now"))
+    await w.d.press(w.secretary, w.group, t("vi", "No agenda yet (add items with /agenda)"))
+    await w.d.press(w.secretary, w.group, t("vi", "✅ Schedule"))
+    (meeting,) = await rows(bot, "SELECT title, duration_minutes, link FROM meetings")
+    assert tuple(meeting) == ("Họp chi bộ tháng 12", 60, None)
+    assert await rows(bot, "SELECT item FROM agenda_items") == []
 
 
 async def test_recurring_creates_coming_occurrences_and_rule_change_keeps_the_past(

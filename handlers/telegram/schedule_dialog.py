@@ -1,0 +1,227 @@
+"""The guided /schedule dialog: kind, date and time, duration, title, link, agenda, confirm.
+
+Its state lives in the database (dialogs table), so it survives restarts and needs no
+ConversationHandler. Each answer is checked before it is saved; a wrong one gets the error and
+the same question stays open. In groups the bot sees only replies to its own messages (privacy
+mode), so typed answers are asked for with a reply box.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.domain import ChatRef, Identity
+from bot.errors import BadInput, NotFound
+from bot.i18n import N_, Translator
+from bot.meetings import MEETING_TYPE_LABELS, MeetingType
+from bot.scheduling.agenda import default_agenda
+from bot.scheduling.dates import format_when, parse_duration, parse_when
+from bot.scheduling.links import validate_meeting_link
+from bot.services.meetings import Change, meeting_title
+from handlers.telegram import callback_data as cd
+from handlers.telegram.context import BotContext
+
+KIND = "schedule"
+TYPE_CODES = {
+    "r": MeetingType.REGULAR,
+    "t": MeetingType.THEMATIC,
+    "e": MeetingType.EXTRAORDINARY,
+    "c": MeetingType.COMMITTEE,
+}
+DURATIONS = (60, 90, 120, 180)
+# Each question is answered once its key is in the state (the title may come with the date).
+QUESTIONS = ("type", "when", "duration", "title", "link", "agenda")
+State = dict[str, object]
+
+
+def next_step(state: State) -> str:
+    """The first question not answered yet, else "confirm"."""
+    return next((step for step in QUESTIONS if step not in state), "confirm")
+
+
+def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=cd.dialog_step(v)) for label, v in row]
+            for row in rows
+        ]
+    )
+
+
+async def start(
+    context: BotContext, identity: Identity, chat: ChatRef, tr: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Open the dialog; returns the first question."""
+    meetings = context.services.meetings
+    await meetings.check_may_schedule(identity, chat)
+    await meetings.save_dialog(identity, chat, KIND, {"step": "type"})
+    rows = [
+        [(tr.gettext(MEETING_TYPE_LABELS[t]), f"type:{code}")] for code, t in TYPE_CODES.items()
+    ]
+    rows.append([(tr.gettext("Cancel"), "no")])
+    return tr.gettext("New meeting. What kind of meeting?"), _buttons(rows)
+
+
+async def ask(message: Message, tr: Translator, state: State, context: BotContext) -> None:
+    """Post the question of the dialog's current step."""
+    step = state["step"]
+    send = message.chat.send_message
+    # Not selective: the prompt mentions nobody, and a selective reply box would then show to
+    # no one. Replies of people without an open dialog are ignored.
+    if step == "when":
+        await send(
+            tr.gettext("Date and time? Reply with dd/mm/yyyy HH:MM, e.g. 05/12/2026 19:30."),
+            reply_markup=ForceReply(),
+        )
+    elif step == "duration":
+        rows = [[(tr.gettext("{minutes} min", minutes=m), f"dur:{m}") for m in DURATIONS]]
+        await send(
+            tr.gettext("How long? Choose, or reply with minutes or hours (90, 1h30):"),
+            reply_markup=_buttons(rows),
+        )
+    elif step == "title":
+        await send(
+            tr.gettext("Title? Reply with the title, or use the standard one:"),
+            reply_markup=_buttons([[(tr.gettext("Standard title"), "title:d")]]),
+        )
+    elif step == "link":
+        rows = [
+            [(tr.gettext("Generate a Jitsi link"), "link:g")],
+            [(tr.gettext("No link for now"), "link:n")],
+        ]
+        await send(
+            tr.gettext("Video link? Reply with a https:// link, or choose:"),
+            reply_markup=_buttons(rows),
+        )
+    elif step == "agenda":
+        rows = [
+            [
+                (
+                    tr.gettext("Agenda of a {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[t])),
+                    f"agenda:{code}",
+                )
+            ]
+            for code, t in TYPE_CODES.items()
+        ]
+        rows.append([(tr.gettext("No agenda yet (add items with /agenda)"), "agenda:x")])
+        await send(tr.gettext("Which agenda template?"), reply_markup=_buttons(rows))
+    else:
+        await send(
+            _summary(tr, state, context),
+            reply_markup=_buttons(
+                [[(tr.gettext("✅ Schedule"), "ok"), (tr.gettext("Cancel"), "no")]]
+            ),
+        )
+
+
+def _summary(tr: Translator, state: State, context: BotContext) -> str:
+    meeting_type = MeetingType(str(state["type"]))
+    tz = context.services.settings.tz
+    starts = datetime.fromisoformat(str(state["when"]))
+    lines = [
+        tr.gettext("Kind: {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[meeting_type])),
+        tr.gettext("Time: {when}", when=format_when(starts, tz, tr.language)),
+        tr.gettext("Duration: {minutes} minutes", minutes=state["duration"]),
+    ]
+    if state.get("title"):
+        lines.append(tr.gettext("Title: {title}", title=str(state["title"])))
+    if state.get("link"):
+        lines.append(tr.gettext("Link: {link}", link=str(state["link"])))
+    elif state.get("generate"):
+        lines.append(tr.gettext("Link: a new Jitsi room"))
+    lines += ["", tr.gettext("Agenda:")]
+    template = str(state["agenda"])
+    if template:
+        items = default_agenda(template)
+        lines += [f"{n}. {i.render(tr.language)}" for n, i in enumerate(items, 1)]
+    else:
+        lines.append(tr.gettext("none"))
+    return "\n".join(lines)
+
+
+async def answer_text(
+    context: BotContext, identity: Identity, chat: ChatRef, state: State, text: str
+) -> State:
+    """Check and record a typed answer; returns the new state (saved)."""
+    meetings = context.services.meetings
+    cell = await meetings.check_may_schedule(identity, chat)
+    step = state.get("step")
+    if step == "when":
+        starts, rest = parse_when(
+            text, now=context.services.clock.now(), tz=ZoneInfo(cell.timezone)
+        )
+        state["when"] = starts.isoformat()
+        if rest:
+            state["title"] = meeting_title(rest)
+    elif step == "duration":
+        state["duration"] = parse_duration(text)
+    elif step == "title":
+        state["title"] = meeting_title(text)
+    elif step == "link":
+        state.update(link=validate_meeting_link(text), generate=False)
+    else:
+        raise BadInput(N_("Please answer with a button above."))
+    state["step"] = next_step(state)
+    await meetings.save_dialog(identity, chat, KIND, state)
+    return state
+
+
+async def answer_button(
+    context: BotContext, identity: Identity, chat: ChatRef, state: State, value: str
+) -> State:
+    """Check and record a button answer; returns the new state (saved)."""
+    step = state.get("step")
+    if value.startswith("type:") and step == "type":
+        state["type"] = TYPE_CODES[value[-1]].value
+    elif value.startswith("dur:") and step == "duration":
+        state["duration"] = int(value[4:])
+    elif value == "title:d" and step == "title":
+        state["title"] = None
+    elif value.startswith("link:") and step == "link":
+        state.update(link=None, generate=value == "link:g")
+    elif value.startswith("agenda:") and step == "agenda":
+        code = value[-1]
+        state["agenda"] = TYPE_CODES[code].value if code in TYPE_CODES else ""
+    else:
+        raise NotFound(N_("This button is no longer valid."))
+    await context.services.meetings.check_may_schedule(identity, chat)
+    state["step"] = next_step(state)
+    await context.services.meetings.save_dialog(identity, chat, KIND, state)
+    return state
+
+
+async def create(
+    context: BotContext, identity: Identity, chat: ChatRef, state: State, lang: str
+) -> Change:
+    """Schedule the meeting the dialog describes, and close the dialog."""
+    if state.get("step") != "confirm":
+        raise NotFound(N_("This button is no longer valid."))
+    meetings = context.services.meetings
+    template = str(state["agenda"])
+    change = await meetings.schedule(
+        identity,
+        chat,
+        starts_at=datetime.fromisoformat(str(state["when"])),
+        title=str(state["title"]) if state.get("title") else None,
+        meeting_type=MeetingType(str(state["type"])),
+        duration_minutes=int(str(state["duration"])),
+        link=str(state["link"]) if state.get("link") else None,
+        generate_link=bool(state.get("generate")),
+        agenda_template=MeetingType(template) if template else None,
+        empty_agenda=not template,
+        lang=lang,
+    )
+    await meetings.end_dialog(identity, chat)
+    return change
+
+
+def describe_answer(tr: Translator, value: str) -> str | None:
+    """What a pressed button chose, to leave in place of the question's buttons."""
+    if value.startswith("type:") and value[-1] in TYPE_CODES:
+        return tr.gettext(
+            "Kind: {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[TYPE_CODES[value[-1]]])
+        )
+    return None
