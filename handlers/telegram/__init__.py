@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers.telegram import cells, meetings
 from handlers.telegram.common import on_error
@@ -14,4 +14,8 @@ def register(application: BotApplication) -> None:
     cells.register(application)
     meetings.register(application)
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))
+    # In groups an unknown command may be another bot's: only private chats get an answer.
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, cells.on_unknown_command)
+    )
     application.add_error_handler(on_error)

@@ -614,3 +614,11 @@ def register(application: BotApplication) -> None:
 async def on_unknown_button(update: Update, context: BotContext) -> None:
     """Any button whose data no area recognises: forged or from an old version."""
     raise NotFound(N_("This button is no longer valid."))
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not have, in a private chat."""
+    tr = await tr_for(update, context)
+    await reply(
+        update, tr.gettext("I don't know this command. Send /help to see what you can do.")
+    )

@@ -162,6 +162,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     meetings = context.services.meetings
     found = await meetings.dialog(identity, chat)
     if found is None:
+        if chat.is_private:
+            tr = await tr_for(update, context)
+            await reply(update, tr.gettext("Send /help to see what you can do here."))
         return
     kind, state = found
     tr = await tr_for(update, context)

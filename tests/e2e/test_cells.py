@@ -582,3 +582,22 @@ async def test_command_menus_are_registered_for_both_scopes_and_languages(bot: B
     # The fake keeps what getMyCommands would answer.
     key = (json.dumps({"type": "all_group_chats"}, sort_keys=True), "en")
     assert {c["command"] for c in bot.fake.commands[key]} >= {"join", "members", "help"}
+
+
+@BOTH_LANGUAGES
+async def test_unknown_commands_and_stray_text_get_a_hint_only_in_private(
+    bot: Bot, lang: str
+) -> None:
+    d = bot.driver
+    user = TgUser(777, "Lạ", language_code=lang)
+    private = d.private_chat(user)
+    calls = await d.send(user, private, "/frobnicate now")
+    assert [c["text"] for c in calls] == [
+        t(lang, "I don't know this command. Send /help to see what you can do.")
+    ]
+    calls = await d.send(user, private, "xin chào")
+    assert [c["text"] for c in calls] == [t(lang, "Send /help to see what you can do here.")]
+    group = d.group(-100777, "Nhóm khác")
+    # In a group an unknown command may be meant for another bot: no answer.
+    assert await d.send(user, group, "/frobnicate@cellmeet_test_bot") == []
+    assert await d.send(user, group, "/otherbot_command") == []
