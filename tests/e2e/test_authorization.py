@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +30,13 @@ from handlers.telegram import callback_data as cd
 from handlers.telegram import cells as cells_handlers
 from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.world import (
+    ROLES,
     CellCast,
     World,
     alert_text,
     build_world,
     fetch_one,
+    matrix_cases,
     outgoing_texts,
     snapshot,
     start_world_bot,
@@ -43,8 +45,6 @@ from tests.e2e.world import (
 )
 from tests.harness.driver import TgChat, TgUser
 from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
-
-ROLES = ("nonmember", "guest", "probationary", "official", "deputy", "secretary", "operator")
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.
@@ -129,14 +129,6 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
 
 NEW_NAME = "Nguyễn Văn An"
 NEW_CELL = "Chi bộ Tàu 5"
-
-
-def cases() -> Iterator[object]:
-    """One test per cell of the matrix, named action-role-scope."""
-    for key, outcomes in EXPECTED.items():
-        action, scope = key.split("/")
-        for role, outcome in zip(ROLES, outcomes, strict=True):
-            yield pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
 
 
 @pytest.fixture(scope="module")
@@ -473,7 +465,7 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
 # --- the matrix --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("action", "scope", "role", "outcome"), list(cases()))
+@pytest.mark.parametrize(("action", "scope", "role", "outcome"), matrix_cases(EXPECTED))
 async def test_authorization(
     world: World, tmp_path: Path, action: str, scope: str, role: str, outcome: str
 ) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +45,7 @@ from tests.e2e.world import (
     build_world,
     fetch_one,
     identity,
+    matrix_cases,
     outgoing_texts,
     snapshot,
     start_world_bot,
@@ -52,8 +53,6 @@ from tests.e2e.world import (
 )
 from tests.harness.driver import TgChat, TgUser
 from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
-
-ROLES = ("nonmember", "guest", "probationary", "official", "deputy", "secretary", "operator")
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.
@@ -179,14 +178,6 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
     finally:
         await db.close()
     return MeetingWorld(world, meeting_ids, target_user_ids)
-
-
-def cases() -> Iterator[object]:
-    """One test per cell of the matrix, named action-role-scope."""
-    for key, outcomes in EXPECTED.items():
-        action, scope = key.split("/")
-        for role, outcome in zip(ROLES, outcomes, strict=True):
-            yield pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
 
 
 @pytest.fixture(scope="module")
@@ -603,7 +594,7 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
 # --- the matrix --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("action", "scope", "role", "outcome"), list(cases()))
+@pytest.mark.parametrize(("action", "scope", "role", "outcome"), matrix_cases(EXPECTED))
 async def test_meeting_authorization(
     mworld: MeetingWorld, tmp_path: Path, action: str, scope: str, role: str, outcome: str
 ) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import shutil
 import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from babel.messages.pofile import read_po
 
 from bot.clock import FakeClock
@@ -315,3 +317,18 @@ def error_msgids(text: str, language: str) -> set[str]:
 def tr_text(language: str, msgid: str, **params: object) -> str:
     """A text in a language (the bot's own translator)."""
     return translator(language).gettext(msgid, **params)
+
+
+ROLES = ("nonmember", "guest", "probationary", "official", "deputy", "secretary", "operator")
+
+
+def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
+    """One pytest param per cell of an authorization matrix, named action-role-scope."""
+    params: list[object] = []
+    for key, outcomes in expected.items():
+        action, scope = key.split("/")
+        for role, outcome in zip(ROLES, outcomes, strict=True):
+            params.append(
+                pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
+            )
+    return params
