@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import shlex
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -35,6 +34,7 @@ from handlers.telegram.common import (
     chat_of,
     command_args,
     identity_of,
+    post_in_group,
     reply,
     send_private,
     split_text,
@@ -221,7 +221,7 @@ async def notify_join_request(context: BotContext, request: JoinRequest) -> None
         delivered = await send_private(context, leader, text, markup) or delivered
     if not delivered:
         tr = translator(request.cell.language)
-        await _post_in_group(
+        await post_in_group(
             context,
             request.cell.chat_id,
             _join_request_text(tr, request, via)
@@ -233,17 +233,6 @@ async def notify_join_request(context: BotContext, request: JoinRequest) -> None
         )
     logger.info("join request %s for cell %s (%s)", request.membership.id, request.cell.id, via)
     del applicant
-
-
-async def _post_in_group(
-    context: BotContext, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """A notice in a cell's group after the change is committed; failing to post undoes nothing."""
-    try:
-        await context.bot.send_message(int(chat_id), text, reply_markup=markup)
-    except TelegramError as exc:
-        # The bot may have been removed from the group; the request stays in /members.
-        logger.warning("could not post in group %s: %s", chat_id, exc)
 
 
 def _join_request_text(tr: Translator, request: JoinRequest, via: str) -> str:
@@ -519,7 +508,7 @@ async def _tell_applicant(
     reached = await send_private(context, member.user, text)
     if approved and decided_in_chat != int(cell_chat_id):
         group_tr = translator(context.services.settings.default_language)
-        await _post_in_group(
+        await post_in_group(
             context,
             cell_chat_id,
             group_tr.gettext("{name} joined the cell.", name=member.user.name)

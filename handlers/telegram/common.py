@@ -128,6 +128,23 @@ async def send_private(
         logger.info("user %s cannot be reached privately", user.id)
         await context.services.cells.set_reachable(user.channel, user.external_id, False)
         return False
+    except TelegramError as exc:
+        # Sent after the change was committed: a failed notice must not read as a failed change.
+        logger.warning("could not message user %s: %s", user.id, exc)
+        return False
+    return True
+
+
+async def post_in_group(
+    context: BotContext, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
+    """A notice in a cell's group after the change is committed; failing to post undoes nothing."""
+    try:
+        await context.bot.send_message(int(chat_id), text, reply_markup=markup)
+    except TelegramError as exc:
+        # The bot may have been removed from the group; the change itself stands.
+        logger.warning("could not post in group %s: %s", chat_id, exc)
+        return False
     return True
 
 

@@ -23,6 +23,7 @@ from handlers.telegram.common import (
     caller,
     command_args,
     identity_of,
+    post_in_group,
     reply,
     send_private,
     tr_for,
@@ -56,8 +57,8 @@ async def _announce(context: BotContext, change: Change, message: str) -> None:
     apply_change(context.job_queue, change)
     group_tr = translator(cell.language)
     if cell.bot_present:
-        await context.bot.send_message(
-            int(cell.chat_id), group_tr.gettext(message, **_when_params(change))
+        await post_in_group(
+            context, cell.chat_id, group_tr.gettext(message, **_when_params(change))
         )
     members = await context.services.cells.summoned_users(cell.id)
     for user in members:
@@ -102,6 +103,8 @@ async def schedule(update: Update, context: BotContext) -> None:
 
 
 async def _scheduled(update: Update, context: BotContext, tr: Translator, change: Change) -> None:
+    # Arm the reminders first: they must not depend on the confirmation reaching the user.
+    apply_change(context.job_queue, change)
     await reply(
         update,
         tr.gettext(
@@ -109,12 +112,12 @@ async def _scheduled(update: Update, context: BotContext, tr: Translator, change
             **_when_params(change) | {"when": mr.when(tr, change.meeting, change.cell)},
         ),
     )
-    apply_change(context.job_queue, change)
     if str(update.effective_chat.id if update.effective_chat else "") != change.cell.chat_id:
         group_tr = translator(change.cell.language)
         if change.cell.bot_present:
-            await context.bot.send_message(
-                int(change.cell.chat_id),
+            await post_in_group(
+                context,
+                change.cell.chat_id,
                 group_tr.gettext("📅 New meeting #{id}: {title}, {when}.", **_when_params(change)),
             )
 

@@ -384,3 +384,23 @@ async def test_a_running_bot_keeps_the_next_occurrences_of_the_rule_scheduled(bo
     assert starts[-1] == "2027-03-05T12:30:00+00:00"
     assert len(await reminder_ids(bot, 4)) == 3
     assert await extend_series(bot.app) == 0
+
+
+async def test_a_failed_group_notice_does_not_undo_or_deny_a_committed_move(bot: Bot) -> None:
+    w = await make_cell(bot, "vi")
+    await w.say(w.secretary, f"/schedule {START_LOCAL} {TITLE}")
+    old_jobs = job_names(bot)
+    # The secretary moves it from the private chat, and the bot can no longer post in the
+    # group (removed without Telegram telling it yet).
+    bot.fake.kicked_from.add(w.group.id)
+    private = w.d.private_chat(w.secretary)
+    calls = await w.d.send(w.secretary, private, "/move 1 06/12/2026 19:30")
+    new_start = "2026-12-06T12:30:00+00:00"
+    assert sent(calls, private.id)[0] == t(
+        "vi", "Meeting #{id} moved to {when}.", id=1, when=when("vi", new_start)
+    )
+    assert not any(text.startswith("⚠️") for text in sent(calls, private.id))
+    (meeting,) = await rows(bot, "SELECT starts_at, revision FROM meetings")
+    assert tuple(meeting) == (new_start, 1)
+    assert job_names(bot).isdisjoint(old_jobs)
+    assert len(await reminder_ids(bot, 1)) == 3
