@@ -293,26 +293,34 @@ async def insert_reminders(
     meeting: Meeting,
     times: list[tuple[int, datetime]],
 ) -> list[Reminder]:
-    """Pending reminders of the meeting's current revision."""
+    """Pending reminders of the meeting's current revision; one cancelled earlier at the same
+    offset (the cell's offsets changed back) becomes pending again. Sent ones stay sent."""
     created = []
     for offset, due in times:
-        cursor = await conn.execute(
+        async with conn.execute(
             "INSERT INTO reminders (meeting_id, revision, offset_minutes, due_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (meeting_id, revision, offset_minutes) DO UPDATE SET"
+            " status = 'pending', due_at = excluded.due_at, done_at = NULL"
+            " WHERE reminders.status = 'cancelled'"
+            " RETURNING id",
             (meeting.id, meeting.revision, offset, iso(due)),
-        )
-        if cursor.rowcount == 1:
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None:
             created.append(
-                Reminder(
-                    int(cursor.lastrowid or 0),
-                    meeting.id,
-                    meeting.revision,
-                    offset,
-                    due,
-                    "pending",
-                )
+                Reminder(int(row[0]), meeting.id, meeting.revision, offset, due, "pending")
             )
     return created
+
+
+async def cancel_reminder(conn: aiosqlite.Connection, reminder_id: int, now: datetime) -> None:
+    """Void one pending reminder."""
+    await conn.execute(
+        "UPDATE reminders SET status = 'cancelled', done_at = ?"
+        " WHERE id = ? AND status = 'pending'",
+        (iso(now), reminder_id),
+    )
 
 
 async def cancel_reminders(

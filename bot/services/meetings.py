@@ -52,6 +52,8 @@ RECENT_DAYS = 62
 START_GRACE = timedelta(minutes=15)  # an "at the start" reminder is still useful this late
 MAX_REASON = 300
 DIALOG_TTL = timedelta(hours=2)
+MAX_OFFSETS = 5
+MAX_OFFSET_MINUTES = 14 * 24 * 60
 
 
 def meeting_title(text: str, *, example: str | None = None) -> str:
@@ -66,6 +68,27 @@ def meeting_title(text: str, *, example: str | None = None) -> str:
             example=example,
         )
     raise BadInput(N_("The title can have at most 200 characters."), example=example)
+
+
+def parse_offsets(text: str) -> tuple[int, ...]:
+    """Reminder times before a meeting: ``24h 1h 0``, ``1440,60,0``, ``30m``; at most five,
+    each up to 14 days; largest first."""
+    error = BadInput(
+        N_("Give reminder times before the meeting, like 24h 1h 0."),
+        example="/reminders 24h 1h 0",
+    )
+    values: set[int] = set()
+    for word in text.replace(",", " ").lower().split():
+        number = word[:-1] if word[-1] in "hm" else word
+        if not number.isascii() or not number.isdigit() or len(number) > 5:
+            raise error
+        minutes = int(number) * (60 if word.endswith("h") else 1)
+        if minutes > MAX_OFFSET_MINUTES:
+            raise error
+        values.add(minutes)
+    if not values or len(values) > MAX_OFFSETS:
+        raise error
+    return tuple(sorted(values, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -730,32 +753,33 @@ class MeetingService:
         async with self.db.transaction() as conn:
             await mrepo.finish_reminder(conn, reminder_id, "sent", self.clock.now())
 
-    async def set_offsets(self, identity: Identity, chat: ChatRef, text: str) -> tuple[int, ...]:
-        """Per-cell reminder offsets, e.g. ``24h 1h 0`` or ``1440 60 0`` (minutes)."""
-        example = "/reminders 24h 1h 0"
-        values: set[int] = set()
-        for word in text.replace(",", " ").split():
-            word = word.lower()
-            try:
-                minutes = int(word[:-1]) * 60 if word.endswith("h") else int(word.rstrip("m"))
-            except ValueError:
-                raise BadInput(
-                    N_("Give reminder times before the meeting, like 24h 1h 0."), example=example
-                ) from None
-            if not 0 <= minutes <= 14 * 24 * 60:
-                raise BadInput(
-                    N_("Give reminder times before the meeting, like 24h 1h 0."), example=example
-                )
-            values.add(minutes)
-        if not values or len(values) > 5:
-            raise BadInput(
-                N_("Give reminder times before the meeting, like 24h 1h 0."), example=example
-            )
-        offsets = tuple(sorted(values, reverse=True))
+    async def set_offsets(
+        self, identity: Identity, chat: ChatRef, text: str
+    ) -> tuple[tuple[int, ...], list[Change]]:
+        """Per-cell reminder offsets, e.g. ``24h 1h 0`` or ``1440 60 0`` (minutes). Coming
+        meetings follow: reminders at dropped offsets are voided, new offsets are added (those
+        already sent stay sent)."""
+        offsets = parse_offsets(text)
+        now = self.clock.now()
+        changes: list[Change] = []
         async with self.db.transaction() as conn:
             cell, _ = await self._cell_for(conn, identity, chat, Action.MANAGE_MEETINGS)
             await mrepo.set_cell_offsets(conn, cell.id, ",".join(map(str, offsets)))
-        return offsets
+            coming = await mrepo.cell_meetings(
+                conn, cell.id, after=now, statuses=(MeetingStatus.SCHEDULED,)
+            )
+            for meeting in coming:
+                disarmed = []
+                for reminder in await mrepo.meeting_reminders(conn, meeting.id, meeting.revision):
+                    if reminder.status == "pending" and reminder.offset_minutes not in offsets:
+                        await mrepo.cancel_reminder(conn, reminder.id, now)
+                        disarmed.append(reminder.id)
+                armed = await mrepo.insert_reminders(
+                    conn, meeting, reminder_times(meeting.starts_at, offsets, now)
+                )
+                if armed or disarmed:
+                    changes.append(Change(cell, meeting, armed, disarmed))
+        return offsets, changes
 
     # --- dialog state (the guided /schedule and absence reasons) ------------------------------
 

@@ -392,11 +392,17 @@ async def reminders_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
-    offsets = await context.services.meetings.set_offsets(identity, chat, command_args(message))
-    shown = ", ".join(f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" for o in offsets)
+    offsets, changes = await context.services.meetings.set_offsets(
+        identity, chat, command_args(message)
+    )
+    for change in changes:
+        apply_change(context.job_queue, change)
+    shown = ", ".join(
+        f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" if o else "0" for o in offsets
+    )
     await reply(
         update,
-        tr.gettext("Reminders for new meetings: {offsets} before the start.", offsets=shown),
+        tr.gettext("Reminders before each meeting: {offsets} (0 = at the start).", offsets=shown),
     )
 
 

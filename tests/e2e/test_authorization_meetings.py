@@ -466,7 +466,7 @@ async def check_recurring(case: Case, calls: list[Call]) -> None:
 
 async def check_reminders(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls) == case.text(
-        "Reminders for new meetings: {offsets} before the start.", offsets="48h, 2h, 0m"
+        "Reminders before each meeting: {offsets} (0 = at the start).", offsets="48h, 2h, 0"
     )
     row = await fetch_one(
         case.bot, "SELECT reminder_offsets FROM cells WHERE id = ?", await case.cell_id()

@@ -404,3 +404,44 @@ async def test_a_failed_group_notice_does_not_undo_or_deny_a_committed_move(bot:
     assert tuple(meeting) == (new_start, 1)
     assert job_names(bot).isdisjoint(old_jobs)
     assert len(await reminder_ids(bot, 1)) == 3
+
+
+async def test_changing_reminder_times_re_arms_coming_meetings(bot: Bot) -> None:
+    w = await make_cell(bot, "vi")
+    await w.say(w.secretary, f"/schedule {START_LOCAL} {TITLE}")
+    calls = await w.say(w.secretary, "/reminders 48h 2h")
+    assert sent(calls, w.group.id) == [
+        t("vi", "Reminders before each meeting: {offsets} (0 = at the start).", offsets="48h, 2h")
+    ]
+
+    async def by_offset() -> dict[int, tuple[int, str]]:
+        found = await rows(bot, "SELECT id, offset_minutes, status FROM reminders")
+        return {r["offset_minutes"]: (r["id"], r["status"]) for r in found}
+
+    state = await by_offset()
+    assert {o: s for o, (_, s) in state.items()} == {
+        1440: "cancelled",
+        60: "cancelled",
+        0: "cancelled",
+        2880: "pending",
+        120: "pending",
+    }
+    assert job_names(bot) == {f"reminder:{state[o][0]}" for o in (2880, 120)}
+    # Back to the default times: the earlier rows come back to life, the new ones go.
+    await w.say(w.secretary, "/reminders 24h 1h 0")
+    state = await by_offset()
+    assert {o: s for o, (_, s) in state.items()} == {
+        1440: "pending",
+        60: "pending",
+        0: "pending",
+        2880: "cancelled",
+        120: "cancelled",
+    }
+    assert job_names(bot) == {f"reminder:{state[o][0]}" for o in (1440, 60, 0)}
+    # A meeting scheduled later gets the cell's times.
+    await w.say(w.secretary, "/reminders 3h")
+    await w.say(w.secretary, "/schedule 12/12/2026 19:30 Chuyên đề")
+    (offsets,) = await rows(
+        bot, "SELECT group_concat(offset_minutes) FROM reminders WHERE meeting_id = 2"
+    )
+    assert offsets[0] == "180"
