@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from dotenv import find_dotenv, load_dotenv
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
 from bot.clock import SystemClock
 from bot.errors import UserFacingError
@@ -171,10 +172,25 @@ def run(settings: Settings) -> int:
         settings.database_path,
         "webhook" if settings.webhook_url else "long polling",
     )
-    if settings.webhook_url:
-        application.run_webhook(**webhook_options(settings))
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if settings.webhook_url:
+            application.run_webhook(**webhook_options(settings))
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(
+            "cellmeet: Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather "
+            "(/mybots -> API Token).",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        print(
+            f"cellmeet: cannot reach the Bot API at {settings.api_base_url} ({error}); "
+            "check the network or TELEGRAM_API_BASE_URL.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import socketserver
 import subprocess
 import sys
@@ -347,3 +348,51 @@ def test_python_m_bot_serves_the_judged_path(tmp_path: Path, server: FakeBotApiS
     assert TOKEN.split(":", 1)[1] not in stderr
     assert "Traceback" not in stderr, stderr
     fake.assert_no_violations()
+
+
+def run_bot_once(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` until it stops by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_token_telegram_refuses_stops_the_bot_with_one_clear_line(
+    tmp_path: Path, server: FakeBotApiServer
+) -> None:
+    env = bot_env(tmp_path, server)
+    wrong = "999999:WRONG-token-from-a-typo"
+    env["TELEGRAM_BOT_TOKEN"] = wrong
+    result = run_bot_once(tmp_path, env)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("cellmeet: Telegram refused TELEGRAM_BOT_TOKEN")
+    assert "@BotFather" in last
+    assert wrong not in result.stderr + result.stdout
+
+
+def test_an_unreachable_bot_api_stops_the_bot_with_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = dict.fromkeys(SETTINGS, "")
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=closed,
+        DATABASE_PATH=str(tmp_path / "cellmeet.sqlite3"),
+        PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+        HOME=str(tmp_path),
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    result = run_bot_once(tmp_path, env)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"cellmeet: cannot reach the Bot API at {closed}")
+    assert TOKEN not in result.stderr + result.stdout
