@@ -50,18 +50,23 @@ def _meeting_id(text: str, example: str) -> int:
     return int(word)
 
 
-async def _announce(context: BotContext, change: Change, message: str) -> None:
+async def _announce(update: Update, context: BotContext, change: Change, message: str) -> None:
     """Tell the group and every summoned member reachable privately (times in each reader's
-    language)."""
+    language). The group gets one message: the answer to the command when it was given
+    there. The member who gave the command is not messaged twice."""
     cell = change.cell
     apply_change(context.job_queue, change)
     group_tr = translator(cell.language)
-    if cell.bot_present:
-        await post_in_group(
-            context, cell.chat_id, group_tr.gettext(message, **_when_params(change))
-        )
-    members = await context.services.cells.summoned_users(cell.id)
-    for user in members:
+    notice = group_tr.gettext(message, **_when_params(change))
+    in_group = update.effective_chat is not None and str(update.effective_chat.id) == cell.chat_id
+    if in_group:
+        await reply(update, notice)
+    elif cell.bot_present:
+        await post_in_group(context, cell.chat_id, notice)
+    actor = str(update.effective_user.id) if update.effective_user else None
+    for user in await context.services.cells.summoned_users(cell.id):
+        if user.external_id == actor and not in_group:
+            continue  # already answered in this private chat
         tr = await tr_of(context, user)
         await send_private(context, user, tr.gettext(message, **_when_params(change, tr.language)))
 
@@ -260,18 +265,13 @@ async def move(update: Update, context: BotContext) -> None:
     change = await context.services.meetings.move(
         identity, chat, _meeting_id(words[0], MOVE_EXAMPLE), words[1], tr.language
     )
-    await reply(
-        update,
-        tr.gettext(
-            "Meeting #{id} moved to {when}.",
-            id=change.meeting.id,
-            when=mr.when(tr, change.meeting, change.cell),
-        ),
-    )
+    if str(chat.chat_id) != change.cell.chat_id:
+        when = mr.when(tr, change.meeting, change.cell)
+        await reply(
+            update, tr.gettext("Meeting #{id} moved to {when}.", id=change.meeting.id, when=when)
+        )
     await _announce(
-        context,
-        change,
-        N_("📅 Meeting #{id} «{title}» moved from {old} to {when}."),
+        update, context, change, N_("📅 Meeting #{id} «{title}» moved from {old} to {when}.")
     )
 
 
@@ -283,11 +283,10 @@ async def cancel(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     meeting_id = _meeting_id(command_args(message), "/cancel 12")
     change = await context.services.meetings.cancel(identity, chat, meeting_id)
-    await reply(update, tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id))
+    if chat.chat_id != change.cell.chat_id:
+        await reply(update, tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id))
     await _announce(
-        context,
-        change,
-        N_("❌ Meeting #{id} «{title}» at {when} is cancelled."),
+        update, context, change, N_("❌ Meeting #{id} «{title}» at {when} is cancelled.")
     )
 
 
