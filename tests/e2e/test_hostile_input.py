@@ -18,10 +18,9 @@ import asyncio
 import re
 import shlex
 import unicodedata
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -31,25 +30,23 @@ from bot.domain import KIND_WORDS, ROLE_WORDS, ChatRef, Kind, Role, parse_kind, 
 from bot.i18n import LANGUAGES
 from bot.services.cells import normalize_setup_code, parse_member_ref
 from handlers.telegram import callback_data as cd
-from tests.conftest import Bot, stop_bot
+from tests.conftest import stop_bot
 from tests.e2e.world import (
     FRESH_GROUP_ID,
     FRESH_GROUP_TITLE,
+    HostileHarness,
     World,
     alert_text,
     build_world,
     error_msgids,
     identity,
     outgoing_texts,
-    snapshot,
     start_world_bot,
     store_bot_message,
     tr_text,
 )
 from tests.harness.driver import TgChat, TgUser
 from tests.harness.fake_api import Call
-
-T = TypeVar("T")
 
 EXAMPLES = settings(
     max_examples=60,
@@ -113,65 +110,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return asyncio.run(build_world(tmp_path_factory.mktemp("world")))
 
 
-@dataclass
-class Harness:
-    """One running bot over a copy of the world, on an event loop the test drives."""
-
-    runner: asyncio.Runner
-    bot: Bot
-    world: World
-
-    def __repr__(self) -> str:
-        return "Harness(world of cells A and B)"
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run one example's async body on the bot's loop."""
-        return self.runner.run(coroutine)
-
-    def person(self, role: str, cell: str = "A") -> TgUser:
-        """A cast member's Telegram user."""
-        return self.world.cells[cell].people[role].user
+@dataclass(repr=False)
+class Harness(HostileHarness):
+    """The world of cells A and B, as hostile users meet it."""
 
     def membership_id(self, role: str, cell: str = "A") -> int:
         """A cast member's membership id."""
         return self.world.cells[cell].people[role].membership_id
 
     @property
-    def group(self) -> TgChat:
-        """Cell A's group."""
-        return self.world.cells["A"].chat
-
-    @property
     def fresh_group(self) -> TgChat:
         """A group that is no cell."""
         return TgChat(FRESH_GROUP_ID, "group", FRESH_GROUP_TITLE)
-
-    def private(self, user: TgUser) -> TgChat:
-        """A user's private chat with the bot."""
-        return self.bot.driver.private_chat(user)
-
-    async def unchanged(self, action: Coroutine[Any, Any, list[Call]]) -> list[Call]:
-        """Run an action; it must write nothing, raise nothing and call the API correctly."""
-        before = await snapshot(self.bot)
-        calls = await action
-        assert await snapshot(self.bot) == before, "hostile input changed the database"
-        assert self.bot.unexpected == [], self.bot.unexpected
-        self.bot.fake.assert_no_violations()
-        assert not self.bot.fake.unanswered_callback_queries()
-        return calls
-
-    def send(self, user: TgUser, chat: TgChat, text: str) -> list[Call]:
-        """The user writes `text`; nothing may be written."""
-        return self.run(self.unchanged(self.bot.driver.send(user, chat, text)))
-
-    def press(self, user: TgUser, chat: TgChat, data: str) -> list[Call]:
-        """The user presses a button carrying `data`; nothing may be written."""
-
-        async def pressing() -> list[Call]:
-            message_id = store_bot_message(self.bot, chat)
-            return await self.unchanged(self.bot.driver.press_data(user, chat, data, message_id))
-
-        return self.run(pressing())
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ event loop (an `asyncio.Runner`), as in test_hostile_input.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,20 +39,19 @@ from bot.scheduling.recurrence import parse_rule
 from bot.services.cells import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram.common import GENERIC_ERROR
-from tests.conftest import NOW, Bot, stop_bot
+from tests.conftest import NOW, stop_bot
 from tests.e2e.test_authorization_meetings import MeetingWorld, build_meeting_world
 from tests.e2e.world import (
+    HostileHarness,
     alert_text,
     error_msgids,
     identity,
-    snapshot,
     start_world_bot,
     store_bot_message,
 )
 from tests.harness.driver import TgChat, TgUser
 from tests.harness.fake_api import Call
 
-T = TypeVar("T")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 EXAMPLES = settings(
@@ -115,23 +114,10 @@ def mworld(tmp_path_factory: pytest.TempPathFactory) -> MeetingWorld:
 
 
 @dataclass(repr=False)
-class Harness:
-    """One running bot over a copy of the world, on an event loop the test drives."""
+class Harness(HostileHarness):
+    """Cells A and B with a meeting each, as hostile users meet them."""
 
-    runner: asyncio.Runner
-    bot: Bot
     mworld: MeetingWorld
-
-    def __repr__(self) -> str:
-        return "Harness(cells A and B with a meeting each)"
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run one example's async body on the bot's loop."""
-        return self.runner.run(coroutine)
-
-    def person(self, role: str, cell: str = "A") -> TgUser:
-        """A cast member's Telegram user."""
-        return self.mworld.world.cells[cell].people[role].user
 
     @property
     def a(self) -> int:
@@ -142,43 +128,6 @@ class Harness:
     def b(self) -> int:
         """The id of B's meeting."""
         return self.mworld.meeting_ids["B"]
-
-    @property
-    def group(self) -> TgChat:
-        """Cell A's group."""
-        return self.mworld.world.cells["A"].chat
-
-    def private(self, user: TgUser) -> TgChat:
-        """A user's private chat with the bot."""
-        return self.bot.driver.private_chat(user)
-
-    async def unchanged(self, action: Coroutine[Any, Any, list[Call]]) -> list[Call]:
-        """Run an action; it must write nothing, raise nothing and call the API correctly."""
-        before = await snapshot(self.bot)
-        calls = await action
-        assert await snapshot(self.bot) == before, "hostile input changed the database"
-        assert self.bot.unexpected == [], self.bot.unexpected
-        self.bot.fake.assert_no_violations()
-        assert not self.bot.fake.unanswered_callback_queries()
-        return calls
-
-    def send(
-        self, user: TgUser, chat: TgChat, text: str, *, reply_to: int | None = None
-    ) -> list[Call]:
-        """The user writes `text`; nothing may be written."""
-        driver = self.bot.driver
-        return self.run(
-            self.unchanged(driver.send(user, chat, text, reply_to_message_id=reply_to))
-        )
-
-    def press(self, user: TgUser, chat: TgChat, data: str) -> list[Call]:
-        """The user presses a button carrying `data`; nothing may be written."""
-
-        async def pressing() -> list[Call]:
-            message_id = store_bot_message(self.bot, chat)
-            return await self.unchanged(self.bot.driver.press_data(user, chat, data, message_id))
-
-        return self.run(pressing())
 
     def open_dialog(self, user: TgUser, chat: TgChat, kind: str, state: dict[str, object]) -> None:
         """Open a dialog for the user in a chat (a write, done before the examples)."""
@@ -193,7 +142,7 @@ def harness(mworld: MeetingWorld, tmp_path: Path) -> Iterator[Harness]:
     with asyncio.Runner() as runner:
         bot = runner.run(start_world_bot(mworld.world, tmp_path))
         try:
-            yield Harness(runner, bot, mworld)
+            yield Harness(runner, bot, mworld.world, mworld)
         finally:
             runner.run(stop_bot(bot))
 

@@ -7,14 +7,15 @@ harness. Snapshots of every table tell whether an update wrote anything.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from babel.messages.pofile import read_po
@@ -332,3 +333,64 @@ def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
                 pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
             )
     return params
+
+
+T = TypeVar("T")
+
+
+@dataclass(repr=False)
+class HostileHarness:
+    """One running bot over a copy of the world, on an event loop a hypothesis test drives;
+    every action must leave the database as it was."""
+
+    runner: asyncio.Runner
+    bot: Bot
+    world: World
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(cells A and B)"
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run one example's async body on the bot's loop."""
+        return self.runner.run(coroutine)
+
+    def person(self, role: str, cell: str = "A") -> TgUser:
+        """A cast member's Telegram user."""
+        return self.world.cells[cell].people[role].user
+
+    @property
+    def group(self) -> TgChat:
+        """Cell A's group."""
+        return self.world.cells["A"].chat
+
+    def private(self, user: TgUser) -> TgChat:
+        """A user's private chat with the bot."""
+        return self.bot.driver.private_chat(user)
+
+    async def unchanged(self, action: Coroutine[Any, Any, list[Call]]) -> list[Call]:
+        """Run an action; it must write nothing, raise nothing and call the API correctly."""
+        before = await snapshot(self.bot)
+        calls = await action
+        assert await snapshot(self.bot) == before, "hostile input changed the database"
+        assert self.bot.unexpected == [], self.bot.unexpected
+        self.bot.fake.assert_no_violations()
+        assert not self.bot.fake.unanswered_callback_queries()
+        return calls
+
+    def send(
+        self, user: TgUser, chat: TgChat, text: str, *, reply_to: int | None = None
+    ) -> list[Call]:
+        """The user writes `text`; nothing may be written."""
+        driver = self.bot.driver
+        return self.run(
+            self.unchanged(driver.send(user, chat, text, reply_to_message_id=reply_to))
+        )
+
+    def press(self, user: TgUser, chat: TgChat, data: str) -> list[Call]:
+        """The user presses a button carrying `data`; nothing may be written."""
+
+        async def pressing() -> list[Call]:
+            message_id = store_bot_message(self.bot, chat)
+            return await self.unchanged(self.bot.driver.press_data(user, chat, data, message_id))
+
+        return self.run(pressing())
