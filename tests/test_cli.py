@@ -22,27 +22,10 @@ from bot.errors import BadInput
 from bot.services.cells import CellService
 from config import Settings
 from storage.db import Database, migrations
+from tests.conftest import SETTINGS
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
-# Every setting of config/settings.py: set to "" (which counts as unset) unless a test gives
-# a value, so that neither the caller's environment nor a stray .env can change the outcome
-# (python-dotenv never overrides a variable that is already set).
-SETTINGS = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_API_BASE_URL",
-    "DATABASE_PATH",
-    "TIMEZONE",
-    "DEFAULT_LANGUAGE",
-    "ADMIN_IDS",
-    "REGISTRATION",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "WEBHOOK_LISTEN",
-    "WEBHOOK_PORT",
-    "REMINDER_OFFSETS",
-    "LOG_LEVEL",
-)
 
 
 class Cli:

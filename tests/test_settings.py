@@ -248,3 +248,14 @@ def test_readme_table_lists_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, re.MULTILINE))
     assert listed == setting_names()
+
+
+def test_the_shared_list_of_settings_is_what_from_env_reads() -> None:
+    import re
+    from pathlib import Path
+
+    import config.settings
+    from tests.conftest import SETTINGS
+
+    source = Path(config.settings.__file__).read_text(encoding="utf-8")
+    assert set(re.findall(r'get\("([A-Z_]+)"\)', source)) == set(SETTINGS)

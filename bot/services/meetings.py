@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.clock import Clock
-from bot.domain import Action, Cell, ChatRef, Identity, Membership, User, is_summoned
+from bot.domain import LEADER_ROLES, Action, Cell, ChatRef, Identity, Membership, User, is_summoned
 from bot.errors import BadInput, Conflict, NotFound, Refused
 from bot.i18n import N_, translator
 from bot.meetings import (
@@ -636,7 +636,7 @@ class MeetingService:
             leaders = [
                 m.user
                 for m in await repo.list_memberships(conn, cell.id)
-                if m.role.value in ("secretary", "deputy")
+                if m.role in LEADER_ROLES
             ]
         return AbsenceRequest(cell, meeting, membership.user, clean, leaders)
 
@@ -726,7 +726,7 @@ class MeetingService:
             replies = await mrepo.replies(conn, meeting.id)
             summoned = [m.user for m in members if is_summoned(m)]
             recipients = [u for u in summoned if u.id not in replies]
-            leaders = [m.user for m in members if m.role.value in ("secretary", "deputy")]
+            leaders = [m.user for m in members if m.role in LEADER_ROLES]
             docs = await self._documents(conn, meeting.id)
             delivered = await mrepo.deliveries(conn, reminder_id)
         return ReminderPlan(

@@ -20,7 +20,7 @@ import pytest
 
 from bot.app import build_application
 from bot.i18n import translator
-from tests.conftest import OPERATOR_ID, TOKEN, make_settings
+from tests.conftest import OPERATOR_ID, SETTINGS, TOKEN, make_settings
 from tests.harness import http_server
 from tests.harness.driver import Driver, TgUser
 from tests.harness.fake_api import FakeTelegram, JSONDict, inline_buttons
@@ -35,21 +35,6 @@ MINH = TgUser(1002, "Minh", "Lê", username="minh", language_code="en")
 HOA = TgUser(1003, "Hoa", "Phạm", language_code="vi")
 # Every setting the bot reads: blank (= unset) unless given, so that neither the caller's
 # environment nor a stray .env changes what the bot does.
-SETTINGS = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_API_BASE_URL",
-    "DATABASE_PATH",
-    "TIMEZONE",
-    "DEFAULT_LANGUAGE",
-    "ADMIN_IDS",
-    "REGISTRATION",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "WEBHOOK_LISTEN",
-    "WEBHOOK_PORT",
-    "REMINDER_OFFSETS",
-    "LOG_LEVEL",
-)
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy")
 
 vi = translator("vi")
