@@ -9,18 +9,11 @@ from datetime import datetime
 import aiosqlite
 
 from bot.meetings import Meeting, MeetingStatus, MeetingType, Reminder, Reply
-from storage.repositories import iso
+from storage.repositories import fetch_all, iso
 
 MEETING_COLUMNS = (
     "id, cell_id, series_id, type, title, starts_at, duration_minutes, link, status, revision"
 )
-
-
-async def _all(
-    conn: aiosqlite.Connection, sql: str, params: Iterable[object] = ()
-) -> list[sqlite3.Row]:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return list(await cursor.fetchall())
 
 
 def _meeting(row: sqlite3.Row) -> Meeting:
@@ -88,7 +81,9 @@ async def insert_meeting(
 
 async def get_meeting(conn: aiosqlite.Connection, meeting_id: int) -> Meeting | None:
     """The meeting with that id."""
-    rows = await _all(conn, f"SELECT {MEETING_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
+    rows = await fetch_all(
+        conn, f"SELECT {MEETING_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,)
+    )
     return _meeting(rows[0]) if rows else None
 
 
@@ -117,7 +112,7 @@ async def cell_meetings(
         params += wanted
     sql += f" ORDER BY starts_at {'DESC' if descending else 'ASC'}, id LIMIT ?"
     params.append(limit)
-    return [_meeting(r) for r in await _all(conn, sql, params)]
+    return [_meeting(r) for r in await fetch_all(conn, sql, params)]
 
 
 async def update_meeting(conn: aiosqlite.Connection, meeting_id: int, **fields: object) -> None:
@@ -159,8 +154,8 @@ async def active_series(
 ) -> list[sqlite3.Row]:
     """Active series (of one cell, or all)."""
     if cell_id is None:
-        return await _all(conn, "SELECT * FROM meeting_series WHERE active = 1")
-    return await _all(
+        return await fetch_all(conn, "SELECT * FROM meeting_series WHERE active = 1")
+    return await fetch_all(
         conn, "SELECT * FROM meeting_series WHERE active = 1 AND cell_id = ?", (cell_id,)
     )
 
@@ -174,7 +169,7 @@ async def future_series_meetings(
     conn: aiosqlite.Connection, series_id: int, after: datetime
 ) -> list[Meeting]:
     """Scheduled occurrences of a series after a time that were not moved alone."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"SELECT {MEETING_COLUMNS} FROM meetings WHERE series_id = ? AND starts_at > ?"
         " AND status = 'scheduled' AND detached = 0 ORDER BY starts_at",
@@ -185,7 +180,9 @@ async def future_series_meetings(
 
 async def series_starts(conn: aiosqlite.Connection, series_id: int) -> set[str]:
     """Start times (stored text) of every occurrence a series ever made."""
-    rows = await _all(conn, "SELECT starts_at FROM meetings WHERE series_id = ?", (series_id,))
+    rows = await fetch_all(
+        conn, "SELECT starts_at FROM meetings WHERE series_id = ?", (series_id,)
+    )
     return {r["starts_at"] for r in rows}
 
 
@@ -194,7 +191,7 @@ async def series_starts(conn: aiosqlite.Connection, series_id: int) -> set[str]:
 
 async def get_agenda(conn: aiosqlite.Connection, meeting_id: int) -> list[str]:
     """The stored agenda items, in order."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         "SELECT item FROM agenda_items WHERE meeting_id = ? ORDER BY position",
         (meeting_id,),
@@ -235,7 +232,7 @@ async def insert_document(
 
 async def documents(conn: aiosqlite.Connection, meeting_id: int) -> list[sqlite3.Row]:
     """A meeting's documents, oldest first."""
-    return await _all(
+    return await fetch_all(
         conn, "SELECT * FROM documents WHERE meeting_id = ? ORDER BY id", (meeting_id,)
     )
 
@@ -247,7 +244,7 @@ async def get_reply(
     conn: aiosqlite.Connection, meeting_id: int, user_id: int
 ) -> sqlite3.Row | None:
     """A member's answer to a summons."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         "SELECT * FROM attendance_replies WHERE meeting_id = ? AND user_id = ?",
         (meeting_id, user_id),
@@ -281,7 +278,9 @@ async def set_reply(
 
 async def replies(conn: aiosqlite.Connection, meeting_id: int) -> dict[int, sqlite3.Row]:
     """Every answer to a meeting's summons, by user id."""
-    rows = await _all(conn, "SELECT * FROM attendance_replies WHERE meeting_id = ?", (meeting_id,))
+    rows = await fetch_all(
+        conn, "SELECT * FROM attendance_replies WHERE meeting_id = ?", (meeting_id,)
+    )
     return {r["user_id"]: r for r in rows}
 
 
@@ -327,7 +326,7 @@ async def cancel_reminders(
     conn: aiosqlite.Connection, meeting_id: int, now: datetime
 ) -> list[int]:
     """Void a meeting's pending reminders; returns their ids (to unschedule the jobs)."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         "SELECT id FROM reminders WHERE meeting_id = ? AND status = 'pending'",
         (meeting_id,),
@@ -343,7 +342,9 @@ async def cancel_reminders(
 
 async def pending_reminders(conn: aiosqlite.Connection) -> list[Reminder]:
     """Every pending reminder, earliest first."""
-    rows = await _all(conn, "SELECT * FROM reminders WHERE status = 'pending' ORDER BY due_at, id")
+    rows = await fetch_all(
+        conn, "SELECT * FROM reminders WHERE status = 'pending' ORDER BY due_at, id"
+    )
     return [_reminder(r) for r in rows]
 
 
@@ -351,7 +352,7 @@ async def meeting_reminders(
     conn: aiosqlite.Connection, meeting_id: int, revision: int
 ) -> list[Reminder]:
     """Every reminder of one revision of a meeting, whatever its status."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         "SELECT * FROM reminders WHERE meeting_id = ? AND revision = ? ORDER BY due_at, id",
         (meeting_id, revision),
@@ -361,7 +362,7 @@ async def meeting_reminders(
 
 async def get_reminder(conn: aiosqlite.Connection, reminder_id: int) -> Reminder | None:
     """The reminder with that id."""
-    rows = await _all(conn, "SELECT * FROM reminders WHERE id = ?", (reminder_id,))
+    rows = await fetch_all(conn, "SELECT * FROM reminders WHERE id = ?", (reminder_id,))
     return _reminder(rows[0]) if rows else None
 
 
@@ -415,7 +416,7 @@ async def release_delivery(
 
 async def deliveries(conn: aiosqlite.Connection, reminder_id: int) -> dict[str, str]:
     """recipient -> state for one reminder."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         "SELECT recipient, state FROM reminder_deliveries WHERE reminder_id = ?",
         (reminder_id,),
@@ -428,7 +429,7 @@ async def deliveries(conn: aiosqlite.Connection, reminder_id: int) -> dict[str, 
 
 async def get_dialog(conn: aiosqlite.Connection, user_id: int, chat_id: str) -> sqlite3.Row | None:
     """The user's open dialog in a chat."""
-    rows = await _all(
+    rows = await fetch_all(
         conn, "SELECT * FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id)
     )
     return rows[0] if rows else None
@@ -458,5 +459,5 @@ async def set_cell_offsets(conn: aiosqlite.Connection, cell_id: int, offsets: st
 
 async def get_cell_offsets(conn: aiosqlite.Connection, cell_id: int) -> str | None:
     """The cell's own reminder offsets, if set."""
-    rows = await _all(conn, "SELECT reminder_offsets FROM cells WHERE id = ?", (cell_id,))
+    rows = await fetch_all(conn, "SELECT reminder_offsets FROM cells WHERE id = ?", (cell_id,))
     return rows[0]["reminder_offsets"] if rows else None

@@ -23,17 +23,19 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-async def _one(
+async def fetch_one(
     conn: aiosqlite.Connection, sql: str, params: Iterable[object] = ()
 ) -> sqlite3.Row | None:
+    """The first row of a query, or None."""
     async with conn.execute(sql, tuple(params)) as cursor:
         row: sqlite3.Row | None = await cursor.fetchone()
         return row
 
 
-async def _all(
+async def fetch_all(
     conn: aiosqlite.Connection, sql: str, params: Iterable[object] = ()
 ) -> list[sqlite3.Row]:
+    """Every row of a query."""
     async with conn.execute(sql, tuple(params)) as cursor:
         return list(await cursor.fetchall())
 
@@ -65,7 +67,7 @@ def _user(row: sqlite3.Row) -> User:
 
 async def get_user(conn: aiosqlite.Connection, channel: str, external_id: str) -> User | None:
     """The user with that channel identity, if known."""
-    row = await _one(
+    row = await fetch_one(
         conn,
         f"SELECT {USER_COLUMNS} FROM users u WHERE u.channel = ? AND u.external_id = ?",
         (channel, external_id),
@@ -75,7 +77,7 @@ async def get_user(conn: aiosqlite.Connection, channel: str, external_id: str) -
 
 async def get_user_by_id(conn: aiosqlite.Connection, user_id: int) -> User | None:
     """The user with that internal id."""
-    row = await _one(conn, f"SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?", (user_id,))
+    row = await fetch_one(conn, f"SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?", (user_id,))
     return _user(row) if row else None
 
 
@@ -143,7 +145,7 @@ def _cell(row: sqlite3.Row) -> Cell:
 
 async def get_cell_by_chat(conn: aiosqlite.Connection, channel: str, chat_id: str) -> Cell | None:
     """The cell bound to a group chat."""
-    row = await _one(
+    row = await fetch_one(
         conn,
         f"SELECT {CELL_COLUMNS} FROM cells c WHERE c.channel = ? AND c.chat_id = ?",
         (channel, chat_id),
@@ -153,13 +155,13 @@ async def get_cell_by_chat(conn: aiosqlite.Connection, channel: str, chat_id: st
 
 async def get_cell(conn: aiosqlite.Connection, cell_id: int) -> Cell | None:
     """The cell with that id."""
-    row = await _one(conn, f"SELECT {CELL_COLUMNS} FROM cells c WHERE c.id = ?", (cell_id,))
+    row = await fetch_one(conn, f"SELECT {CELL_COLUMNS} FROM cells c WHERE c.id = ?", (cell_id,))
     return _cell(row) if row else None
 
 
 async def list_cells(conn: aiosqlite.Connection) -> list[tuple[Cell, int, int]]:
     """Every cell with its count of active and pending members."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"""
         SELECT {CELL_COLUMNS},
@@ -220,7 +222,7 @@ async def insert_setup_code(
 
 async def get_setup_code(conn: aiosqlite.Connection, code_hash: str) -> sqlite3.Row | None:
     """The setup code row with that hash."""
-    return await _one(conn, "SELECT * FROM setup_codes WHERE code_hash = ?", (code_hash,))
+    return await fetch_one(conn, "SELECT * FROM setup_codes WHERE code_hash = ?", (code_hash,))
 
 
 async def use_setup_code(
@@ -264,7 +266,7 @@ async def get_membership(
     conn: aiosqlite.Connection, cell_id: int, user_id: int
 ) -> Membership | None:
     """The user's membership row in a cell, whatever its status."""
-    row = await _one(
+    row = await fetch_one(
         conn, MEMBERSHIP_SELECT + " WHERE m.cell_id = ? AND m.user_id = ?", (cell_id, user_id)
     )
     return _membership(row) if row else None
@@ -274,7 +276,7 @@ async def get_membership_by_id(
     conn: aiosqlite.Connection, membership_id: int
 ) -> Membership | None:
     """The membership with that id."""
-    row = await _one(conn, MEMBERSHIP_SELECT + " WHERE m.id = ?", (membership_id,))
+    row = await fetch_one(conn, MEMBERSHIP_SELECT + " WHERE m.id = ?", (membership_id,))
     return _membership(row) if row else None
 
 
@@ -282,7 +284,7 @@ async def get_membership_by_number(
     conn: aiosqlite.Connection, cell_id: int, number: int
 ) -> Membership | None:
     """The membership with that roster number in a cell."""
-    row = await _one(
+    row = await fetch_one(
         conn, MEMBERSHIP_SELECT + " WHERE m.cell_id = ? AND m.number = ?", (cell_id, number)
     )
     return _membership(row) if row else None
@@ -292,7 +294,7 @@ async def find_memberships_by_username(
     conn: aiosqlite.Connection, cell_id: int, username: str
 ) -> list[Membership]:
     """Memberships in a cell whose user has that @username (case-insensitive)."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         MEMBERSHIP_SELECT + " WHERE m.cell_id = ? AND lower(u.username) = lower(?)",
         (cell_id, username),
@@ -306,7 +308,7 @@ async def list_memberships(
     """A cell's memberships with the given statuses, by roster number."""
     wanted = [s.value for s in statuses]
     marks = ",".join("?" * len(wanted))
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         MEMBERSHIP_SELECT + f" WHERE m.cell_id = ? AND m.status IN ({marks}) ORDER BY m.number",
         (cell_id, *wanted),
@@ -320,7 +322,7 @@ async def user_memberships(
     """The cells a user belongs to, with the membership."""
     wanted = [s.value for s in statuses]
     marks = ",".join("?" * len(wanted))
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"""
         SELECT m.id, m.cell_id, m.number, m.status, m.kind, m.role, m.via, m.requested_at,
@@ -408,7 +410,7 @@ async def update_membership(
 
 async def membership_history(conn: aiosqlite.Connection, membership_id: int) -> list[sqlite3.Row]:
     """Changes of one membership, oldest first."""
-    return await _all(
+    return await fetch_all(
         conn,
         "SELECT field, old_value, new_value, changed_by, changed_at FROM membership_history"
         " WHERE membership_id = ? ORDER BY id",
@@ -439,7 +441,7 @@ async def insert_invite(
 
 async def get_invite(conn: aiosqlite.Connection, code: str) -> sqlite3.Row | None:
     """The invite with that code."""
-    return await _one(conn, "SELECT * FROM invites WHERE code = ?", (code,))
+    return await fetch_one(conn, "SELECT * FROM invites WHERE code = ?", (code,))
 
 
 async def use_invite(conn: aiosqlite.Connection, invite_id: int, now: datetime) -> bool:
