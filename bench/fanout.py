@@ -28,7 +28,7 @@ from telegram.request import BaseRequest, RequestData
 from bench.reminder_startup import migrate, settings
 from bot.app import build_application
 from bot.clock import FakeClock
-from storage.repositories import iso
+from storage.sqlite.repositories import iso
 from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)

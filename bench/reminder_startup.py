@@ -25,8 +25,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from bot.app import build_application
 from bot.clock import FakeClock
 from config import Settings
-from storage.db import Database
-from storage.repositories import iso
+from storage.sqlite.db import Database
+from storage.sqlite.repositories import iso
 from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)

@@ -19,9 +19,10 @@ from telegram.error import InvalidToken, NetworkError
 from bot.clock import SystemClock
 from bot.errors import UserFacingError
 from bot.i18n import translator
+from bot.services.access import Access
 from bot.services.cells import CellService
 from config import Settings, SettingsError
-from storage.db import Database, backup
+from storage.sqlite.db import Database, backup
 
 logger = logging.getLogger("bot")
 
@@ -207,7 +208,9 @@ async def _cell_code(settings: Settings, name: str, days: int) -> str:
     db = Database(settings.database_path)
     await db.connect()
     try:
-        return await CellService(db, settings, SystemClock()).create_setup_code(name, days=days)
+        return await CellService(
+            db, settings, SystemClock(), Access(settings.admin_ids)
+        ).create_setup_code(name, days=days)
     finally:
         await db.close()
 
@@ -216,15 +219,17 @@ async def _cells(settings: Settings) -> list[str]:
     db = Database(settings.database_path)
     await db.connect()
     try:
-        cells = await CellService(db, settings, SystemClock()).list_cells()
+        cells = await CellService(
+            db, settings, SystemClock(), Access(settings.admin_ids)
+        ).list_cells()
     finally:
         await db.close()
     if not cells:
         return ["no cells yet"]
     return [
-        f"#{c.id}\t{c.name}\tchat {c.chat_id}\t{active} members\t{pending} waiting"
-        + ("" if c.bot_present else "\tbot removed from group")
-        for c, active, pending in cells
+        f"#{s.cell.id}\t{s.cell.name}\tchat {s.cell.chat_id}\t{s.active} members"
+        f"\t{s.pending} waiting" + ("" if s.cell.bot_present else "\tbot removed from group")
+        for s in cells
     ]
 
 

@@ -8,14 +8,16 @@ from typing import Any
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.clock import Clock, SystemClock
+from bot.clock import SystemClock
+from bot.ports import Clock
 from bot.services.registry import Services
 from config import Settings
 from handlers import telegram as telegram_handlers
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.menus import register_menus
-from handlers.telegram.reminders import reschedule_all
-from storage.db import Database
+from handlers.telegram.notifier import TelegramNotifier
+from handlers.telegram.scheduler import JobQueueScheduler
+from storage.sqlite.db import Database
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +32,6 @@ def build_application(
     rate_limiter: bool = True,
 ) -> BotApplication:
     """Build the bot; tests pass a fake request and a fake clock."""
-    db = Database(settings.database_path)
-    services = Services.build(settings, clock or SystemClock(), db)
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
@@ -52,17 +52,29 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application: BotApplication = builder.build()
+    assert application.job_queue is not None
+    scheduler = JobQueueScheduler(application.job_queue)
+    database = Database(settings.database_path)
+    services = Services.build(
+        settings,
+        clock or SystemClock(),
+        database,
+        TelegramNotifier(application.bot),
+        scheduler,
+    )
+    scheduler.bind(services.reminders.run_job)
     application.bot_data.services = services
+    application.bot_data.database = database
     telegram_handlers.register(application)
     return application
 
 
 async def _post_init(application: BotApplication) -> None:
     services = application.bot_data.services
-    await services.db.connect()
+    await application.bot_data.database.connect()
     await register_menus(application.bot, services.settings.default_language)
-    await reschedule_all(application)
+    await services.reminders.start()
 
 
 async def _post_shutdown(application: BotApplication) -> None:
-    await application.bot_data.services.db.close()
+    await application.bot_data.database.close()

@@ -1,15 +1,8 @@
-"""An injectable clock so that tests never sleep."""
+"""Clocks for the Clock port: the real one, and one that moves only when told (tests)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    """Tells the current time, tz-aware UTC."""
-
-    def now(self) -> datetime: ...
 
 
 class SystemClock:

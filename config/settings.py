@@ -26,7 +26,8 @@ class Settings:
     database_path: Path = Path("./data/cellmeet.sqlite3")
     timezone: str = "Asia/Ho_Chi_Minh"
     default_language: str = "vi"
-    admin_ids: frozenset[int] = frozenset()
+    # Operators, channel-qualified: "telegram:123", "zalo:ab12".
+    admin_ids: frozenset[str] = frozenset()
     registration: str = "code"
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
@@ -86,16 +87,22 @@ class Settings:
         if language not in LANGUAGES:
             raise SettingsError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
 
-        admin_ids: set[int] = set()
+        admin_ids: set[str] = set()
         for part in (get("ADMIN_IDS") or "").replace(";", ",").split(","):
             part = part.strip()
             if not part:
                 continue
-            if not re.fullmatch(r"-?[0-9]{1,20}", part):
+            # A bare number is a Telegram id; other channels are named: zalo:ab12cd.
+            if re.fullmatch(r"-?[0-9]{1,20}", part):
+                admin_ids.add(f"telegram:{int(part)}")
+            elif re.fullmatch(r"(telegram:-?[0-9]{1,20}|zalo:[A-Za-z0-9_-]{1,64})", part):
+                channel, _, user = part.partition(":")
+                admin_ids.add(f"{channel}:{int(user) if channel == 'telegram' else user}")
+            else:
                 raise SettingsError(
-                    "ADMIN_IDS must be Telegram user ids separated by commas, e.g. 12345,67890"
+                    "ADMIN_IDS must be user ids separated by commas: a Telegram id (12345, or "
+                    "telegram:12345) or a Zalo id (zalo:ab12cd), e.g. 12345,zalo:ab12cd"
                 )
-            admin_ids.add(int(part))
 
         registration = (get("REGISTRATION") or "code").lower()
         if registration not in ("code", "open"):

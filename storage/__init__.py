@@ -1,0 +1,1 @@
+"""Stores behind the core's ports: SQLite today (storage/sqlite)."""

@@ -50,7 +50,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "token": TOKEN,
         "database_path": tmp_path / "cellmeet.sqlite3",
-        "admin_ids": frozenset({OPERATOR_ID}),
+        "admin_ids": frozenset({f"telegram:{OPERATOR_ID}"}),
     }
     values.update(overrides)
     return Settings(**values)

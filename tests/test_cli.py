@@ -17,11 +17,12 @@ import pytest
 
 from bot.__main__ import setup_logging
 from bot.clock import SystemClock
-from bot.domain import ChatRef, Identity
+from bot.domain.identity import ChatRef, Identity
 from bot.errors import BadInput
+from bot.services.access import Access
 from bot.services.cells import CellService
 from config import Settings
-from storage.db import Database, migrations
+from storage.sqlite.db import Database, migrations
 from tests.conftest import SETTINGS
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -164,7 +165,9 @@ async def test_cell_code_works_once(cli: Cli) -> None:
     db = Database(cli.database)
     await db.connect()
     try:
-        cells = CellService(db, Settings(database_path=cli.database), SystemClock())
+        cells = CellService(
+            db, Settings(database_path=cli.database), SystemClock(), Access(frozenset())
+        )
         secretary = Identity("telegram", "111", "Bí thư")
         cell = await cells.setup_cell(
             secretary, ChatRef("telegram", "-100123", False, "Nhóm chi bộ"), code.lower()
@@ -179,7 +182,9 @@ async def test_cell_code_works_once(cli: Cli) -> None:
         listed = await cells.list_cells()
     finally:
         await db.close()
-    assert [(c.name, c.chat_id, active) for c, active, _ in listed] == [("Chi bộ 1", "-100123", 1)]
+    assert [(s.cell.name, s.cell.chat_id, s.active) for s in listed] == [
+        ("Chi bộ 1", "-100123", 1)
+    ]
 
 
 def test_cell_code_refuses_a_bad_name(cli: Cli) -> None:
@@ -196,7 +201,9 @@ async def test_admin_cells_lists_a_cell_after_setup(cli: Cli) -> None:
     db = Database(cli.database)
     await db.connect()
     try:
-        cells = CellService(db, Settings(database_path=cli.database), SystemClock())
+        cells = CellService(
+            db, Settings(database_path=cli.database), SystemClock(), Access(frozenset())
+        )
         await cells.setup_cell(
             Identity("telegram", "111", "Bí thư"),
             ChatRef("telegram", "-100777", False, "Đồn 1"),

@@ -66,7 +66,7 @@ def test_every_setting_is_read() -> None:
     assert settings.database_path == Path("/var/lib/cellmeet/db.sqlite3")
     assert settings.timezone == "Europe/Berlin"
     assert settings.default_language == "en"
-    assert settings.admin_ids == frozenset({12345, 67890, -42})
+    assert settings.admin_ids == frozenset({"telegram:12345", "telegram:67890", "telegram:-42"})
     assert settings.registration == "open"
     assert settings.webhook_url == "https://bot.example.org/telegram"
     assert settings.webhook_secret == SECRET
@@ -259,3 +259,11 @@ def test_the_shared_list_of_settings_is_what_from_env_reads() -> None:
 
     source = Path(config.settings.__file__).read_text(encoding="utf-8")
     assert set(re.findall(r'get\("([A-Z_]+)"\)', source)) == set(SETTINGS)
+
+
+def test_operators_are_channel_qualified_and_a_bare_number_is_telegram() -> None:
+    settings = Settings.from_env({"ADMIN_IDS": "12345, telegram:678 ;zalo:ab12-cd"})
+    assert settings.admin_ids == frozenset({"telegram:12345", "telegram:678", "zalo:ab12-cd"})
+    for bad in ("zalo:", "icq:5", "telegram:abc", "zalo:a b"):
+        with pytest.raises(SettingsError, match="ADMIN_IDS"):
+            Settings.from_env({"ADMIN_IDS": bad})

@@ -13,15 +13,15 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-import storage.migrations
-from bot.domain import Kind, Role, Status
-from storage import db as db_module
-from storage import repositories as repo
-from storage.db import Database, backup, migrations
+import storage.sqlite.migrations
+from bot.domain.cells import Kind, Role, Status
+from storage.sqlite import db as db_module
+from storage.sqlite.db import Database, backup, migrations
+from tests import storage_repo as repo
 
 NOW = datetime(2026, 1, 5, 12, 30, tzinfo=UTC)
 MIGRATION_FILES = sorted(
-    Path(storage.migrations.__file__).parent.glob("[0-9][0-9][0-9][0-9]_*.sql")
+    Path(storage.sqlite.migrations.__file__).parent.glob("[0-9][0-9][0-9][0-9]_*.sql")
 )
 TABLES = {"users", "cells", "setup_codes", "memberships", "membership_history", "invites"}
 
@@ -89,7 +89,7 @@ async def pragma(conn: aiosqlite.Connection, name: str) -> object:
 
 
 async def external_ids(db: Database) -> list[str]:
-    async with db.reading() as conn, conn.execute("SELECT external_id FROM users") as cursor:
+    async with db.connection() as conn, conn.execute("SELECT external_id FROM users") as cursor:
         return sorted(row[0] for row in await cursor.fetchall())
 
 
@@ -101,7 +101,7 @@ async def test_migrations_applied_at_connect(db: Database) -> None:
     assert [name for _, name, _ in migrations()] == [p.name for p in MIGRATION_FILES]
     assert await db.schema_version() == len(MIGRATION_FILES)
     async with (
-        db.reading() as conn,
+        db.connection() as conn,
         conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor,
     ):
         tables = {row[0] for row in await cursor.fetchall()}
@@ -122,7 +122,7 @@ async def test_reconnect_applies_nothing_and_keeps_rows(
         assert sum("applying migration" in r.getMessage() for r in caplog.records) == len(
             MIGRATION_FILES
         )
-        async with first.transaction() as conn:
+        async with first.raw_transaction() as conn:
             cell_id = await add_cell(conn, "-1001")
             for i in range(5):
                 user_id = await add_user(conn, str(i))
@@ -146,7 +146,7 @@ async def test_reconnect_applies_nothing_and_keeps_rows(
         assert not [r for r in caplog.records if "applying migration" in r.getMessage()]
         assert await second.schema_version() == len(MIGRATION_FILES)
         assert await second.migrate() == len(MIGRATION_FILES)
-        async with second.reading() as conn:
+        async with second.connection() as conn:
             assert await count(conn, "users") == 5
             assert await count(conn, "cells") == 1
             members = await repo.list_memberships(conn, cell_id)
@@ -160,7 +160,7 @@ async def test_upgrade_keeps_every_row(tmp_path: Path, monkeypatch: pytest.Monke
     old = Database(path)
     await old.connect()
     try:
-        async with old.transaction() as conn:
+        async with old.raw_transaction() as conn:
             await add_cell(conn, "-1001", "Chi bộ A")
             await add_cell(conn, "-1002", "Chi bộ B")
     finally:
@@ -174,7 +174,7 @@ async def test_upgrade_keeps_every_row(tmp_path: Path, monkeypatch: pytest.Monke
     try:
         assert await new.schema_version() == len(shipped) + 1
         async with (
-            new.reading() as conn,
+            new.connection() as conn,
             conn.execute("SELECT name, note FROM cells ORDER BY id") as cursor,
         ):
             rows = [tuple(r) for r in await cursor.fetchall()]
@@ -190,7 +190,7 @@ async def test_failing_migration_changes_nothing(
     old = Database(path)
     await old.connect()
     try:
-        async with old.transaction() as conn:
+        async with old.raw_transaction() as conn:
             await add_cell(conn, "-1001")
     finally:
         await old.close()
@@ -219,7 +219,7 @@ async def test_failing_migration_changes_nothing(
 
 
 async def test_wal_mode_and_foreign_keys(db: Database) -> None:
-    async with db.reading() as conn:
+    async with db.connection() as conn:
         assert await pragma(conn, "journal_mode") == "wal"
         assert await pragma(conn, "foreign_keys") == 1
         assert await pragma(conn, "busy_timeout") == db_module.BUSY_TIMEOUT_MS
@@ -228,7 +228,7 @@ async def test_wal_mode_and_foreign_keys(db: Database) -> None:
         assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        async with db.transaction() as conn:
+        async with db.raw_transaction() as conn:
             user_id = await add_user(conn, "1")
             await repo.insert_membership(
                 conn,
@@ -240,7 +240,7 @@ async def test_wal_mode_and_foreign_keys(db: Database) -> None:
                 via="join",
                 now=NOW,
             )
-    async with db.reading() as conn:
+    async with db.connection() as conn:
         assert await count(conn, "users") == 0
         assert await count(conn, "memberships") == 0
 
@@ -250,7 +250,7 @@ async def test_wal_mode_and_foreign_keys(db: Database) -> None:
 
 async def test_failing_statement_rolls_back_the_whole_block(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        async with db.transaction() as conn:
+        async with db.raw_transaction() as conn:
             await add_user(conn, "1")
             await add_cell(conn, "-1001")
             await conn.execute(
@@ -258,24 +258,24 @@ async def test_failing_statement_rolls_back_the_whole_block(db: Database) -> Non
                 " VALUES ('x', 'telegram', '-1002', 'UTC', 'fr', ?)",
                 (repo.iso(NOW),),
             )
-    async with db.reading() as conn:
+    async with db.connection() as conn:
         assert await count(conn, "users") == 0
         assert await count(conn, "cells") == 0
         assert not conn.in_transaction
 
     # The connection is usable again and commits normally.
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         await add_cell(conn, "-1001")
-    async with db.reading() as conn:
+    async with db.connection() as conn:
         assert await count(conn, "cells") == 1
 
 
 async def test_python_error_rolls_back_the_whole_block(db: Database) -> None:
     with pytest.raises(Boom):
-        async with db.transaction() as conn:
+        async with db.raw_transaction() as conn:
             await add_user(conn, "1")
             raise Boom
-    async with db.reading() as conn:
+    async with db.connection() as conn:
         assert await count(conn, "users") == 0
 
 
@@ -286,7 +286,7 @@ FAILING = 17
 @pytest.mark.parametrize("failure", ["python", "sql"])
 async def test_concurrent_units_of_work_never_mix(db: Database, failure: str) -> None:
     async def unit(i: int) -> None:
-        async with db.transaction() as conn:
+        async with db.raw_transaction() as conn:
             await add_user(conn, f"{i:02d}-a")
             await asyncio.sleep(0)
             await add_user(conn, f"{i:02d}-b")
@@ -317,7 +317,7 @@ async def test_reads_never_see_uncommitted_writes(db: Database) -> None:
     inserted = asyncio.Event()
 
     async def writer() -> None:
-        async with db.transaction() as conn:
+        async with db.raw_transaction() as conn:
             await add_user(conn, "ghost")
             inserted.set()
             for _ in range(10):
@@ -339,7 +339,7 @@ async def test_reads_never_see_uncommitted_writes(db: Database) -> None:
 async def test_backup_is_consistent_while_another_connection_writes(
     db: Database, tmp_path: Path
 ) -> None:
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         cell_id = await add_cell(conn, "-1001")
     stop = asyncio.Event()
     warmed_up = asyncio.Event()
@@ -349,7 +349,7 @@ async def test_backup_is_consistent_while_another_connection_writes(
         # Every transaction inserts a pair; a consistent copy never holds half a pair.
         nonlocal batches
         while not stop.is_set():
-            async with db.transaction() as conn:
+            async with db.raw_transaction() as conn:
                 await add_user(conn, f"{batches:05d}-a")
                 await asyncio.sleep(0)
                 await add_user(conn, f"{batches:05d}-b")
@@ -389,7 +389,7 @@ async def test_backup_is_consistent_while_another_connection_writes(
 
 
 async def test_backup_copy_opens_as_a_database(db: Database, tmp_path: Path) -> None:
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         await add_cell(conn, "-1001", "Chi bộ Đồn Biên phòng 1")
     target = tmp_path / "elsewhere" / "copy.sqlite3"
     backup(db.path, target)
@@ -397,7 +397,7 @@ async def test_backup_copy_opens_as_a_database(db: Database, tmp_path: Path) -> 
     await restored.connect()
     try:
         assert await restored.schema_version() == len(MIGRATION_FILES)
-        async with restored.reading() as conn:
+        async with restored.connection() as conn:
             cells = await repo.list_cells(conn)
         assert [c.name for c, _, _ in cells] == ["Chi bộ Đồn Biên phòng 1"]
     finally:
@@ -408,7 +408,7 @@ async def test_backup_copy_opens_as_a_database(db: Database, tmp_path: Path) -> 
 
 
 async def test_update_membership_records_only_changed_fields(db: Database) -> None:
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         cell_id = await add_cell(conn, "-1001")
         secretary = await add_user(conn, "1")
         member_user = await add_user(conn, "2")
@@ -424,13 +424,13 @@ async def test_update_membership_records_only_changed_fields(db: Database) -> No
         )
 
     async def current() -> repo.Membership:
-        async with db.reading() as conn:
+        async with db.connection() as conn:
             found = await repo.get_membership_by_id(conn, membership_id)
         assert found is not None
         return found
 
     async def history() -> list[tuple[object, ...]]:
-        async with db.reading() as conn:
+        async with db.connection() as conn:
             rows = await repo.membership_history(conn, membership_id)
         return [tuple(r) for r in rows]
 
@@ -439,7 +439,7 @@ async def test_update_membership_records_only_changed_fields(db: Database) -> No
 
     # Approval with a kind: status changes, kind is the same -> one row.
     approved_at = NOW + timedelta(hours=1)
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         await repo.update_membership(
             conn,
             pending,
@@ -456,7 +456,7 @@ async def test_update_membership_records_only_changed_fields(db: Database) -> No
     ]
 
     # Nothing different -> nothing written.
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         await repo.update_membership(
             conn,
             active,
@@ -471,7 +471,7 @@ async def test_update_membership_records_only_changed_fields(db: Database) -> No
 
     # Two fields change, one stays -> exactly two rows, in the order kind, role.
     later = NOW + timedelta(days=1)
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         await repo.update_membership(
             conn,
             active,
@@ -493,7 +493,7 @@ async def test_update_membership_records_only_changed_fields(db: Database) -> No
     ]
 
     # A change made by the system (no user) is recorded with changed_by NULL.
-    async with db.transaction() as conn:
+    async with db.raw_transaction() as conn:
         await repo.update_membership(conn, changed, changed_by=None, now=later, kind=Kind.EXEMPTED)
     assert (await history())[-1] == ("kind", "probationary", "exempted", None, repo.iso(later))
     assert len(await history()) == 4

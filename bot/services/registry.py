@@ -1,28 +1,64 @@
-"""The services the edges call, built once by the wiring point."""
+"""The services the edges call, built once by the wiring point over the ports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Clock
+from bot.ports import Clock, Notifier, Scheduler, Store
+from bot.services.access import Access
+from bot.services.attendance import AttendanceService
 from bot.services.cells import CellService
+from bot.services.delivery import DeliveryService
+from bot.services.dialogs import DialogService
 from bot.services.meetings import MeetingService
+from bot.services.members import MemberService
+from bot.services.notices import NoticeService
+from bot.services.reminders import ReminderService
 from config import Settings
-from storage.db import Database
 
 
 @dataclass
 class Services:
-    """Everything a handler may call."""
+    """Everything an edge may call."""
 
     settings: Settings
     clock: Clock
-    db: Database
+    store: Store
+    access: Access
+    delivery: DeliveryService
+    notices: NoticeService
     cells: CellService
+    members: MemberService
     meetings: MeetingService
+    attendance: AttendanceService
+    reminders: ReminderService
+    dialogs: DialogService
 
     @classmethod
-    def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
-        """Wire the services over one database."""
-        cells = CellService(db, settings, clock)
-        return cls(settings, clock, db, cells, MeetingService(db, settings, clock, cells))
+    def build(
+        cls,
+        settings: Settings,
+        clock: Clock,
+        store: Store,
+        notifier: Notifier,
+        scheduler: Scheduler,
+    ) -> Services:
+        """Wire the services over one store, one notifier and one scheduler."""
+        access = Access(settings.admin_ids)
+        delivery = DeliveryService(store, notifier, clock)
+        notices = NoticeService(store, settings, clock, delivery, notifier)
+        reminders = ReminderService(store, settings, clock, access, scheduler, delivery)
+        return cls(
+            settings=settings,
+            clock=clock,
+            store=store,
+            access=access,
+            delivery=delivery,
+            notices=notices,
+            cells=CellService(store, settings, clock, access),
+            members=MemberService(store, settings, clock, access, notices),
+            meetings=MeetingService(store, settings, clock, access, reminders, notices),
+            attendance=AttendanceService(store, clock, access, notices),
+            reminders=reminders,
+            dialogs=DialogService(store, clock),
+        )

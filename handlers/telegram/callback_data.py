@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.domain import Kind, Role
+from bot.domain.cells import Kind, Role
+from bot.domain.messages import AnswerSummons, ChoiceAction
+from bot.domain.messages import DecideAbsence as CoreDecideAbsence
 
 KIND_CODES = {
     "o": Kind.OFFICIAL,
@@ -223,3 +225,12 @@ def parse(data: str | None) -> Data | None:
     if prefix == "ab":
         return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
     return ChooseLanguage(groups[0])
+
+
+def for_action(action: ChoiceAction) -> str:
+    """The callback data of a core choice."""
+    if isinstance(action, AnswerSummons):
+        return answer(action.meeting_id, action.attend)
+    if isinstance(action, CoreDecideAbsence):
+        return absence(action.meeting_id, action.user_id, action.approve)
+    return join_choice(action.membership_id, action.kind)

@@ -15,17 +15,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain import Membership, Role, parse_kind, parse_role
-from bot.errors import BadInput, NotFound
+from bot.domain.cells import Membership, Role, parse_kind, parse_role
+from bot.errors import BadInput, NotFound, Usage
 from bot.i18n import N_, Translator, translator
-from bot.services.cells import (
-    EXAMPLE_KIND,
-    EXAMPLE_REMOVE,
-    EXAMPLE_ROLE,
-    JoinRequest,
-    MemberRef,
-    parse_member_ref,
-)
+from bot.services.members import MemberRef, parse_member_ref
 from handlers.telegram import callback_data as cd
 from handlers.telegram import render
 from handlers.telegram.commands import visible
@@ -34,18 +27,16 @@ from handlers.telegram.common import (
     chat_of,
     command_args,
     identity_of,
-    post_in_group,
     reply,
-    send_private,
     split_text,
     tr_for,
-    tr_of,
 )
 from handlers.telegram.context import BotApplication, BotContext
+from handlers.telegram.notifier import START_PAYLOAD_HELLO
 
 logger = logging.getLogger(__name__)
 
-START_PAYLOAD_HELLO = "hi"
+INVITE_PREFIX = "inv-"
 
 
 def start_link(context: BotContext, payload: str = START_PAYLOAD_HELLO) -> str:
@@ -65,11 +56,12 @@ async def start(update: Update, context: BotContext) -> None:
         tr = await tr_for(update, context)
         await reply(update, tr.gettext("Send /help to see what you can do here."))
         return
-    await context.services.cells.start_private(identity, chat)
+    await context.services.members.start_private(identity, chat)
     tr = await tr_for(update, context)
     payload = command_args(message)
     if payload and payload != START_PAYLOAD_HELLO:
-        request = await context.services.cells.redeem_invite(identity, payload)
+        code = payload.removeprefix(INVITE_PREFIX) if payload.startswith(INVITE_PREFIX) else ""
+        request = await context.services.members.redeem_invite(identity, code)
         await reply(
             update,
             tr.gettext(
@@ -78,7 +70,7 @@ async def start(update: Update, context: BotContext) -> None:
                 cell=request.cell.name,
             ),
         )
-        await notify_join_request(context, request)
+        await request.announce()
         return
     await reply(
         update,
@@ -96,9 +88,9 @@ async def help_for(update: Update, context: BotContext, tr: Translator) -> str:
     """The help text for the caller in this chat."""
     identity, chat = caller(update)
     services = context.services
-    operator = services.cells.is_operator(identity)
+    operator = services.access.is_operator(identity)
     if chat.is_private:
-        cells = await services.cells.user_cells(identity)
+        cells = await services.members.user_cells(identity)
         member = any(m.role is not Role.GUEST for _, m in cells)
         guest = any(m.role is Role.GUEST for _, m in cells)
         leader = any(render.is_leader(m) for _, m in cells)
@@ -106,7 +98,7 @@ async def help_for(update: Update, context: BotContext, tr: Translator) -> str:
         group_is_cell = False
     else:
         cell = await services.cells.cell_of_chat(chat)
-        membership = await services.cells.membership_in(identity, chat)
+        membership = await services.members.membership_in(identity, chat)
         active = membership is not None and membership.active
         member = active and membership is not None and membership.role is not Role.GUEST
         guest = active and not member
@@ -144,7 +136,7 @@ async def lang(update: Update, context: BotContext) -> None:
         tr = await tr_for(update, context)
         await reply(update, tr.gettext("Choose your language:"), render.language_keyboard())
         return
-    language = await context.services.cells.set_language(identity, args)
+    language = await context.services.members.set_language(identity, args)
     await reply(update, translator(language).gettext("Language: English."))
 
 
@@ -153,7 +145,7 @@ async def name(update: Update, context: BotContext) -> None:
     identity, _ = caller(update)
     message = update.effective_message
     assert message is not None
-    full_name = await context.services.cells.set_name(identity, command_args(message))
+    full_name = await context.services.members.set_name(identity, command_args(message))
     tr = await tr_for(update, context)
     await reply(update, tr.gettext("Your name is recorded as: {name}", name=full_name))
 
@@ -183,7 +175,7 @@ async def setup(update: Update, context: BotContext) -> None:
 async def ask_to_start_privately(update: Update, context: BotContext, tr: Translator) -> None:
     """Tell a user who cannot get private messages how to fix that."""
     identity, _ = caller(update)
-    user = await context.services.cells.known_user(identity)
+    user = await context.services.members.known_user(identity)
     if user is None or not user.reachable:
         await reply(
             update,
@@ -197,7 +189,7 @@ async def ask_to_start_privately(update: Update, context: BotContext, tr: Transl
 async def join(update: Update, context: BotContext) -> None:
     """/join in a group: ask the secretary to approve."""
     identity, chat = caller(update)
-    request = await context.services.cells.request_join(identity, chat)
+    request = await context.services.members.request_join(identity, chat)
     tr = await tr_for(update, context)
     await reply(
         update,
@@ -206,46 +198,7 @@ async def join(update: Update, context: BotContext) -> None:
         ),
     )
     await ask_to_start_privately(update, context, tr)
-    await notify_join_request(context, request)
-
-
-async def notify_join_request(context: BotContext, request: JoinRequest) -> None:
-    """Approve/decline buttons to the leaders privately, or in the group if none is reachable."""
-    applicant = request.membership.user
-    via = request.membership.via
-    delivered = False
-    for leader in request.approvers:
-        tr = await tr_of(context, leader)
-        text = _join_request_text(tr, request, via)
-        markup = render.join_request_keyboard(tr, request.membership.id)
-        delivered = await send_private(context, leader, text, markup) or delivered
-    if not delivered:
-        tr = translator(request.cell.language)
-        await post_in_group(
-            context,
-            request.cell.chat_id,
-            _join_request_text(tr, request, via)
-            + "\n"
-            + tr.gettext(
-                "(The secretary can approve here: nobody in charge can be messaged privately.)"
-            ),
-            render.join_request_keyboard(tr, request.membership.id),
-        )
-    logger.info("join request %s for cell %s (%s)", request.membership.id, request.cell.id, via)
-    del applicant
-
-
-def _join_request_text(tr: Translator, request: JoinRequest, via: str) -> str:
-    user = request.membership.user
-    username = f" (@{user.username})" if user.username else ""
-    how = tr.gettext("by invite link") if via == "invite" else tr.gettext("with /join")
-    return tr.gettext(
-        "{name}{username} asks to join «{cell}» {how}.",
-        name=user.name,
-        username=username,
-        cell=request.cell.name,
-        how=how,
-    )
+    await request.announce()
 
 
 async def invite(update: Update, context: BotContext) -> None:
@@ -253,7 +206,7 @@ async def invite(update: Update, context: BotContext) -> None:
     identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
-    created = await context.services.cells.create_invite(
+    created = await context.services.members.create_invite(
         identity, chat, command_args(message).split()
     )
     tr = await tr_for(update, context)
@@ -266,7 +219,7 @@ async def invite(update: Update, context: BotContext) -> None:
             cell=created.cell.name,
             uses=created.max_uses,
             until=created.expires_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
-            link=start_link(context, created.payload),
+            link=start_link(context, INVITE_PREFIX + created.code),
         ),
     )
 
@@ -274,13 +227,13 @@ async def invite(update: Update, context: BotContext) -> None:
 async def members(update: Update, context: BotContext) -> None:
     """/members: the roster."""
     identity, chat = caller(update)
-    roster = await context.services.cells.roster(identity, chat)
+    roster = await context.services.members.roster(identity, chat)
     tr = await tr_for(update, context)
     markup = render.roster_keyboard(roster) if chat.is_private else None
     await reply(update, render.roster_text(tr, roster), markup)
 
 
-def _member_args(update: Update, usage: str) -> tuple[MemberRef, list[str]]:
+def _member_args(update: Update, usage: Usage) -> tuple[MemberRef, list[str]]:
     """A member named by reply, number or @username, and the remaining words."""
     message = update.effective_message
     assert message is not None
@@ -295,7 +248,7 @@ def _member_args(update: Update, usage: str) -> tuple[MemberRef, list[str]]:
     if ref is None:
         raise BadInput(
             N_("Name the member by their number in /members (or reply to their message)."),
-            example=usage,
+            usage=usage,
         )
     return ref, words[1:]
 
@@ -303,14 +256,14 @@ def _member_args(update: Update, usage: str) -> tuple[MemberRef, list[str]]:
 async def kind(update: Update, context: BotContext) -> None:
     """/kind N official|probationary|exempted|elsewhere."""
     identity, chat = caller(update)
-    ref, rest = _member_args(update, EXAMPLE_KIND)
+    ref, rest = _member_args(update, Usage.KIND)
     # Vietnamese kinds are several words ("chính thức", "miễn sinh hoạt"): match them whole.
     new_kind = parse_kind(" ".join(rest)) if rest else None
     if new_kind is None:
         raise BadInput(
-            N_("Choose official, probationary, exempted or elsewhere."), example=EXAMPLE_KIND
+            N_("Choose official, probationary, exempted or elsewhere."), usage=Usage.KIND
         )
-    _, member = await context.services.cells.set_kind(identity, chat, ref, new_kind)
+    _, member = await context.services.members.set_kind(identity, chat, ref, new_kind)
     tr = await tr_for(update, context)
     await reply(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
 
@@ -318,11 +271,11 @@ async def kind(update: Update, context: BotContext) -> None:
 async def role(update: Update, context: BotContext) -> None:
     """/role N deputy|member|guest."""
     identity, chat = caller(update)
-    ref, rest = _member_args(update, EXAMPLE_ROLE)
+    ref, rest = _member_args(update, Usage.ROLE)
     new_role = parse_role(" ".join(rest)) if rest else None
     if new_role is None:
-        raise BadInput(N_("Choose deputy, member or guest."), example=EXAMPLE_ROLE)
-    _, member = await context.services.cells.set_role(identity, chat, ref, new_role)
+        raise BadInput(N_("Choose deputy, member or guest."), usage=Usage.ROLE)
+    _, member = await context.services.members.set_role(identity, chat, ref, new_role)
     tr = await tr_for(update, context)
     await reply(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
 
@@ -330,10 +283,10 @@ async def role(update: Update, context: BotContext) -> None:
 async def remove(update: Update, context: BotContext) -> None:
     """/remove N."""
     identity, chat = caller(update)
-    ref, rest = _member_args(update, EXAMPLE_REMOVE)
+    ref, rest = _member_args(update, Usage.REMOVE)
     if rest:
-        raise BadInput(N_("Give only the member's number."), example=EXAMPLE_REMOVE)
-    _, member = await context.services.cells.remove_member(identity, chat, ref)
+        raise BadInput(N_("Give only the member's number."), usage=Usage.REMOVE)
+    _, member = await context.services.members.remove_member(identity, chat, ref)
     tr = await tr_for(update, context)
     await reply(update, tr.gettext("{name} was removed from the cell.", name=member.user.name))
 
@@ -350,7 +303,8 @@ async def cells_command(update: Update, context: BotContext) -> None:
         await reply(update, tr.gettext("No cells yet. Create a code with /newcell NAME."))
         return
     lines = [tr.gettext("Cells:")]
-    for cell, active, pending in cells:
+    for summary in cells:
+        cell, active, pending = summary.cell, summary.active, summary.pending
         state = "" if cell.bot_present else " " + tr.gettext("(bot removed from group)")
         lines.append(
             tr.gettext(
@@ -368,7 +322,7 @@ async def cells_command(update: Update, context: BotContext) -> None:
 async def newcell(update: Update, context: BotContext) -> None:
     """/newcell NAME (operators, private chat only): a one-time setup code."""
     identity, chat = caller(update)
-    if not chat.is_private and context.services.cells.is_operator(identity):
+    if not chat.is_private and context.services.access.is_operator(identity):
         # A code posted in a group could be used by anyone who reads it.
         raise BadInput(N_("Use this command in your private chat with the bot."))
     message = update.effective_message
@@ -397,11 +351,12 @@ async def on_button(update: Update, context: BotContext) -> None:
     identity = identity_of(query.from_user)
     tr = await tr_for(update, context)
     data = cd.parse(query.data)
-    services = context.services.cells
+    services = context.services.members
     if data is None:
         raise NotFound(N_("This button is no longer valid."))
     if isinstance(data, cd.JoinChoice):
-        decision = await services.decide_join(identity, data.membership_id, data.kind)
+        chat = chat_of(query.message.chat) if query.message else None
+        decision = await services.decide_join(identity, data.membership_id, data.kind, chat)
         member = decision.membership
         if decision.approved:
             outcome = tr.gettext(
@@ -413,14 +368,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             outcome = tr.gettext("{name} was declined.", name=member.user.name)
         await query.answer()
         await query.edit_message_text(outcome)
-        await _tell_applicant(
-            context,
-            decision.cell.name,
-            decision.cell.chat_id,
-            member,
-            decision.approved,
-            query.message.chat.id if query.message else None,
-        )
+        await decision.announce()
         return
     if isinstance(data, cd.ChooseLanguage):
         language = await services.set_language(identity, data.language)
@@ -490,41 +438,6 @@ async def _show_card(update: Update, tr: Translator, member: Membership) -> None
     await query.edit_message_text(text, reply_markup=markup)
 
 
-async def _tell_applicant(
-    context: BotContext,
-    cell_name: str,
-    cell_chat_id: str,
-    member: Membership,
-    approved: bool,
-    decided_in_chat: int | None,
-) -> None:
-    tr = await tr_of(context, member.user)
-    if approved:
-        text = tr.gettext(
-            "Welcome to «{cell}»! Send /help to see what you can do.", cell=cell_name
-        )
-    else:
-        text = tr.gettext("Your request to join «{cell}» was declined.", cell=cell_name)
-    reached = await send_private(context, member.user, text)
-    if approved and decided_in_chat != int(cell_chat_id):
-        group_tr = translator(context.services.settings.default_language)
-        await post_in_group(
-            context,
-            cell_chat_id,
-            group_tr.gettext("{name} joined the cell.", name=member.user.name)
-            + (
-                ""
-                if reached
-                else "\n"
-                + group_tr.gettext(
-                    "{name}: open {link} and press Start to get reminders privately.",
-                    name=member.user.name,
-                    link=start_link(context),
-                )
-            ),
-        )
-
-
 # --- the group itself --------------------------------------------------------------------------
 
 
@@ -540,7 +453,7 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
         ChatMemberStatus.RESTRICTED,
     )
     if change.chat.type == ChatType.PRIVATE:
-        await context.services.cells.set_reachable("telegram", str(change.chat.id), present)
+        await context.services.members.set_reachable("telegram", str(change.chat.id), present)
         return
     was_present = change.old_chat_member.status in (
         ChatMemberStatus.MEMBER,

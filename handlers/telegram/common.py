@@ -9,10 +9,11 @@ from telegram import User as TgUser
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.domain import ChatRef, Identity, User
+from bot.domain.identity import ChatRef, Identity, User
 from bot.errors import UserFacingError
 from bot.i18n import N_, Translator, translator
 from handlers.telegram.context import BotContext
+from handlers.telegram.usage import example_of
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +58,13 @@ async def tr_for(update: Update, context: BotContext) -> Translator:
     user = update.effective_user
     if user is None:
         return translator(context.services.settings.default_language)
-    language = await context.services.cells.language_for(identity_of(user))
+    language = await context.services.members.language_for(identity_of(user))
     return translator(language)
 
 
 async def tr_of(context: BotContext, user: User) -> Translator:
     """Texts in a known user's language."""
-    return translator(await context.services.cells.user_language(user))
+    return translator(context.services.members.user_language(user))
 
 
 def command_args(message: Message) -> str:
@@ -116,44 +117,13 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
         await message.reply_text(pieces[-1], reply_markup=markup)
 
 
-async def send_private(
-    context: BotContext, user: User, text: str, markup: InlineKeyboardMarkup | None = None
-) -> bool:
-    """Message a user privately; False (and remembered) when they cannot be reached."""
-    if not user.private_chat_id or not user.reachable:
-        return False
-    try:
-        await context.bot.send_message(int(user.private_chat_id), text, reply_markup=markup)
-    except Forbidden:
-        logger.info("user %s cannot be reached privately", user.id)
-        await context.services.cells.set_reachable(user.channel, user.external_id, False)
-        return False
-    except TelegramError as exc:
-        # Sent after the change was committed: a failed notice must not read as a failed change.
-        logger.warning("could not message user %s: %s", user.id, exc)
-        return False
-    return True
-
-
-async def post_in_group(
-    context: BotContext, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None
-) -> bool:
-    """A notice in a cell's group after the change is committed; failing to post undoes nothing."""
-    try:
-        await context.bot.send_message(int(chat_id), text, reply_markup=markup)
-    except TelegramError as exc:
-        # The bot may have been removed from the group; the change itself stands.
-        logger.warning("could not post in group %s: %s", chat_id, exc)
-        return False
-    return True
-
-
 def render_error(tr: Translator, error: UserFacingError) -> str:
     """A user-facing error in the user's language, with an example of the right form."""
     params = {k: str(v) for k, v in error.params.items()}
     text = "⚠️ " + tr.gettext(error.message, **params)
-    if error.example:
-        text += "\n" + tr.gettext("Example: {example}", example=error.example)
+    example = example_of(error)
+    if example:
+        text += "\n" + tr.gettext("Example: {example}", example=example)
     return text
 
 

@@ -7,12 +7,14 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.services.registry import Services
+from storage.sqlite.db import Database
 
 
 class BotData:
-    """Application-wide data: the services, set by the wiring point."""
+    """Application-wide data: the services and the store they use, set by the wiring point."""
 
     services: Services
+    database: Database
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

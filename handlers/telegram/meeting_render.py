@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot.domain import Cell
+from bot.domain.cells import Cell
+from bot.domain.meetings import (
+    MEETING_TYPE_LABELS,
+    REPLY_LABELS,
+    STATUS_LABELS,
+    Document,
+    Meeting,
+    Reply,
+)
 from bot.i18n import Translator
-from bot.meetings import MEETING_TYPE_LABELS, REPLY_LABELS, STATUS_LABELS, Meeting, Reminder, Reply
-from bot.scheduling.agenda import AgendaItem
-from bot.scheduling.dates import format_when
-from bot.services.meetings import Document
-from handlers.telegram import callback_data as cd
-
-
-def when(tr: Translator, meeting: Meeting, cell: Cell) -> str:
-    """The meeting's start in the cell's timezone and the reader's language."""
-    return format_when(meeting.starts_at, ZoneInfo(cell.timezone), tr.language)
+from bot.rules.agenda import AgendaItem
+from bot.texts import when
 
 
 def meeting_line(tr: Translator, meeting: Meeting, cell: Cell) -> str:
@@ -49,71 +45,8 @@ def meeting_text(
     return "\n".join(lines)
 
 
-def reminder_text(
-    tr: Translator, meeting: Meeting, reminder: Reminder, cell: Cell, *, private: bool = False
-) -> str:
-    """The reminder message (group or private)."""
-    if reminder.offset_minutes == 0:
-        head = tr.gettext("⏰ The meeting starts now: {title}", title=meeting.title)
-    elif reminder.offset_minutes % 60 == 0:
-        head = tr.gettext(
-            "⏰ Reminder: {title} in {hours} h",
-            title=meeting.title,
-            hours=reminder.offset_minutes // 60,
-        )
-    else:
-        head = tr.gettext(
-            "⏰ Reminder: {title} in {minutes} min",
-            title=meeting.title,
-            minutes=reminder.offset_minutes,
-        )
-    lines = [
-        head,
-        tr.gettext("Cell «{cell}», {when}", cell=cell.name, when=when(tr, meeting, cell)),
-    ]
-    if meeting.link:
-        lines.append(tr.gettext("Link: {link}", link=meeting.link))
-    if private:
-        lines.append(tr.gettext("Please answer with a button below."))
-    return "\n".join(lines)
-
-
-def answer_keyboard(tr: Translator, meeting_id: int) -> InlineKeyboardMarkup:
-    """'Sẽ tham dự' / 'Xin vắng'."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.gettext("Will attend"), callback_data=cd.answer(meeting_id, True)
-                ),
-                InlineKeyboardButton(
-                    tr.gettext("Request absence"), callback_data=cd.answer(meeting_id, False)
-                ),
-            ]
-        ]
-    )
-
-
-def absence_keyboard(tr: Translator, meeting_id: int, user_id: int) -> InlineKeyboardMarkup:
-    """Approve or decline an absence request."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.gettext("✅ Approve absence"),
-                    callback_data=cd.absence(meeting_id, user_id, True),
-                ),
-                InlineKeyboardButton(
-                    tr.gettext("❌ Decline absence"),
-                    callback_data=cd.absence(meeting_id, user_id, False),
-                ),
-            ]
-        ]
-    )
-
-
-def reply_label(tr: Translator, status: str | None) -> str:
+def reply_label(tr: Translator, status: Reply | None) -> str:
     """A member's answer, or 'no answer yet'."""
     if status is None:
         return tr.gettext("no answer yet")
-    return tr.gettext(REPLY_LABELS[Reply(status)])
+    return tr.gettext(REPLY_LABELS[status])

@@ -5,34 +5,26 @@ from __future__ import annotations
 
 import io
 import logging
-from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, ForceReply, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.meetings import DocumentRef, MeetingType
 from bot.errors import BadInput, NotFound
-from bot.i18n import N_, Translator, translator
-from bot.meetings import MeetingType, Reply
-from bot.scheduling.dates import format_when
-from bot.services.meetings import MOVE_EXAMPLE, SCHEDULE_EXAMPLE, Change
+from bot.i18n import N_, Translator
+from bot.services.meetings import Change
+from bot.texts import when as meeting_when
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import schedule_dialog as dialog
-from handlers.telegram.common import (
-    caller,
-    command_args,
-    identity_of,
-    post_in_group,
-    reply,
-    send_private,
-    tr_for,
-    tr_of,
-)
+from handlers.telegram.common import CHANNEL, caller, command_args, identity_of, reply, tr_for
 from handlers.telegram.context import BotApplication, BotContext
-from handlers.telegram.reminders import apply_change
 
 logger = logging.getLogger(__name__)
+
+SCHEDULE_EXAMPLE = "/schedule 05/12/2026 19:30 Sinh hoạt chi bộ tháng 12"
+MOVE_EXAMPLE = "/move 12 06/12/2026 19:30"
 
 TYPE_CODES = {
     "r": MeetingType.REGULAR,
@@ -48,41 +40,6 @@ def _meeting_id(text: str, example: str) -> int:
     if not (word.isascii() and word.isdigit()) or len(word) > 9 or int(word) == 0:
         raise BadInput(N_("Give the meeting's number from /meetings."), example=example)
     return int(word)
-
-
-async def _announce(update: Update, context: BotContext, change: Change, message: str) -> None:
-    """Tell the group and every summoned member reachable privately (times in each reader's
-    language). The group gets one message: the answer to the command when it was given
-    there. The member who gave the command is not messaged twice."""
-    cell = change.cell
-    apply_change(context.job_queue, change)
-    group_tr = translator(cell.language)
-    notice = group_tr.gettext(message, **_when_params(change))
-    in_group = update.effective_chat is not None and str(update.effective_chat.id) == cell.chat_id
-    if in_group:
-        await reply(update, notice)
-    elif cell.bot_present:
-        await post_in_group(context, cell.chat_id, notice)
-    actor = str(update.effective_user.id) if update.effective_user else None
-    for user in await context.services.cells.summoned_users(cell.id):
-        if user.external_id == actor and not in_group:
-            continue  # already answered in this private chat
-        tr = await tr_of(context, user)
-        await send_private(context, user, tr.gettext(message, **_when_params(change, tr.language)))
-
-
-def _when_params(change: Change, lang: str | None = None) -> dict[str, str]:
-    tz = ZoneInfo(change.cell.timezone)
-    lang = lang or change.cell.language
-    params = {
-        "id": str(change.meeting.id),
-        "title": change.meeting.title,
-        "when": format_when(change.meeting.starts_at, tz, lang),
-        "cell": change.cell.name,
-    }
-    if change.previous_start is not None:
-        params["old"] = format_when(change.previous_start, tz, lang)
-    return params
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -108,23 +65,17 @@ async def schedule(update: Update, context: BotContext) -> None:
 
 
 async def _scheduled(update: Update, context: BotContext, tr: Translator, change: Change) -> None:
-    # Arm the reminders first: they must not depend on the confirmation reaching the user.
-    apply_change(context.job_queue, change)
+    # The core armed the reminders and told the group before this confirmation.
     await reply(
         update,
         tr.gettext(
             "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
-            **_when_params(change) | {"when": mr.when(tr, change.meeting, change.cell)},
+            id=change.meeting.id,
+            title=change.meeting.title,
+            when=meeting_when(tr, change.meeting, change.cell),
         ),
     )
-    if str(update.effective_chat.id if update.effective_chat else "") != change.cell.chat_id:
-        group_tr = translator(change.cell.language)
-        if change.cell.bot_present:
-            await post_in_group(
-                context,
-                change.cell.chat_id,
-                group_tr.gettext("📅 New meeting #{id}: {title}, {when}.", **_when_params(change)),
-            )
+    await change.announce()
 
 
 async def on_dialog_button(update: Update, context: BotContext, value: str) -> None:
@@ -132,14 +83,14 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
     query = update.callback_query
     assert query is not None and query.message is not None
     identity, chat = identity_of(query.from_user), caller(update)[1]
-    meetings = context.services.meetings
+    dialogs = context.services.dialogs
     tr = await tr_for(update, context)
-    found = await meetings.dialog(identity, chat)
+    found = await dialogs.get(identity, chat)
     if found is None or found[0] != dialog.KIND:
         raise NotFound(N_("This button is no longer valid."))
     state = found[1]
     if value == "no":
-        await meetings.end_dialog(identity, chat)
+        await dialogs.end(identity, chat)
         await query.answer()
         await query.edit_message_text(tr.gettext("Cancelled; nothing was scheduled."))
         return
@@ -167,8 +118,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     if message is None or not message.text or update.effective_user is None:
         return
     identity, chat = caller(update)
-    meetings = context.services.meetings
-    found = await meetings.dialog(identity, chat)
+    found = await context.services.dialogs.get(identity, chat)
     if found is None:
         if chat.is_private:
             tr = await tr_for(update, context)
@@ -178,23 +128,10 @@ async def on_text(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     text = message.text.strip()
     if kind == "absence":
-        request = await meetings.request_absence(identity, int(str(state["meeting"])), text)
-        await meetings.end_dialog(identity, chat)
+        meeting_id = int(str(state["meeting"]))
+        await context.services.attendance.request_absence(identity, meeting_id, text)
+        await context.services.dialogs.end(identity, chat)
         await reply(update, tr.gettext("Your request was sent to the secretary."))
-        for leader in request.leaders:
-            leader_tr = await tr_of(context, leader)
-            await send_private(
-                context,
-                leader,
-                leader_tr.gettext(
-                    "{name} asks to be excused from meeting #{id} «{title}»: {reason}",
-                    name=request.member.name,
-                    id=request.meeting.id,
-                    title=request.meeting.title,
-                    reason=request.reason,
-                ),
-                mr.absence_keyboard(leader_tr, request.meeting.id, request.member.id),
-            )
         return
     if kind == dialog.KIND:
         state = await dialog.answer_text(context, identity, chat, state, text)
@@ -213,13 +150,7 @@ async def recurring(update: Update, context: BotContext) -> None:
             N_("Give the rule of the regular meeting."),
             example="/recurring ngày 5 hằng tháng 19:30",
         )
-    rule, changes, disarmed = await context.services.meetings.set_recurrence(identity, chat, text)
-    if context.job_queue is not None:
-        from handlers.telegram.reminders import disarm
-
-        disarm(context.job_queue, disarmed)
-        for change in changes:
-            apply_change(context.job_queue, change)
+    rule, changes = await context.services.meetings.set_recurrence(identity, chat, text)
     lines = [
         tr.gettext("Regular meeting: {rule}. Coming meetings:", rule=rule.describe(tr.language))
     ]
@@ -265,14 +196,13 @@ async def move(update: Update, context: BotContext) -> None:
     change = await context.services.meetings.move(
         identity, chat, _meeting_id(words[0], MOVE_EXAMPLE), words[1], tr.language
     )
+    # The core told the group (this one, when the command was given here) and the members.
     if str(chat.chat_id) != change.cell.chat_id:
-        when = mr.when(tr, change.meeting, change.cell)
+        when = meeting_when(tr, change.meeting, change.cell)
         await reply(
             update, tr.gettext("Meeting #{id} moved to {when}.", id=change.meeting.id, when=when)
         )
-    await _announce(
-        update, context, change, N_("📅 Meeting #{id} «{title}» moved from {old} to {when}.")
-    )
+    await change.announce()
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -285,9 +215,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     change = await context.services.meetings.cancel(identity, chat, meeting_id)
     if chat.chat_id != change.cell.chat_id:
         await reply(update, tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id))
-    await _announce(
-        update, context, change, N_("❌ Meeting #{id} «{title}» at {when} is cancelled.")
-    )
+    await change.announce()
 
 
 async def agenda(update: Update, context: BotContext) -> None:
@@ -356,7 +284,7 @@ async def attach(update: Update, context: BotContext) -> None:
     found, doc = await context.services.meetings.attach(
         identity,
         _meeting_id(words[0], example),
-        file_id=document.file_id,
+        file=DocumentRef(CHANNEL, document.file_id),
         file_name=document.file_name or "document",
         confidential=confidential,
     )
@@ -391,11 +319,9 @@ async def reminders_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
-    offsets, changes = await context.services.meetings.set_offsets(
+    offsets, _ = await context.services.reminders.set_offsets(
         identity, chat, command_args(message)
     )
-    for change in changes:
-        apply_change(context.job_queue, change)
     shown = ", ".join(
         f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" if o else "0" for o in offsets
     )
@@ -411,7 +337,7 @@ async def answers(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
-    found, rows = await context.services.meetings.answers(
+    found, rows = await context.services.attendance.answers(
         identity, _meeting_id(command_args(message), "/answers 12")
     )
     lines = [tr.gettext("Answers for meeting #{id} «{title}»:", id=found.id, title=found.title)]
@@ -445,54 +371,39 @@ async def on_button(update: Update, context: BotContext) -> None:
     identity = identity_of(query.from_user)
     tr = await tr_for(update, context)
     data = cd.parse(query.data)
-    meetings = context.services.meetings
+    attendance = context.services.attendance
     if isinstance(data, cd.DialogStep):
         await on_dialog_button(update, context, data.value)
         return
     if isinstance(data, cd.Answer):
         if data.attend:
-            found = await meetings.will_attend(identity, data.meeting_id)
+            found = await attendance.will_attend(identity, data.meeting_id)
             await query.answer(tr.gettext("Recorded: you will attend."))
             await _drop_keyboard(query)
             del found
             return
-        await meetings.check_can_answer(identity, data.meeting_id)
+        await attendance.check_can_answer(identity, data.meeting_id)
         if query.message is None:
             raise NotFound(N_("This button is no longer valid."))
         chat = caller(update)[1]
-        await meetings.save_dialog(identity, chat, "absence", {"meeting": data.meeting_id})
+        await context.services.dialogs.save(
+            identity, chat, "absence", {"meeting": data.meeting_id}
+        )
         await query.answer()
         await query.message.chat.send_message(
             tr.gettext("Please reply with the reason for your absence."), reply_markup=ForceReply()
         )
         return
     if isinstance(data, cd.DecideAbsence):
-        found, member, status = await meetings.decide_absence(
+        found, member, status = await attendance.decide_absence(
             identity, data.meeting_id, data.user_id, data.approve
         )
         await query.answer()
         await _drop_keyboard(query)
         await reply(
             update,
-            tr.gettext(
-                "{name}: {status}.", name=member.name, status=mr.reply_label(tr, status.value)
-            ),
+            tr.gettext("{name}: {status}.", name=member.name, status=mr.reply_label(tr, status)),
         )
-        member_tr = await tr_of(context, member)
-        text = (
-            member_tr.gettext(
-                "Your absence from meeting #{id} «{title}» is approved.",
-                id=found.id,
-                title=found.title,
-            )
-            if status is Reply.ABSENT_WITH_REASON
-            else member_tr.gettext(
-                "Your absence from meeting #{id} «{title}» was not accepted; please attend.",
-                id=found.id,
-                title=found.title,
-            )
-        )
-        await send_private(context, member, text)
         return
     raise NotFound(N_("This button is no longer valid."))
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain import KIND_LABELS, LEADER_ROLES, ROLE_LABELS, Kind, Membership, Role
+from bot.domain.access import LEADER_ROLES
+from bot.domain.cells import KIND_LABELS, ROLE_LABELS, Kind, Membership, Role
 from bot.i18n import N_, Translator
-from bot.services.cells import Roster
+from bot.services.members import Roster
 from handlers.telegram import callback_data as cd
 from handlers.telegram.commands import Command
 

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.domain import ChatRef, Identity
+from bot.domain.identity import ChatRef, Identity
+from bot.domain.meetings import MEETING_TYPE_LABELS, MeetingType
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Translator
-from bot.meetings import MEETING_TYPE_LABELS, MeetingType
-from bot.scheduling.agenda import default_agenda
-from bot.scheduling.dates import format_when, parse_duration, parse_when
-from bot.scheduling.links import validate_meeting_link
+from bot.rules.agenda import default_agenda
+from bot.rules.dates import format_when, parse_duration, parse_when
+from bot.rules.links import validate_meeting_link
 from bot.services.meetings import Change, meeting_title
 from handlers.telegram import callback_data as cd
 from handlers.telegram.context import BotContext
@@ -57,7 +57,7 @@ async def start(
     """Open the dialog; returns the first question."""
     meetings = context.services.meetings
     await meetings.check_may_schedule(identity, chat)
-    await meetings.save_dialog(identity, chat, KIND, {"step": "type"})
+    await context.services.dialogs.save(identity, chat, KIND, {"step": "type"})
     rows = [
         [(tr.gettext(MEETING_TYPE_LABELS[t]), f"type:{code}")] for code, t in TYPE_CODES.items()
     ]
@@ -165,7 +165,7 @@ async def answer_text(
     else:
         raise BadInput(N_("Please answer with a button above."))
     state["step"] = next_step(state)
-    await meetings.save_dialog(identity, chat, KIND, state)
+    await context.services.dialogs.save(identity, chat, KIND, state)
     return state
 
 
@@ -189,7 +189,7 @@ async def answer_button(
         raise NotFound(N_("This button is no longer valid."))
     await context.services.meetings.check_may_schedule(identity, chat)
     state["step"] = next_step(state)
-    await context.services.meetings.save_dialog(identity, chat, KIND, state)
+    await context.services.dialogs.save(identity, chat, KIND, state)
     return state
 
 
@@ -214,7 +214,7 @@ async def create(
         empty_agenda=not template,
         lang=lang,
     )
-    await meetings.end_dialog(identity, chat)
+    await context.services.dialogs.end(identity, chat)
     return change
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.domain import ChatRef, Membership
+from bot.domain.cells import Membership
+from bot.domain.identity import ChatRef
 from bot.i18n import Translator, translator
-from storage import repositories as repo
 from tests.conftest import Bot
 from tests.harness.driver import Driver, TgChat, TgUser
 from tests.harness.fake_api import Call, JSONDict
@@ -186,17 +186,17 @@ class World:
             ChatRef("telegram", str(self.group.id), is_private=False)
         )
         assert cell is not None
-        async with services.db.reading() as conn:
-            found = await repo.get_user(conn, "telegram", str(user.id))
-            return await repo.get_membership(conn, cell.id, found.id) if found else None
+        async with self.bot.app.bot_data.database.reading() as uow:
+            found = await uow.users.get("telegram", str(user.id))
+            return await uow.memberships.get(cell.id, found.id) if found else None
 
     async def history(self, user: TgUser) -> list[tuple[str, str | None, str]]:
         """(field, old, new) of every recorded change of the user's membership."""
         membership = await self.membership(user)
         assert membership is not None
-        async with self.bot.app.bot_data.services.db.reading() as conn:
-            rows = await repo.membership_history(conn, membership.id)
-        return [(r["field"], r["old_value"], r["new_value"]) for r in rows]
+        async with self.bot.app.bot_data.database.reading() as uow:
+            changes = await uow.memberships.history(membership.id)
+        return [(c.field, c.old_value, c.new_value) for c in changes]
 
     async def count(self, table: str) -> int:
         """Rows in a table."""
@@ -207,7 +207,7 @@ async def count_rows(bot: Bot, table: str) -> int:
     """Rows in one of the app's tables."""
     assert table.isidentifier()
     async with (
-        bot.app.bot_data.services.db.reading() as conn,
+        bot.app.bot_data.database.connection() as conn,
         conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor,
     ):
         row: sqlite3.Row | None = await cursor.fetchone()

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.scheduling.dates import format_when
-from handlers.telegram.reminders import job_name
+from bot.rules.dates import format_when
+from bot.services.reminders import job_name
 from tests.conftest import Bot
 from tests.e2e.cells_support import World, person, sent
 from tests.harness.driver import TgUser
@@ -29,7 +29,7 @@ def when(lang: str, start_iso: str) -> str:
 async def rows(bot: Bot, sql: str, *params: object) -> list[sqlite3.Row]:
     """Rows read through the app's own connection."""
     async with (
-        bot.app.bot_data.services.db.reading() as conn,
+        bot.app.bot_data.database.connection() as conn,
         conn.execute(sql, params) as cursor,
     ):
         return list(await cursor.fetchall())

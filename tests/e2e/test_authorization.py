@@ -24,8 +24,8 @@ import pytest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import build_application
-from bot.domain import Kind, Role
-from bot.services.cells import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
+from bot.domain.cells import Kind, Role
+from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import cells as cells_handlers
 from tests.conftest import Bot, make_settings, stop_bot

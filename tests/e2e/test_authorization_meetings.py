@@ -31,12 +31,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import build_application
 from bot.clock import FakeClock
-from bot.domain import ChatRef
-from bot.services.cells import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
+from bot.domain.identity import ChatRef
+from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from bot.services.registry import Services
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
-from storage.db import Database
+from storage.sqlite.db import Database
 from tests.conftest import NOW, Bot, make_settings, stop_bot
 from tests.e2e.world import (
     CellCast,
@@ -51,6 +51,7 @@ from tests.e2e.world import (
     start_world_bot,
     tr_text,
 )
+from tests.fakes import RecordingNotifier, RecordingScheduler
 from tests.harness.driver import TgChat, TgUser
 from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
 
@@ -160,7 +161,9 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
     """build_world, then a meeting in each cell with the target's absence request."""
     world = await build_world(directory)
     db = Database(world.db_path)
-    services = Services.build(make_settings(directory), FakeClock(NOW), db)
+    services = Services.build(
+        make_settings(directory), FakeClock(NOW), db, RecordingNotifier(), RecordingScheduler()
+    )
     await db.connect()
     meeting_ids: dict[str, int] = {}
     target_user_ids: dict[str, int] = {}
@@ -173,8 +176,10 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
             )
             meeting_ids[key] = change.meeting.id
             target = identity(cast.people["target"].user)
-            request = await services.meetings.request_absence(target, change.meeting.id, REASON)
-            target_user_ids[key] = request.member.id
+            await services.attendance.request_absence(target, change.meeting.id, REASON)
+            known = await services.members.known_user(target)
+            assert known is not None
+            target_user_ids[key] = known.id
     finally:
         await db.close()
     return MeetingWorld(world, meeting_ids, target_user_ids)
@@ -274,7 +279,7 @@ class Case:
 
     async def agenda(self) -> list[str]:
         """The touched meeting's agenda items as stored."""
-        async with self.bot.app.bot_data.services.db.reading() as conn:
+        async with self.bot.app.bot_data.database.connection() as conn:
             cursor = await conn.execute(
                 "SELECT item FROM agenda_items WHERE meeting_id = ? ORDER BY position",
                 (self.meeting_id,),
@@ -316,9 +321,7 @@ async def prepare(case: Case) -> None:
         # The actor has the guided dialog open in the group, at its first step.
         services = case.bot.app.bot_data.services
         chat = ChatRef("telegram", str(case.cell.chat_id), False, case.cell.name)
-        await services.meetings.save_dialog(
-            identity(case.actor), chat, "schedule", {"step": "type"}
-        )
+        await services.dialogs.save(identity(case.actor), chat, "schedule", {"step": "type"})
 
 
 async def send(case: Case) -> list[Call]:

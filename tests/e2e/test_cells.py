@@ -9,7 +9,8 @@ import unicodedata
 from datetime import timedelta
 from pathlib import Path
 
-from bot.domain import ChatRef, Identity, Role, Status
+from bot.domain.cells import Role, Status
+from bot.domain.identity import ChatRef, Identity
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
@@ -70,7 +71,7 @@ def listed(help_text: str) -> set[str]:
 async def stored_user(bot: Bot, user: TgUser) -> tuple[bool, str | None, str | None]:
     """(reachable, private chat id, full name) of a user as the database has them."""
     identity = Identity("telegram", str(user.id), user.first_name)
-    found = await bot.app.bot_data.services.cells.known_user(identity)
+    found = await bot.app.bot_data.services.members.known_user(identity)
     assert found is not None
     return found.reachable, found.private_chat_id, found.full_name
 
@@ -85,7 +86,7 @@ async def test_start_in_private_welcomes_with_help_and_marks_reachable(
     user = person(201, "Minh", "Lê", lang=lang)
     d = bot.driver
     assert (
-        await bot.app.bot_data.services.cells.known_user(Identity("telegram", "201", "Minh Lê"))
+        await bot.app.bot_data.services.members.known_user(Identity("telegram", "201", "Minh Lê"))
         is None
     )
 
@@ -463,7 +464,7 @@ async def test_name_is_refused_for_non_members(bot: Bot, lang: str) -> None:
         ]
     # A refused outsider is not even recorded as a user.
     assert (
-        await bot.app.bot_data.services.cells.known_user(
+        await bot.app.bot_data.services.members.known_user(
             Identity("telegram", str(outsider.id), "Khách")
         )
         is None

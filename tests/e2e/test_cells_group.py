@@ -3,7 +3,8 @@ a group upgraded to a supergroup, a user who blocked the bot."""
 
 from __future__ import annotations
 
-from bot.domain import ChatRef, Status
+from bot.domain.cells import Status
+from bot.domain.identity import ChatRef
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOT_LINK,

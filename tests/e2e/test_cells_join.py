@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.domain import Kind, Status
+from bot.domain.cells import Kind, Status
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOT_LINK,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import Kind, Role, Status
+from bot.domain.cells import Kind, Role, Status
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,

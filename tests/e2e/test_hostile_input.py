@@ -26,9 +26,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import KIND_WORDS, ROLE_WORDS, ChatRef, Kind, Role, parse_kind, parse_role
+from bot.domain.cells import KIND_WORDS, ROLE_WORDS, Kind, Role, parse_kind, parse_role
+from bot.domain.identity import ChatRef
 from bot.i18n import LANGUAGES
-from bot.services.cells import normalize_setup_code, parse_member_ref
+from bot.services.cells import normalize_setup_code
+from bot.services.members import parse_member_ref
 from handlers.telegram import callback_data as cd
 from tests.conftest import stop_bot
 from tests.e2e.world import (
@@ -567,7 +569,7 @@ def test_hostile_profiles_join_and_show_verbatim(
 
 def test_a_roster_of_longest_names_spans_several_messages(harness: Harness) -> None:
     """Telegram's longest names (64 + 64) and usernames (32) overflow one 4096-unit message."""
-    cells = harness.bot.app.bot_data.services.cells
+    members = harness.bot.app.bot_data.services.members
     secretary = harness.person("secretary")
     joined = [
         TgUser(20_000 + i, f"{i:02d}" + "Nguyễn Thị" * 7, "Tôn Nữ" * 11, f"u{i:02d}" + "x" * 29)
@@ -576,8 +578,12 @@ def test_a_roster_of_longest_names_spans_several_messages(harness: Harness) -> N
 
     async def scenario() -> list[Call]:
         for user in joined:
-            request = await cells.request_join(identity(user), ChatRef("telegram", "-1001", False))
-            await cells.decide_join(identity(secretary), request.membership.id, Kind.OFFICIAL)
+            request = await members.request_join(
+                identity(user), ChatRef("telegram", "-1001", False)
+            )
+            await members.decide_join(
+                identity(secretary), request.membership.id, Kind.OFFICIAL, None
+            )
         driver = harness.bot.driver
         private = harness.private(secretary)
         calls = await driver.send(secretary, private, "/members")

@@ -30,13 +30,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import ChatRef
+from bot.domain.identity import ChatRef
 from bot.errors import BadInput
 from bot.i18n import LANGUAGES
-from bot.scheduling.dates import parse_when
-from bot.scheduling.links import LINK_INVALID, LINK_NOT_WEB, LINK_TOO_LONG, validate_meeting_link
-from bot.scheduling.recurrence import parse_rule
-from bot.services.cells import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
+from bot.rules.dates import parse_when
+from bot.rules.links import LINK_INVALID, LINK_NOT_WEB, LINK_TOO_LONG, validate_meeting_link
+from bot.rules.recurrence import parse_rule
+from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram.common import GENERIC_ERROR
 from tests.conftest import NOW, stop_bot
@@ -133,7 +133,7 @@ class Harness(HostileHarness):
         """Open a dialog for the user in a chat (a write, done before the examples)."""
         services = self.bot.app.bot_data.services
         ref = ChatRef("telegram", str(chat.id), chat.type == "private", chat.title)
-        self.run(services.meetings.save_dialog(identity(user), ref, kind, state))
+        self.run(services.dialogs.save(identity(user), ref, kind, state))
 
 
 @pytest.fixture

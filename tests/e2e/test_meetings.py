@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
-from bot.scheduling.agenda import default_agenda
-from bot.scheduling.links import ROOM_PREFIX
-from bot.services.meetings import SCHEDULE_EXAMPLE
+from bot.rules.agenda import default_agenda
+from bot.rules.links import ROOM_PREFIX
+from handlers.telegram.meetings import SCHEDULE_EXAMPLE
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
@@ -367,21 +367,20 @@ async def test_calendar_is_an_ics_document(bot: Bot) -> None:
 
 
 async def test_a_running_bot_keeps_the_next_occurrences_of_the_rule_scheduled(bot: Bot) -> None:
-    from handlers.telegram.reminders import extend_series
-
+    extend_series = bot.app.bot_data.services.reminders.extend_all_series
     w = await make_cell(bot, "vi")
     await w.reply_in_group(w.secretary, "/recurring ngày 5 hằng tháng 19:30")
     assert bot.app.job_queue is not None
     assert bot.app.job_queue.get_jobs_by_name("series:extend")
     # Nothing to add while three occurrences are ahead.
-    assert await extend_series(bot.app) == 0
+    assert await extend_series() == 0
     # The first is held; the periodic check adds the fourth month and arms its reminders.
     bot.clock.set(datetime(2026, 12, 6, 3, 0, tzinfo=UTC))
-    assert await extend_series(bot.app) == 1
+    assert await extend_series() == 1
     starts = [r[0] for r in await rows(bot, "SELECT starts_at FROM meetings ORDER BY starts_at")]
     assert starts[-1] == "2027-03-05T12:30:00+00:00"
     assert len(await reminder_ids(bot, 4)) == 3
-    assert await extend_series(bot.app) == 0
+    assert await extend_series() == 0
 
 
 async def test_a_failed_group_notice_does_not_undo_or_deny_a_committed_move(bot: Bot) -> None:

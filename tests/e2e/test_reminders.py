@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from handlers.telegram.context import BotContext
-from handlers.telegram.reminders import send_reminder
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, World, buttons, make_cell, sent, t
 from tests.e2e.meetings_support import (
@@ -226,10 +224,6 @@ async def test_when_both_reminders_were_missed_only_the_latest_goes_out(
         await stop_bot(bot)
 
 
-async def _noop(context: BotContext) -> None:
-    """A job that does nothing (its context is all the test needs)."""
-
-
 async def test_cancelled_meeting_sends_nothing(tmp_path: Path) -> None:
     bot, ids, w = await _scheduled_cell(tmp_path)
     await w.say(w.secretary, "/cancel 1")
@@ -239,11 +233,8 @@ async def test_cancelled_meeting_sends_nothing(tmp_path: Path) -> None:
     try:
         assert not {f"reminder:{i}" for i in ids} & job_names(bot)
         # Even a stale job (one that missed its removal) sends nothing.
-        assert bot.app.job_queue is not None
-        probe = bot.app.job_queue.run_once(_noop, 3600, name="probe")
-        context = BotContext.from_job(probe, bot.app)
         for reminder_id in ids:
-            assert await send_reminder(context, reminder_id)
+            assert await bot.app.bot_data.services.reminders.send(reminder_id)
         assert messages(bot.fake.calls) == []
     finally:
         await stop_bot(bot)

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_application
-from bot.domain import ChatRef, Identity
-from handlers.telegram.reminders import apply_change
+from bot.domain.identity import ChatRef, Identity
 from tests.conftest import make_settings
 from tests.harness.driver import Driver, TgUser
 from tests.harness.fake_api import FakeRequest, FakeTelegram
@@ -46,7 +45,6 @@ async def test_the_real_job_queue_sends_a_due_reminder_exactly_once(tmp_path: Pa
             starts_at=starts,
             title="Họp thử",
         )
-        apply_change(app.job_queue, change)
         (reminder,) = change.armed
         assert app.job_queue is not None
         (job,) = app.job_queue.get_jobs_by_name(f"reminder:{reminder.id}")

@@ -21,11 +21,13 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.clock import FakeClock
-from bot.domain import ChatRef, Identity, Kind, Role
+from bot.domain.cells import Kind, Role
+from bot.domain.identity import ChatRef, Identity
 from bot.i18n import LOCALE_DIR, translator
 from bot.services.registry import Services
-from storage.db import Database
+from storage.sqlite.db import Database
 from tests.conftest import NOW, OPERATOR_ID, Bot, make_settings, start_bot
+from tests.fakes import RecordingNotifier, RecordingScheduler
 from tests.harness.driver import TgChat, TgUser
 from tests.harness.fake_api import Call, JSONDict, inline_buttons
 
@@ -146,8 +148,11 @@ async def build_world(directory: Path) -> World:
     db_path = directory / DB_NAME
     settings = make_settings(directory)
     db = Database(db_path)
-    services = Services.build(settings, FakeClock(NOW), db)
+    services = Services.build(
+        settings, FakeClock(NOW), db, RecordingNotifier(), RecordingScheduler()
+    )
     cells = services.cells
+    members = services.members
     await db.connect()
     built: dict[str, CellCast] = {}
     used_code = ""
@@ -159,25 +164,25 @@ async def build_world(directory: Path) -> World:
             chat = ChatRef("telegram", str(chat_id), False, name)
             by_role = dict(zip(CAST_ROLES, users, strict=True))
             for user in users:
-                await cells.start_private(identity(user), private_ref(user))
+                await members.start_private(identity(user), private_ref(user))
                 everyone.append(user)
             secretary = identity(by_role["secretary"])
             cell = await cells.setup_cell(secretary, chat, code)
             kinds = {"probationary": Kind.PROBATIONARY}
             roles = {"deputy": Role.DEPUTY, "guest": Role.GUEST}
             for role in CAST_ROLES[1:]:
-                request = await cells.request_join(identity(by_role[role]), chat)
+                request = await members.request_join(identity(by_role[role]), chat)
                 if role == "applicant":
                     continue
                 mid = request.membership.id
-                await cells.decide_join(secretary, mid, kinds.get(role, Kind.OFFICIAL))
+                await members.decide_join(secretary, mid, kinds.get(role, Kind.OFFICIAL), None)
                 if role in roles:
-                    await cells.set_role(secretary, cell.id, mid, roles[role])
+                    await members.set_role(secretary, cell.id, mid, roles[role])
                 if role == "former":
-                    await cells.remove_member(secretary, cell.id, mid)
+                    await members.remove_member(secretary, cell.id, mid)
             people = {}
             for role, user in by_role.items():
-                async with db.reading() as conn:
+                async with db.connection() as conn:
                     cursor = await conn.execute(
                         "SELECT m.id, m.number FROM memberships m JOIN users u"
                         " ON u.id = m.user_id WHERE u.external_id = ? AND m.cell_id = ?",
@@ -210,9 +215,8 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 
 async def snapshot(bot: Bot) -> Snapshot:
     """Every row of every table, in rowid order."""
-    services = bot.app.bot_data.services
     tables: Snapshot = {}
-    async with services.db.reading() as conn:
+    async with bot.app.bot_data.database.connection() as conn:
         cursor = await conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'"
             " AND name NOT LIKE 'sqlite_%' ORDER BY name"
@@ -232,7 +236,7 @@ async def snapshot(bot: Bot) -> Snapshot:
 
 async def fetch_one(bot: Bot, sql: str, *params: object) -> tuple[Any, ...] | None:
     """One row of a query over the bot's database."""
-    async with bot.app.bot_data.services.db.reading() as conn:
+    async with bot.app.bot_data.database.connection() as conn:
         cursor = await conn.execute(sql, params)
         row = await cursor.fetchone()
         await cursor.close()

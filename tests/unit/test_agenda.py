@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BadInput
-from bot.scheduling import agenda
-from bot.scheduling.agenda import (
+from bot.rules import agenda
+from bot.rules.agenda import (
     AgendaItem,
     add_item,
     default_agenda,
@@ -208,7 +208,7 @@ def test_add_then_remove_gives_the_agenda_back(
 
 
 def test_invisible_format_characters_are_dropped_from_items() -> None:
-    from bot.scheduling.agenda import add_item
+    from bot.rules.agenda import add_item
 
     items = add_item([], "Thảo\u202e luận\u200b chung")
     assert items[-1].render("vi") == "Thảo luận chung"

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from bot.errors import BadInput
 from bot.i18n import LANGUAGES, LOCALE_DIR, translator
-from bot.scheduling import dates
-from bot.scheduling.dates import format_when, parse_duration, parse_when, weekday_name
+from bot.rules import dates
+from bot.rules.dates import format_when, parse_duration, parse_when, weekday_name
 
 # Same examples on every run: a failure is reproducible and CI never flips.
 DETERMINISTIC = settings(derandomize=True)

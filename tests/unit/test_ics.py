@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Component
 
-from bot.scheduling.agenda import AgendaItem, default_agenda
-from bot.scheduling.ics import IcsEvent, build_calendar
+from bot.rules.agenda import AgendaItem, default_agenda
+from bot.rules.ics import IcsEvent, build_calendar
 
 # Same examples on every run: a failure is reproducible and CI never flips.
 DETERMINISTIC = settings(derandomize=True)

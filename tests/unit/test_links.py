@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BadInput
-from bot.scheduling import links
-from bot.scheduling.links import generate_jitsi_link, validate_meeting_link
+from bot.rules import links
+from bot.rules.links import generate_jitsi_link, validate_meeting_link
 from tests.unit.test_dates import assert_localized
 
 # Same examples on every run: a failure is reproducible and CI never flips.

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BadInput
-from bot.scheduling import recurrence
-from bot.scheduling.dates import NO_SUCH_TIME
-from bot.scheduling.recurrence import RecurrenceRule, occurrences, parse_rule
+from bot.rules import recurrence
+from bot.rules.dates import NO_SUCH_TIME
+from bot.rules.recurrence import RecurrenceRule, occurrences, parse_rule
 from tests.unit.test_dates import assert_localized
 
 # Same examples on every run: a failure is reproducible and CI never flips.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from bot.i18n import N_, translator
-from bot.scheduling.agenda import AgendaItem, render_agenda
+from bot.rules.agenda import AgendaItem, render_agenda
 
 UID_DOMAIN = "cellmeet"
 ALARM_BEFORE = timedelta(hours=1)

@@ -1,4 +1,4 @@
-"""Cells, members and who may do what: pure rules, no Telegram, no database."""
+"""Cells and their members: kinds, roles, statuses, and the words a secretary may type."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.identity import User
 from bot.i18n import N_
 
 
@@ -84,44 +85,6 @@ def parse_role(text: str) -> Role | None:
     return next((r for r, words in ROLE_WORDS.items() if word in words), None)
 
 
-class Action(StrEnum):
-    """Things done inside a cell, checked against the caller's role in that cell."""
-
-    VIEW_MEMBERS = "view_members"
-    MANAGE_MEMBERS = "manage_members"
-    VIEW_MEETINGS = "view_meetings"
-    MANAGE_MEETINGS = "manage_meetings"
-    ANSWER_SUMMONS = "answer_summons"
-
-
-LEADER_ROLES = frozenset({Role.SECRETARY, Role.DEPUTY})
-MEMBER_ACTIONS = frozenset({Action.VIEW_MEMBERS, Action.VIEW_MEETINGS, Action.ANSWER_SUMMONS})
-# Guests (e.g. from the superior committee) attend and speak: they see the meetings.
-GUEST_ACTIONS = frozenset({Action.VIEW_MEETINGS})
-OPERATOR_ACTIONS = frozenset({Action.VIEW_MEMBERS, Action.VIEW_MEETINGS})
-
-
-@dataclass(frozen=True)
-class User:
-    """A person known to the bot on one channel."""
-
-    id: int
-    channel: str
-    external_id: str
-    display_name: str
-    username: str | None
-    full_name: str | None
-    language: str | None
-    platform_language: str | None
-    private_chat_id: str | None
-    reachable: bool
-
-    @property
-    def name(self) -> str:
-        """The name to show: the party-record name when given."""
-        return self.full_name or self.display_name
-
-
 @dataclass(frozen=True)
 class Cell:
     """A party cell bound to one group chat."""
@@ -157,57 +120,36 @@ class Membership:
         return self.status is Status.ACTIVE
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, as seen from the cell the action touches."""
+class Via(StrEnum):
+    """How a membership came about."""
 
-    user_id: int | None
-    is_operator: bool
-    membership: Membership | None
-
-    def may(self, action: Action) -> bool:
-        """Whether this actor may do the action in that cell."""
-        return may(self, action)
-
-
-def may(actor: Actor, action: Action) -> bool:
-    """The role table of SPEC §2 for one cell."""
-    membership = actor.membership
-    if membership is not None and membership.active:
-        if membership.role in LEADER_ROLES:
-            return True
-        allowed = GUEST_ACTIONS if membership.role is Role.GUEST else MEMBER_ACTIONS
-        if action in allowed:
-            return True
-    return actor.is_operator and action in OPERATOR_ACTIONS
+    SETUP = "setup"
+    JOIN = "join"
+    INVITE = "invite"
 
 
 @dataclass(frozen=True)
-class Identity:
-    """A person as a channel presents them, before the bot knows them."""
+class SetupCode:
+    """A one-time code (stored only as its hash) that makes a group a cell."""
 
-    channel: str
-    external_id: str
-    display_name: str
-    username: str | None = None
-    language_code: str | None = None
+    code_hash: str
+    cell_name: str
+    expires_at: datetime
+    used_at: datetime | None
+
+    def usable(self, now: datetime) -> bool:
+        """Not used and not expired."""
+        return self.used_at is None and self.expires_at > now
 
 
 @dataclass(frozen=True)
-class ChatRef:
-    """Where a command was given: a private chat or a group."""
+class InviteCode:
+    """An expiring, limited-use invitation to a cell."""
 
-    channel: str
-    chat_id: str
-    is_private: bool
-    title: str | None = None
-
-
-def is_summoned(membership: Membership) -> bool:
-    """Summoned to the cell's meetings: active official or probationary members (not guests,
-    not exempted, not those temporarily active in another cell)."""
-    return (
-        membership.active
-        and membership.role is not Role.GUEST
-        and membership.kind in (Kind.OFFICIAL, Kind.PROBATIONARY)
-    )
+    id: int
+    cell_id: int
+    code: str
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked: bool

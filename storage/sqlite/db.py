@@ -1,4 +1,4 @@
-"""The SQLite connection: pragmas, versioned migrations and one serialized unit of work."""
+"""The SQLite store: connection, pragmas, versioned migrations, the unit of work, backup."""
 
 from __future__ import annotations
 
@@ -12,6 +12,22 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.sqlite.repositories import (
+    SqliteAgenda,
+    SqliteAnswers,
+    SqliteCells,
+    SqliteDeliveries,
+    SqliteDialogs,
+    SqliteDocuments,
+    SqliteInvites,
+    SqliteMeetings,
+    SqliteMemberships,
+    SqliteReminders,
+    SqliteSeries,
+    SqliteSetupCodes,
+    SqliteUsers,
+)
+
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
@@ -20,7 +36,7 @@ BUSY_TIMEOUT_MS = 5000
 def migrations() -> list[tuple[int, str, str]]:
     """The migration scripts shipped with the package, as (version, name, sql), in order."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in resources.files("storage.sqlite.migrations").iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:4].isdigit():
             found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
@@ -31,8 +47,27 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+class SqliteUnitOfWork:
+    """The repositories of one transaction, over the store's connection."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.users = SqliteUsers(conn)
+        self.cells = SqliteCells(conn)
+        self.setup_codes = SqliteSetupCodes(conn)
+        self.memberships = SqliteMemberships(conn)
+        self.invites = SqliteInvites(conn)
+        self.meetings = SqliteMeetings(conn)
+        self.series = SqliteSeries(conn)
+        self.agenda = SqliteAgenda(conn)
+        self.documents = SqliteDocuments(conn)
+        self.answers = SqliteAnswers(conn)
+        self.reminders = SqliteReminders(conn)
+        self.deliveries = SqliteDeliveries(conn)
+        self.dialogs = SqliteDialogs(conn)
+
+
 class Database:
-    """One aiosqlite connection; every access goes through one lock.
+    """The SQLite store: one aiosqlite connection; every access goes through one lock.
 
     aiosqlite runs a connection on one thread, and transactions from different coroutines on a
     shared connection would interleave (one's ROLLBACK could undo another's INSERT), so writes
@@ -96,13 +131,13 @@ class Database:
             return current
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteUnitOfWork]:
         """A serialized write transaction; committed when the block ends without error."""
         async with self._lock:
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield SqliteUnitOfWork(conn)
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
@@ -110,8 +145,20 @@ class Database:
                 await conn.execute("COMMIT")
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[SqliteUnitOfWork]:
         """Reads that never see another coroutine's uncommitted writes."""
+        async with self._lock:
+            yield SqliteUnitOfWork(self.conn)
+
+    @asynccontextmanager
+    async def raw_transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction on the raw connection (operator tools and tests only)."""
+        async with self.transaction() as uow:
+            yield uow.users.conn
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The raw connection under the lock (operator tools and tests only)."""
         async with self._lock:
             yield self.conn
 

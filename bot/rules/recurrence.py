@@ -23,7 +23,7 @@ from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule, weekday, weekdays
 
 from bot.errors import BadInput
 from bot.i18n import N_, translator
-from bot.scheduling.dates import apply_period, fold, parse_time, weekday_name
+from bot.rules.dates import apply_period, fold, parse_time, weekday_name
 
 RuleKind = Literal["monthly-day", "monthly-weekday", "weekly"]
 MAX_OCCURRENCES = 500

@@ -1,4 +1,4 @@
-"""Meetings, attendance replies and reminders: pure types and rules."""
+"""Meetings and their lifecycle, series, documents and members' answers to the summons."""
 
 from __future__ import annotations
 
@@ -95,24 +95,42 @@ class Meeting:
 
 
 @dataclass(frozen=True)
-class Reminder:
-    """One reminder of one meeting at one offset before it."""
+class Series:
+    """A recurring rule that keeps the regular meeting's next occurrences scheduled."""
 
     id: int
-    meeting_id: int
-    revision: int
-    offset_minutes: int
-    due_at: datetime
-    status: str
+    cell_id: int
+    rule: str
+    type: MeetingType
+    title: str
+    duration_minutes: int
+    link: str | None
+    created_by: int | None
+    active: bool
 
 
-def reminder_times(
-    starts_at: datetime, offsets: tuple[int, ...], now: datetime
-) -> list[tuple[int, datetime]]:
-    """(offset, due time) of the reminders still ahead; a late-scheduled meeting gets the
-    offsets that have not passed."""
-    return [
-        (offset, starts_at - timedelta(minutes=offset))
-        for offset in sorted(set(offsets), reverse=True)
-        if starts_at - timedelta(minutes=offset) > now
-    ]
+@dataclass(frozen=True)
+class DocumentRef:
+    """A file as one channel holds it (a Telegram file_id, a Zalo URL...)."""
+
+    channel: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file attached to a meeting."""
+
+    id: int
+    file: DocumentRef
+    file_name: str
+    confidential: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A summoned member's answer to a meeting's summons."""
+
+    user_id: int
+    status: Reply
+    reason: str | None

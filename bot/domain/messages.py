@@ -1,0 +1,95 @@
+"""What the bot tells people, channel-neutral: content, choices, recipients, outcomes.
+
+Each channel's Notifier turns a choice into its own form (Telegram buttons, Zalo numbered
+replies); the core only says what a choice does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.cells import Cell, Kind
+from bot.domain.identity import User
+from bot.domain.meetings import DocumentRef
+
+
+@dataclass(frozen=True)
+class AnswerSummons:
+    """A summoned member answers: will attend, or asks to be excused."""
+
+    meeting_id: int
+    attend: bool
+
+
+@dataclass(frozen=True)
+class DecideAbsence:
+    """A leader approves or declines a member's absence request."""
+
+    meeting_id: int
+    user_id: int
+    approve: bool
+
+
+@dataclass(frozen=True)
+class DecideJoin:
+    """A leader approves a join request with the member's kind, or declines it (None)."""
+
+    membership_id: int
+    kind: Kind | None
+
+
+ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option offered with a message."""
+
+    label: str
+    action: ChoiceAction
+
+
+@dataclass(frozen=True)
+class Content:
+    """A message: text, optional choices (rows), an optional document, protection."""
+
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    document: DocumentRef | None = None
+    protect: bool = False  # forwarding and saving blocked (confidential material)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user, in their private chat."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class Group:
+    """A cell's group chat."""
+
+    cell: Cell
+
+
+Recipient = Person | Group
+
+
+class Outcome(StrEnum):
+    """How one send ended, as the channel reported it."""
+
+    DELIVERED = "delivered"
+    UNREACHABLE = "unreachable"  # blocked, never started, chat gone: permanent
+    FAILED = "failed"  # a passing failure (rate limit, 5xx, network): not delivered, retry
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One message of a fan-out: a ledger key (topic, recipient key) and what to send."""
+
+    topic: str
+    key: str
+    to: Recipient
+    content: Content

@@ -1,0 +1,589 @@
+"""What the core needs from the outside, as protocols: a store, a notifier, a scheduler, a clock.
+
+Repositories take and return domain objects, never rows or connections. A store implements
+them (storage/sqlite today); a channel implements the Notifier (handlers/telegram); the
+Scheduler arms named jobs that the core runs by name (``reminder:12``, ``series:extend``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.cells import Cell, InviteCode, Kind, Membership, Role, SetupCode, Status
+from bot.domain.dialogs import Dialog
+from bot.domain.identity import Identity, User
+from bot.domain.meetings import (
+    Answer,
+    Document,
+    DocumentRef,
+    Meeting,
+    MeetingStatus,
+    MeetingType,
+    Reply,
+    Series,
+)
+from bot.domain.messages import Content, Outcome, Recipient
+from bot.domain.reminders import Reminder, ReminderStatus
+
+
+class Clock(Protocol):
+    """Tells the current time, tz-aware UTC."""
+
+    def now(self) -> datetime: ...
+
+
+# --- repositories ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """A cell with its counts of active members and waiting requests."""
+
+    cell: Cell
+    active: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """One recorded change of a membership's status, kind or role."""
+
+    field: str
+    old_value: str
+    new_value: str
+    changed_by: int | None
+    changed_at: datetime
+
+
+class DeliveryState(StrEnum):
+    """One recipient's entry in the exactly-once ledger."""
+
+    CLAIMED = "claimed"
+    DELIVERED = "delivered"
+    UNREACHABLE = "unreachable"
+
+
+class UserRepository(Protocol):
+    """People known to the bot."""
+
+    async def get(self, channel: str, external_id: str) -> User | None:
+        """The user with that channel identity."""
+        ...
+
+    async def get_by_id(self, user_id: int) -> User | None:
+        """The user with that id."""
+        ...
+
+    async def upsert(self, identity: Identity, now: datetime) -> User:
+        """Create the user or refresh their profile from the channel."""
+        ...
+
+    async def set_full_name(self, user_id: int, name: str) -> None:
+        """The name as in party records."""
+        ...
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """The language chosen with /lang."""
+        ...
+
+    async def set_private_chat(self, user_id: int, chat_id: str) -> None:
+        """The user opened a private chat: reachable there."""
+        ...
+
+    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+        """Whether private messages reach the user."""
+        ...
+
+
+class CellRepository(Protocol):
+    """Cells and the groups they are bound to."""
+
+    async def get(self, cell_id: int) -> Cell | None:
+        """The cell with that id."""
+        ...
+
+    async def get_by_chat(self, channel: str, chat_id: str) -> Cell | None:
+        """The cell bound to a group."""
+        ...
+
+    async def summaries(self) -> list[CellSummary]:
+        """Every cell with its counts."""
+        ...
+
+    async def insert(
+        self,
+        *,
+        name: str,
+        channel: str,
+        chat_id: str,
+        chat_title: str | None,
+        timezone: str,
+        language: str,
+        now: datetime,
+    ) -> Cell:
+        """Create a cell bound to a group."""
+        ...
+
+    async def set_chat(self, cell_id: int, chat_id: str) -> None:
+        """The group got a new id (a supergroup)."""
+        ...
+
+    async def set_presence(self, cell_id: int, present: bool) -> None:
+        """Whether the bot is still in the group."""
+        ...
+
+    async def get_offsets(self, cell_id: int) -> tuple[int, ...] | None:
+        """The cell's own reminder offsets (minutes), if set."""
+        ...
+
+    async def set_offsets(self, cell_id: int, offsets: tuple[int, ...] | None) -> None:
+        """The cell's own reminder offsets; None for the default."""
+        ...
+
+
+class SetupCodeRepository(Protocol):
+    """One-time codes that make a group a cell (stored as hashes)."""
+
+    async def insert(
+        self, code_hash: str, cell_name: str, now: datetime, expires_at: datetime
+    ) -> None:
+        """Store a new code."""
+        ...
+
+    async def get(self, code_hash: str) -> SetupCode | None:
+        """The code with that hash."""
+        ...
+
+    async def use(self, code_hash: str, cell_id: int, now: datetime) -> bool:
+        """Mark it used; False when it was used meanwhile."""
+        ...
+
+
+class MembershipRepository(Protocol):
+    """Members of cells, with the history of their changes."""
+
+    async def get(self, cell_id: int, user_id: int) -> Membership | None:
+        """A user's membership in a cell, whatever its status."""
+        ...
+
+    async def get_by_id(self, membership_id: int) -> Membership | None:
+        """The membership with that id."""
+        ...
+
+    async def get_by_number(self, cell_id: int, number: int) -> Membership | None:
+        """The membership with that roster number."""
+        ...
+
+    async def find_by_username(self, cell_id: int, username: str) -> list[Membership]:
+        """Memberships whose user has that @username (case-insensitive)."""
+        ...
+
+    async def of_cell(
+        self, cell_id: int, statuses: Iterable[Status] = (Status.ACTIVE,)
+    ) -> list[Membership]:
+        """A cell's memberships with those statuses, by roster number."""
+        ...
+
+    async def of_user(
+        self, user_id: int, statuses: Iterable[Status] = (Status.ACTIVE,)
+    ) -> list[tuple[Cell, Membership]]:
+        """The cells a user belongs to."""
+        ...
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        user_id: int,
+        status: Status,
+        kind: Kind,
+        role: Role,
+        via: str,
+        now: datetime,
+    ) -> Membership:
+        """Add a user to a cell with the next roster number."""
+        ...
+
+    async def update(
+        self,
+        membership: Membership,
+        *,
+        changed_by: int | None,
+        now: datetime,
+        status: Status | None = None,
+        kind: Kind | None = None,
+        role: Role | None = None,
+        via: str | None = None,
+    ) -> Membership:
+        """Change a membership, recording each changed field; returns it as it now is."""
+        ...
+
+    async def history(self, membership_id: int) -> list[MembershipChange]:
+        """Changes of one membership, oldest first."""
+        ...
+
+
+class InviteRepository(Protocol):
+    """Invite links of cells."""
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        code: str,
+        created_by: int,
+        now: datetime,
+        expires_at: datetime,
+        max_uses: int,
+    ) -> None:
+        """Store an invite code."""
+        ...
+
+    async def get(self, code: str) -> InviteCode | None:
+        """The invite with that code."""
+        ...
+
+    async def use(self, invite_id: int, now: datetime) -> bool:
+        """Count one use; False when exhausted, expired or revoked."""
+        ...
+
+
+class MeetingRepository(Protocol):
+    """Meetings of cells."""
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        type: MeetingType,
+        title: str,
+        starts_at: datetime,
+        duration_minutes: int,
+        link: str | None,
+        created_by: int | None,
+        now: datetime,
+        series_id: int | None = None,
+    ) -> Meeting:
+        """Create a scheduled meeting."""
+        ...
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        """The meeting with that id."""
+        ...
+
+    async def of_cell(
+        self,
+        cell_id: int,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        statuses: Iterable[MeetingStatus] | None = None,
+        limit: int = 1000,
+        descending: bool = False,
+    ) -> list[Meeting]:
+        """A cell's meetings in a time window, by start time."""
+        ...
+
+    async def reschedule(self, meeting_id: int, starts_at: datetime) -> Meeting:
+        """Move one occurrence alone: a new revision, detached from its series."""
+        ...
+
+    async def set_status(
+        self, meeting_id: int, status: MeetingStatus, *, detach: bool = False
+    ) -> Meeting:
+        """Change the meeting's status (cancelled alone: detached)."""
+        ...
+
+    async def set_link(self, meeting_id: int, link: str) -> Meeting:
+        """The video link."""
+        ...
+
+
+class SeriesRepository(Protocol):
+    """Recurring rules of the regular meeting."""
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        rule: str,
+        type: MeetingType,
+        title: str,
+        duration_minutes: int,
+        link: str | None,
+        created_by: int | None,
+        now: datetime,
+    ) -> Series:
+        """Create an active series."""
+        ...
+
+    async def active(self, cell_id: int | None = None) -> list[Series]:
+        """Active series, of one cell or of all."""
+        ...
+
+    async def deactivate(self, series_id: int) -> None:
+        """Stop the series from making occurrences."""
+        ...
+
+    async def coming_meetings(self, series_id: int, after: datetime) -> list[Meeting]:
+        """Scheduled occurrences after a time that were not moved or cancelled alone."""
+        ...
+
+    async def starts(self, series_id: int) -> set[datetime]:
+        """Start times of every occurrence the series ever made."""
+        ...
+
+
+class AgendaRepository(Protocol):
+    """Agenda items of meetings (stored text forms)."""
+
+    async def get(self, meeting_id: int) -> list[str]:
+        """The items in order."""
+        ...
+
+    async def get_many(self, meeting_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Several meetings' items in one call."""
+        ...
+
+    async def replace(self, meeting_id: int, items: list[str]) -> None:
+        """Replace the agenda."""
+        ...
+
+
+class DocumentRepository(Protocol):
+    """Files attached to meetings."""
+
+    async def insert(
+        self,
+        *,
+        meeting_id: int,
+        file: DocumentRef,
+        file_name: str,
+        confidential: bool,
+        added_by: int | None,
+        now: datetime,
+    ) -> Document:
+        """Attach a document."""
+        ...
+
+    async def of_meeting(self, meeting_id: int) -> list[Document]:
+        """A meeting's documents, oldest first."""
+        ...
+
+
+class AnswerRepository(Protocol):
+    """Members' answers to a meeting's summons."""
+
+    async def get(self, meeting_id: int, user_id: int) -> Answer | None:
+        """One member's answer."""
+        ...
+
+    async def put(
+        self,
+        *,
+        meeting_id: int,
+        user_id: int,
+        status: Reply,
+        reason: str | None,
+        decided_by: int | None,
+        now: datetime,
+    ) -> None:
+        """Record or replace an answer (a missing reason keeps the stored one)."""
+        ...
+
+    async def of_meeting(self, meeting_id: int) -> dict[int, Answer]:
+        """Every answer, by user id."""
+        ...
+
+
+class ReminderRepository(Protocol):
+    """Reminders, the record of what is due and what was sent."""
+
+    async def insert_for(
+        self, meeting: Meeting, times: list[tuple[int, datetime]]
+    ) -> list[Reminder]:
+        """Pending reminders of the meeting's revision (cancelled ones at the same offset
+        become pending again; sent ones stay sent)."""
+        ...
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        """The reminder with that id."""
+        ...
+
+    async def pending(self) -> list[Reminder]:
+        """Every pending reminder, earliest first."""
+        ...
+
+    async def of_meeting(self, meeting_id: int, revision: int) -> list[Reminder]:
+        """Every reminder of one revision of a meeting."""
+        ...
+
+    async def cancel(self, reminder_id: int, now: datetime) -> None:
+        """Void one pending reminder."""
+        ...
+
+    async def cancel_for_meeting(self, meeting_id: int, now: datetime) -> list[int]:
+        """Void a meeting's pending reminders; their ids."""
+        ...
+
+    async def finish(self, reminder_id: int, status: ReminderStatus, now: datetime) -> None:
+        """Close a pending reminder as sent, skipped or cancelled."""
+        ...
+
+
+class DeliveryLedger(Protocol):
+    """The exactly-once ledger: one row per (topic, recipient), written before sending."""
+
+    async def claim(self, topic: str, key: str, now: datetime) -> bool:
+        """Claim a send; False when it was claimed before (never send twice)."""
+        ...
+
+    async def settle(self, topic: str, key: str, state: DeliveryState, now: datetime) -> None:
+        """Record how a claimed send ended."""
+        ...
+
+    async def release(self, topic: str, key: str) -> None:
+        """Give a claim back after a passing failure, so that a retry sends it."""
+        ...
+
+    async def states(self, topic: str) -> dict[str, DeliveryState]:
+        """Recipient key -> state for one topic."""
+        ...
+
+
+class DialogRepository(Protocol):
+    """Open guided dialogs."""
+
+    async def get(self, user_id: int, chat_id: str) -> Dialog | None:
+        """The user's dialog in a chat."""
+        ...
+
+    async def put(
+        self, user_id: int, chat_id: str, kind: str, state: dict[str, object], now: datetime
+    ) -> None:
+        """Open or advance a dialog."""
+        ...
+
+    async def clear(self, user_id: int, chat_id: str) -> None:
+        """Close a dialog."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """The repositories of one transaction (or one consistent read)."""
+
+    @property
+    def users(self) -> UserRepository:
+        """The users."""
+        ...
+
+    @property
+    def cells(self) -> CellRepository:
+        """The cells."""
+        ...
+
+    @property
+    def setup_codes(self) -> SetupCodeRepository:
+        """The setup codes."""
+        ...
+
+    @property
+    def memberships(self) -> MembershipRepository:
+        """The memberships."""
+        ...
+
+    @property
+    def invites(self) -> InviteRepository:
+        """The invites."""
+        ...
+
+    @property
+    def meetings(self) -> MeetingRepository:
+        """The meetings."""
+        ...
+
+    @property
+    def series(self) -> SeriesRepository:
+        """The series."""
+        ...
+
+    @property
+    def agenda(self) -> AgendaRepository:
+        """The agenda."""
+        ...
+
+    @property
+    def documents(self) -> DocumentRepository:
+        """The documents."""
+        ...
+
+    @property
+    def answers(self) -> AnswerRepository:
+        """The answers."""
+        ...
+
+    @property
+    def reminders(self) -> ReminderRepository:
+        """The reminders."""
+        ...
+
+    @property
+    def deliveries(self) -> DeliveryLedger:
+        """The deliveries."""
+        ...
+
+    @property
+    def dialogs(self) -> DialogRepository:
+        """The dialogs."""
+        ...
+
+
+class Store(Protocol):
+    """Where the record lives; every use case runs in one unit of work."""
+
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A write transaction, committed when the block ends without error."""
+        ...
+
+    def reading(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """Reads that see only committed writes."""
+        ...
+
+
+# --- channels ----------------------------------------------------------------------------------
+
+
+class Notifier(Protocol):
+    """Sends content to a person or a group on one channel and says how it went."""
+
+    async def send(self, to: Recipient, content: Content) -> Outcome:
+        """Send one message; never raises for a channel's refusal or failure."""
+        ...
+
+    def private_chat_link(self) -> str:
+        """Where a person opens a private chat with the bot (to get private messages)."""
+        ...
+
+
+class Scheduler(Protocol):
+    """Arms and disarms named jobs; when a job is due the core's runner gets its name."""
+
+    def arm(self, name: str, when: datetime | timedelta) -> None:
+        """Run the job ``name`` at a time (or after a delay); replaces one of that name."""
+        ...
+
+    def disarm(self, name: str) -> None:
+        """Remove the job of that name, if armed."""
+        ...
+
+    def repeat(self, name: str, interval: timedelta) -> None:
+        """Run the job ``name`` every interval, the first time one interval from now."""
+        ...
+
+
+JobRunner = Callable[[str], Awaitable[None]]

@@ -1,0 +1,93 @@
+"""Who the caller is in the cell an action touches: the cell of a chat, the actor, refusals."""
+
+from __future__ import annotations
+
+from bot.domain.access import MEMBER_ACTIONS, Action, Actor
+from bot.domain.cells import Cell
+from bot.domain.identity import ChatRef, Identity, User
+from bot.domain.meetings import Meeting
+from bot.errors import BadInput, NotFound, Refused, Usage
+from bot.i18n import N_
+from bot.ports import UnitOfWork
+
+REFUSE_NOT_MEMBER = N_("Only members of this cell can do this.")
+REFUSE_NOT_LEADER = N_("Only the secretary or deputy secretary of this cell can do this.")
+NO_SUCH_MEETING = N_("No such meeting. See the numbers in /meetings.")
+
+
+class Access:
+    """Role checks against one cell, for every service."""
+
+    def __init__(self, operators: frozenset[str]) -> None:
+        self.operators = operators
+
+    def is_operator(self, identity: Identity) -> bool:
+        """Whether the caller is listed in ADMIN_IDS (channel-qualified)."""
+        return identity.qualified in self.operators
+
+    async def actor_in(
+        self, uow: UnitOfWork, identity: Identity, cell: Cell
+    ) -> tuple[Actor, User | None]:
+        """The caller as seen from a cell."""
+        user = await uow.users.get(identity.channel, identity.external_id)
+        membership = await uow.memberships.get(cell.id, user.id) if user else None
+        actor = Actor(user.id if user else None, self.is_operator(identity), membership)
+        return actor, user
+
+    @staticmethod
+    def require(actor: Actor, action: Action) -> None:
+        """Refuse (with the right message) unless the actor may do the action."""
+        if actor.may(action):
+            return
+        membership = actor.membership
+        # A guest refused what every member may do is refused as a non-member, not for want
+        # of being secretary.
+        if membership is None or not membership.active or action in MEMBER_ACTIONS:
+            raise Refused(REFUSE_NOT_MEMBER)
+        raise Refused(REFUSE_NOT_LEADER)
+
+    async def cell_of(self, uow: UnitOfWork, identity: Identity, chat: ChatRef) -> Cell:
+        """The cell a command is about: the group's, or in private the caller's only cell."""
+        if not chat.is_private:
+            cell = await uow.cells.get_by_chat(chat.channel, chat.chat_id)
+            if cell is None:
+                raise NotFound(
+                    N_("This group is not a cell yet. The secretary starts with /setup CODE."),
+                    usage=Usage.SETUP,
+                )
+            return cell
+        user = await uow.users.get(identity.channel, identity.external_id)
+        cells = await uow.memberships.of_user(user.id) if user else []
+        if not cells:
+            raise Refused(REFUSE_NOT_MEMBER)
+        if len(cells) > 1:
+            raise BadInput(
+                N_("You belong to several cells: use this command in the cell's group.")
+            )
+        return cells[0][0]
+
+    async def cell_for(
+        self, uow: UnitOfWork, identity: Identity, chat: ChatRef, action: Action
+    ) -> tuple[Cell, Actor]:
+        """The chat's cell, once the caller may do the action there."""
+        cell = await self.cell_of(uow, identity, chat)
+        actor, _ = await self.actor_in(uow, identity, cell)
+        self.require(actor, action)
+        return cell, actor
+
+    async def meeting_for(
+        self, uow: UnitOfWork, identity: Identity, meeting_id: int, action: Action
+    ) -> tuple[Cell, Meeting, Actor]:
+        """A meeting and its cell, once the caller may do the action there."""
+        meeting = await uow.meetings.get(meeting_id)
+        cell = await uow.cells.get(meeting.cell_id) if meeting else None
+        if meeting is None or cell is None:
+            raise NotFound(NO_SUCH_MEETING, usage=Usage.MEETINGS)
+        actor, _ = await self.actor_in(uow, identity, cell)
+        if not actor.may(action):
+            # A foreign cell's meeting is as invisible as a missing one; an operator sees
+            # every cell's meetings, so is refused (as no member) rather than told it is gone.
+            if not actor.may(Action.VIEW_MEETINGS):
+                raise NotFound(NO_SUCH_MEETING, usage=Usage.MEETINGS)
+            self.require(actor, action)
+        return cell, meeting, actor

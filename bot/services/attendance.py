@@ -1,0 +1,122 @@
+"""Members' answers to a meeting's summons: will attend, absence requests and decisions."""
+
+from __future__ import annotations
+
+from bot.domain.access import Action, is_summoned, leaders
+from bot.domain.cells import Cell, Membership
+from bot.domain.identity import Identity, User
+from bot.domain.meetings import Meeting, MeetingStatus, Reply
+from bot.errors import BadInput, Conflict, Refused
+from bot.i18n import N_
+from bot.ports import Clock, Store, UnitOfWork
+from bot.services.access import Access
+from bot.services.cells import clean_text
+from bot.services.notices import NoticeService
+
+MAX_REASON = 300
+
+
+class AttendanceService:
+    """Answers before a meeting, checked against the caller's place in its cell."""
+
+    def __init__(self, store: Store, clock: Clock, access: Access, notices: NoticeService) -> None:
+        self.store = store
+        self.clock = clock
+        self.access = access
+        self.notices = notices
+
+    async def _summoned_member(
+        self, uow: UnitOfWork, identity: Identity, meeting_id: int
+    ) -> tuple[Cell, Meeting, Membership]:
+        cell, meeting, actor = await self.access.meeting_for(
+            uow, identity, meeting_id, Action.ANSWER_SUMMONS
+        )
+        membership = actor.membership
+        if membership is None or not is_summoned(membership):
+            raise Refused(N_("You are not summoned to this meeting."))
+        if meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= self.clock.now():
+            raise Conflict(N_("This meeting is no longer open for answers."))
+        return cell, meeting, membership
+
+    async def will_attend(self, identity: Identity, meeting_id: int) -> Meeting:
+        """The member will attend."""
+        async with self.store.transaction() as uow:
+            _, meeting, membership = await self._summoned_member(uow, identity, meeting_id)
+            await uow.answers.put(
+                meeting_id=meeting.id,
+                user_id=membership.user.id,
+                status=Reply.WILL_ATTEND,
+                reason=None,
+                decided_by=None,
+                now=self.clock.now(),
+            )
+        return meeting
+
+    async def check_can_answer(self, identity: Identity, meeting_id: int) -> Meeting:
+        """Raise unless the caller may still answer this meeting's summons."""
+        async with self.store.reading() as uow:
+            _, meeting, _ = await self._summoned_member(uow, identity, meeting_id)
+        return meeting
+
+    async def request_absence(self, identity: Identity, meeting_id: int, reason: str) -> Meeting:
+        """The member asks to be excused, with a reason; the leaders are asked to decide."""
+        clean = clean_text(reason, MAX_REASON)
+        if clean is None or len(clean) < 3:
+            raise BadInput(N_("Write the reason for your absence (3 to 300 characters)."))
+        async with self.store.transaction() as uow:
+            cell, meeting, membership = await self._summoned_member(uow, identity, meeting_id)
+            await uow.answers.put(
+                meeting_id=meeting.id,
+                user_id=membership.user.id,
+                status=Reply.ABSENCE_REQUESTED,
+                reason=clean,
+                decided_by=None,
+                now=self.clock.now(),
+            )
+            deciders = leaders(await uow.memberships.of_cell(cell.id))
+        await self.notices.absence_requested(meeting, membership.user, clean, deciders)
+        return meeting
+
+    async def decide_absence(
+        self, identity: Identity, meeting_id: int, user_id: int, approve: bool
+    ) -> tuple[Meeting, User, Reply]:
+        """A leader approves (absent with reason) or declines an absence request; the member
+        is told."""
+        async with self.store.transaction() as uow:
+            _, meeting, leader = await self.access.meeting_for(
+                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+            )
+            answer = await uow.answers.get(meeting.id, user_id)
+            member = await uow.users.get_by_id(user_id)
+            if answer is None or member is None or answer.status is not Reply.ABSENCE_REQUESTED:
+                raise Conflict(N_("This request was already decided."))
+            status = Reply.ABSENT_WITH_REASON if approve else Reply.ABSENCE_DECLINED
+            await uow.answers.put(
+                meeting_id=meeting.id,
+                user_id=user_id,
+                status=status,
+                reason=None,
+                decided_by=leader.user_id,
+                now=self.clock.now(),
+            )
+        await self.notices.absence_decided(meeting, member, status)
+        return meeting, member, status
+
+    async def answers(
+        self, identity: Identity, meeting_id: int
+    ) -> tuple[Meeting, list[tuple[User, Reply | None, str | None]]]:
+        """Summoned members with their answer and reason (leaders)."""
+        async with self.store.reading() as uow:
+            cell, meeting, _ = await self.access.meeting_for(
+                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+            )
+            answers = await uow.answers.of_meeting(meeting.id)
+            members = await uow.memberships.of_cell(cell.id)
+        rows = []
+        for m in members:
+            if is_summoned(m):
+                found = answers.get(m.user.id)
+                rows.append(
+                    (m.user, found.status if found else None, found.reason if found else None)
+                )
+        return meeting, rows

@@ -1,0 +1,202 @@
+"""Who is told what after a committed change: the core decides, the delivery service sends.
+
+Every notice goes through the ledger (a topic per event), so a notice is never sent twice;
+failing to deliver one never undoes or hides the change it reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.domain.access import summoned
+from bot.domain.cells import Cell, Membership, Via
+from bot.domain.identity import ChatRef, Identity, User
+from bot.domain.meetings import Meeting, Reply
+from bot.domain.messages import Content, Group, Letter, Outcome, Person
+from bot.i18n import N_, Translator, resolve_language, translator
+from bot.ports import Clock, Notifier, Store
+from bot.services.delivery import DeliveryService
+from bot.texts import absence_choices, join_choices, when_params
+from config import Settings
+
+logger = logging.getLogger(__name__)
+
+MOVED = N_("📅 Meeting #{id} «{title}» moved from {old} to {when}.")
+CANCELLED = N_("❌ Meeting #{id} «{title}» at {when} is cancelled.")
+NEW = N_("📅 New meeting #{id}: {title}, {when}.")
+
+
+def _stamp(moment: datetime) -> str:
+    return str(int(moment.timestamp()))
+
+
+class NoticeService:
+    """Notices of meetings moved, cancelled or added, of join requests and decisions, of
+    absence requests and decisions."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        delivery: DeliveryService,
+        notifier: Notifier,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.delivery = delivery
+        self.notifier = notifier
+
+    def tr(self, user: User) -> Translator:
+        """Texts in a known user's language."""
+        return translator(
+            resolve_language(user.language, user.platform_language, self.settings.default_language)
+        )
+
+    async def meeting_changed(
+        self,
+        message: str,
+        topic: str,
+        cell: Cell,
+        meeting: Meeting,
+        actor: Identity,
+        chat: ChatRef,
+        previous_start: datetime | None = None,
+    ) -> None:
+        """Tell the group once and every summoned member privately (each in their language);
+        the member who gave the command in private is not told twice."""
+        group_tr = translator(cell.language)
+        letters: list[Letter] = []
+        if cell.bot_present:
+            text = group_tr.gettext(
+                message, **when_params(group_tr, cell, meeting, previous_start)
+            )
+            letters.append(Letter(topic, "group", Group(cell), Content(text)))
+        from_group = not chat.is_private and chat.chat_id == cell.chat_id
+        async with self.store.reading() as uow:
+            members = await uow.memberships.of_cell(cell.id)
+        for user in summoned(members):
+            if user.external_id == actor.external_id and not from_group:
+                continue  # already answered in this private chat
+            tr = self.tr(user)
+            text = tr.gettext(message, **when_params(tr, cell, meeting, previous_start))
+            letters.append(Letter(topic, str(user.id), Person(user), Content(text)))
+        await self.delivery.fan_out(letters)
+
+    async def meeting_added(self, cell: Cell, meeting: Meeting, chat: ChatRef) -> None:
+        """A new meeting scheduled from elsewhere is announced in the group."""
+        if chat.chat_id == cell.chat_id or not cell.bot_present:
+            return
+        tr = translator(cell.language)
+        text = tr.gettext(NEW, **when_params(tr, cell, meeting))
+        await self.delivery.send(
+            Letter(f"scheduled:{meeting.id}", "group", Group(cell), Content(text))
+        )
+
+    async def join_requested(
+        self, cell: Cell, membership: Membership, leaders: list[User]
+    ) -> None:
+        """Approve/decline choices to the leaders privately, or in the group if none of them
+        can be reached."""
+        topic = f"join:{membership.id}:{_stamp(membership.requested_at)}"
+        letters = []
+        for leader in leaders:
+            tr = self.tr(leader)
+            content = Content(
+                _join_request_text(tr, cell, membership), join_choices(tr, membership.id)
+            )
+            letters.append(Letter(topic, str(leader.id), Person(leader), content))
+        report = await self.delivery.fan_out(letters)
+        if not any(report.reached(letter) for letter in letters):
+            tr = translator(cell.language)
+            text = (
+                _join_request_text(tr, cell, membership)
+                + "\n"
+                + tr.gettext(
+                    "(The secretary can approve here: nobody in charge can be messaged privately.)"
+                )
+            )
+            content = Content(text, join_choices(tr, membership.id))
+            await self.delivery.send(Letter(topic, "group", Group(cell), content))
+        logger.info("join request %s for cell %s (%s)", membership.id, cell.id, membership.via)
+
+    async def join_decided(
+        self, cell: Cell, member: Membership, approved: bool, chat: ChatRef | None
+    ) -> None:
+        """The applicant is told; an approval is announced in the group unless decided there."""
+        tr = self.tr(member.user)
+        if approved:
+            text = tr.gettext(
+                "Welcome to «{cell}»! Send /help to see what you can do.", cell=cell.name
+            )
+        else:
+            text = tr.gettext("Your request to join «{cell}» was declined.", cell=cell.name)
+        topic = f"decided:{member.id}:{_stamp(member.requested_at)}"
+        outcome = await self.delivery.send(
+            Letter(topic, str(member.user.id), Person(member.user), Content(text))
+        )
+        if not approved or (chat is not None and chat.chat_id == cell.chat_id):
+            return
+        group_tr = translator(self.settings.default_language)
+        text = group_tr.gettext("{name} joined the cell.", name=member.user.name)
+        if outcome is not Outcome.DELIVERED:
+            text += "\n" + group_tr.gettext(
+                "{name}: open {link} and press Start to get reminders privately.",
+                name=member.user.name,
+                link=self.notifier.private_chat_link(),
+            )
+        await self.delivery.send(Letter(topic, "group", Group(cell), Content(text)))
+
+    async def absence_requested(
+        self, meeting: Meeting, member: User, reason: str, leaders: list[User]
+    ) -> None:
+        """The leaders get the request with approve/decline choices."""
+        topic = f"absence:{meeting.id}:{member.id}:{_stamp(self.clock.now())}"
+        letters = []
+        for leader in leaders:
+            tr = self.tr(leader)
+            text = tr.gettext(
+                "{name} asks to be excused from meeting #{id} «{title}»: {reason}",
+                name=member.name,
+                id=meeting.id,
+                title=meeting.title,
+                reason=reason,
+            )
+            content = Content(text, absence_choices(tr, meeting.id, member.id))
+            letters.append(Letter(topic, str(leader.id), Person(leader), content))
+        await self.delivery.fan_out(letters)
+
+    async def absence_decided(self, meeting: Meeting, member: User, status: Reply) -> None:
+        """The member is told whether the absence is approved."""
+        tr = self.tr(member)
+        if status is Reply.ABSENT_WITH_REASON:
+            text = tr.gettext(
+                "Your absence from meeting #{id} «{title}» is approved.",
+                id=meeting.id,
+                title=meeting.title,
+            )
+        else:
+            text = tr.gettext(
+                "Your absence from meeting #{id} «{title}» was not accepted; please attend.",
+                id=meeting.id,
+                title=meeting.title,
+            )
+        topic = f"absence-decided:{meeting.id}:{member.id}:{_stamp(self.clock.now())}"
+        await self.delivery.send(Letter(topic, str(member.id), Person(member), Content(text)))
+
+
+def _join_request_text(tr: Translator, cell: Cell, membership: Membership) -> str:
+    user = membership.user
+    username = f" (@{user.username})" if user.username else ""
+    how = (
+        tr.gettext("by invite link") if membership.via == Via.INVITE else tr.gettext("with /join")
+    )
+    return tr.gettext(
+        "{name}{username} asks to join «{cell}» {how}.",
+        name=user.name,
+        username=username,
+        cell=cell.name,
+        how=how,
+    )

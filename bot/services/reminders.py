@@ -1,0 +1,360 @@
+"""Reminders: planned with each change, armed as named jobs, sent once per recipient.
+
+The database is the record: a reminder row is pending until every recipient was handled, and
+the ledger is claimed before each message is sent (bot/services/delivery.py). A run that stops
+on a passing failure (rate limit, 5xx, network) is retried; one already claimed is never sent
+again, across restarts too. Recurring rules keep their next occurrences scheduled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.access import Action, leaders, summoned
+from bot.domain.cells import Cell
+from bot.domain.identity import ChatRef, Identity, User
+from bot.domain.meetings import Document, Meeting, MeetingStatus, MeetingType, Series
+from bot.domain.messages import Content, Group, Letter, Person
+from bot.domain.reminders import Reminder, ReminderStatus, Verdict, reminder_times, verdict
+from bot.errors import BadInput, Usage
+from bot.i18n import N_, Translator, resolve_language, translator
+from bot.ports import Clock, Scheduler, Store, UnitOfWork
+from bot.rules import agenda as agenda_rules
+from bot.rules.recurrence import RecurrenceRule, occurrences
+from bot.services.access import Access
+from bot.services.delivery import DeliveryService
+from bot.texts import answer_choices, reminder_text
+from config import Settings
+
+logger = logging.getLogger(__name__)
+
+SERIES_AHEAD = 3  # occurrences of a recurring rule kept scheduled ahead
+SERIES_JOB = "series:extend"
+# Recurring rules keep their next occurrences scheduled; checked this often while running.
+SERIES_CHECK_INTERVAL = timedelta(hours=6)
+RETRY_AFTER = timedelta(seconds=30)
+MAX_ATTEMPTS = 20
+MAX_OFFSETS = 5
+MAX_OFFSET_MINUTES = 14 * 24 * 60
+
+
+def job_name(reminder_id: int, attempt: int = 0) -> str:
+    """The deterministic job name of a reminder (and of its retries)."""
+    return f"reminder:{reminder_id}" + (f"#{attempt}" if attempt else "")
+
+
+def parse_job_name(name: str) -> tuple[int, int] | None:
+    """(reminder id, attempt) of a reminder job's name, or None."""
+    kind, _, rest = name.partition(":")
+    number, _, attempt = rest.partition("#")
+    if kind != "reminder" or not number.isdigit() or (attempt and not attempt.isdigit()):
+        return None
+    return int(number), int(attempt or 0)
+
+
+def parse_offsets(text: str) -> tuple[int, ...]:
+    """Reminder times before a meeting: ``24h 1h 0``, ``1440,60,0``, ``30m``; at most five,
+    each up to 14 days; largest first."""
+    error = BadInput(
+        N_("Give reminder times before the meeting, like 24h 1h 0."), usage=Usage.REMINDERS
+    )
+    values: set[int] = set()
+    for word in text.replace(",", " ").lower().split():
+        number = word[:-1] if word[-1] in "hm" else word
+        if not number.isascii() or not number.isdigit() or len(number) > 5:
+            raise error
+        minutes = int(number) * (60 if word.endswith("h") else 1)
+        if minutes > MAX_OFFSET_MINUTES:
+            raise error
+        values.add(minutes)
+    if not values or len(values) > MAX_OFFSETS:
+        raise error
+    return tuple(sorted(values, reverse=True))
+
+
+@dataclass(frozen=True)
+class ReminderPlan:
+    """Everything needed to send one reminder now."""
+
+    reminder: Reminder
+    meeting: Meeting
+    cell: Cell
+    recipients: list[User]  # summoned members who have not answered
+    summoned: list[User]
+    leaders: list[User]
+    documents: list[Document]
+
+
+class ReminderService:
+    """Plans, arms and sends reminders; keeps recurring rules' occurrences scheduled."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        access: Access,
+        scheduler: Scheduler,
+        delivery: DeliveryService,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.access = access
+        self.scheduler = scheduler
+        self.delivery = delivery
+
+    # --- planning and arming -------------------------------------------------------------------
+
+    async def offsets_of(self, uow: UnitOfWork, cell: Cell) -> tuple[int, ...]:
+        """The cell's reminder offsets (minutes before the start)."""
+        return await uow.cells.get_offsets(cell.id) or self.settings.reminder_offsets_minutes
+
+    async def plan_for(self, uow: UnitOfWork, cell: Cell, meeting: Meeting) -> list[Reminder]:
+        """Create the reminders of a (new or moved) meeting inside its unit of work."""
+        offsets = await self.offsets_of(uow, cell)
+        return await uow.reminders.insert_for(
+            meeting, reminder_times(meeting.starts_at, offsets, self.clock.now())
+        )
+
+    def apply(self, armed: list[Reminder], disarmed: list[int]) -> None:
+        """Arm the jobs of new reminders and disarm those of voided ones."""
+        for reminder_id in disarmed:
+            self.scheduler.disarm(job_name(reminder_id))
+        now = self.clock.now()
+        for reminder in armed:
+            self.scheduler.arm(
+                job_name(reminder.id),
+                timedelta(0) if reminder.due_at <= now else reminder.due_at,
+            )
+
+    async def start(self) -> int:
+        """At start: keep recurring rules ahead, then arm every pending reminder (overdue ones
+        run now, and are sent once if the meeting has not started). The number armed."""
+        await self.extend_all_series()
+        self.scheduler.repeat(SERIES_JOB, SERIES_CHECK_INTERVAL)
+        async with self.store.reading() as uow:
+            pending = await uow.reminders.pending()
+        self.apply(pending, [])
+        logger.info("armed %d pending reminders", len(pending))
+        return len(pending)
+
+    async def run_job(self, name: str) -> None:
+        """Run the job the scheduler says is due, by its name."""
+        if name == SERIES_JOB:
+            made = await self.extend_all_series()
+            if made:
+                logger.info("scheduled %d coming occurrences of recurring meetings", made)
+            return
+        parsed = parse_job_name(name)
+        if parsed is None:
+            logger.warning("unknown job %s", name)
+            return
+        await self.send(*parsed)
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def plan(self, reminder_id: int) -> ReminderPlan | None:
+        """What to send for a reminder now, or None (and it is closed) if it is void or late."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            reminder = await uow.reminders.get(reminder_id)
+            if reminder is None or not reminder.pending:
+                return None
+            meeting = await uow.meetings.get(reminder.meeting_id)
+            cell = await uow.cells.get(meeting.cell_id) if meeting else None
+            siblings = (
+                await uow.reminders.of_meeting(meeting.id, meeting.revision) if meeting else []
+            )
+            found = verdict(reminder, meeting if cell else None, siblings, now)
+            if found is not Verdict.SEND:
+                status = (
+                    ReminderStatus.CANCELLED if found is Verdict.VOID else ReminderStatus.SKIPPED
+                )
+                await uow.reminders.finish(reminder_id, status, now)
+                return None
+            assert meeting is not None and cell is not None
+            members = await uow.memberships.of_cell(cell.id)
+            answers = await uow.answers.of_meeting(meeting.id)
+            documents = await uow.documents.of_meeting(meeting.id)
+        everyone = summoned(members)
+        recipients = [u for u in everyone if u.id not in answers]
+        return ReminderPlan(
+            reminder, meeting, cell, recipients, everyone, leaders(members), documents
+        )
+
+    async def send(self, reminder_id: int, attempt: int = 0) -> bool:
+        """Send one reminder to the group and each summoned member who has not answered.
+
+        Returns True when every recipient was handled."""
+        plan = await self.plan(reminder_id)
+        if plan is None:
+            return True
+        if not await self._deliver(plan):
+            logger.warning("reminder %s interrupted; will retry", reminder_id)
+            if attempt + 1 < MAX_ATTEMPTS:
+                self.scheduler.arm(job_name(reminder_id, attempt + 1), RETRY_AFTER)
+            return False
+        async with self.store.transaction() as uow:
+            await uow.reminders.finish(reminder_id, ReminderStatus.SENT, self.clock.now())
+        return True
+
+    def _tr(self, user: User) -> Translator:
+        return translator(
+            resolve_language(user.language, user.platform_language, self.settings.default_language)
+        )
+
+    async def _deliver(self, plan: ReminderPlan) -> bool:
+        """The fan-out of one reminder; False when a passing failure interrupted it."""
+        topic = f"reminder:{plan.reminder.id}"
+        cell = plan.cell
+        letters: list[Letter] = []
+        if cell.bot_present:
+            group_tr = translator(cell.language)
+            text = reminder_text(group_tr, plan.meeting, plan.reminder, cell)
+            letters.append(Letter(topic, "group", Group(cell), Content(text)))
+            letters += [
+                Letter(f"document:{d.id}", "group", Group(cell), _document(d))
+                for d in plan.documents
+                if not d.confidential
+            ]
+        private: list[Letter] = []
+        for user in plan.summoned:
+            tr = self._tr(user)
+            if user in plan.recipients:
+                text = reminder_text(tr, plan.meeting, plan.reminder, cell, private=True)
+                content = Content(text, answer_choices(tr, plan.meeting.id))
+                private.append(Letter(topic, str(user.id), Person(user), content))
+                letters.append(private[-1])
+            letters += [
+                Letter(f"document:{d.id}", str(user.id), Person(user), _document(d))
+                for d in plan.documents
+                if d.confidential
+            ]
+        report = await self.delivery.fan_out(letters)
+        if report.interrupted:
+            return False
+        unreachable = [
+            letter.to.user
+            for letter in private
+            if letter in report.unreachable and isinstance(letter.to, Person)
+        ]
+        if not unreachable:
+            return True
+        names = ", ".join(u.name for u in unreachable)
+        notes = [
+            Letter(
+                topic,
+                f"{leader.id}:unreachable",
+                Person(leader),
+                Content(
+                    self._tr(leader).gettext(
+                        "These members cannot get private reminders (they must open the bot "
+                        "and press Start): {names}",
+                        names=names,
+                    )
+                ),
+            )
+            for leader in plan.leaders
+        ]
+        return not (await self.delivery.fan_out(notes)).interrupted
+
+    # --- the cell's reminder times -------------------------------------------------------------
+
+    async def set_offsets(
+        self, identity: Identity, chat: ChatRef, text: str
+    ) -> tuple[tuple[int, ...], int]:
+        """Per-cell reminder offsets, e.g. ``24h 1h 0`` or ``1440 60 0`` (minutes). Coming
+        meetings follow: reminders at dropped offsets are voided, new offsets are added (those
+        already sent stay sent). Returns the offsets and how many meetings changed."""
+        offsets = parse_offsets(text)
+        now = self.clock.now()
+        armed: list[Reminder] = []
+        disarmed: list[int] = []
+        changed = 0
+        async with self.store.transaction() as uow:
+            cell, _ = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
+            await uow.cells.set_offsets(cell.id, offsets)
+            coming = await uow.meetings.of_cell(
+                cell.id, after=now, statuses=(MeetingStatus.SCHEDULED,)
+            )
+            for meeting in coming:
+                dropped = [
+                    r.id
+                    for r in await uow.reminders.of_meeting(meeting.id, meeting.revision)
+                    if r.pending and r.offset_minutes not in offsets
+                ]
+                for reminder_id in dropped:
+                    await uow.reminders.cancel(reminder_id, now)
+                added = await uow.reminders.insert_for(
+                    meeting, reminder_times(meeting.starts_at, offsets, now)
+                )
+                armed += added
+                disarmed += dropped
+                changed += bool(added or dropped)
+        self.apply(armed, disarmed)
+        return offsets, changed
+
+    # --- recurring rules -----------------------------------------------------------------------
+
+    async def extend_series(
+        self, uow: UnitOfWork, cell: Cell, series: Series, now: datetime
+    ) -> list[tuple[Meeting, list[Reminder]]]:
+        """Schedule a series' next occurrences (up to SERIES_AHEAD coming), with reminders."""
+        rule = RecurrenceRule.from_text(series.rule)
+        upcoming = await uow.meetings.of_cell(
+            cell.id, after=now, statuses=(MeetingStatus.SCHEDULED,)
+        )
+        have = sum(1 for m in upcoming if m.series_id == series.id)
+        made = await uow.series.starts(series.id)
+        created: list[tuple[Meeting, list[Reminder]]] = []
+        for start in occurrences(
+            rule, ZoneInfo(cell.timezone), now, count=SERIES_AHEAD + len(made)
+        ):
+            if have >= SERIES_AHEAD:
+                break
+            if start in made:
+                continue
+            if any(m.overlaps(start, series.duration_minutes) for m in upcoming):
+                continue  # the secretary already scheduled something at that time
+            meeting = await uow.meetings.insert(
+                cell_id=cell.id,
+                type=MeetingType(series.type),
+                title=series.title,
+                starts_at=start,
+                duration_minutes=series.duration_minutes,
+                link=series.link,
+                created_by=series.created_by,
+                now=now,
+                series_id=series.id,
+            )
+            await uow.agenda.replace(
+                meeting.id, [i.to_text() for i in agenda_rules.default_agenda(series.type)]
+            )
+            created.append((meeting, await self.plan_for(uow, cell, meeting)))
+            have += 1
+        return created
+
+    async def extend_all_series(self) -> int:
+        """Keep every active series' coming occurrences scheduled; how many were made."""
+        now = self.clock.now()
+        armed: list[Reminder] = []
+        made = 0
+        async with self.store.transaction() as uow:
+            for series in await uow.series.active():
+                cell = await uow.cells.get(series.cell_id)
+                if cell is not None:
+                    for _, reminders in await self.extend_series(uow, cell, series, now):
+                        armed += reminders
+                        made += 1
+        self.apply(armed, [])
+        return made
+
+
+def _document(document: Document) -> Content:
+    return Content(
+        document.file_name[:1024], document=document.file, protect=document.confidential
+    )

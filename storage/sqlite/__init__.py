@@ -1,0 +1,1 @@
+"""SQLite through aiosqlite: connection, unit of work, repositories, migrations, backup."""

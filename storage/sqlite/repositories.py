@@ -1,0 +1,1015 @@
+"""The SQLite repositories: all SQL, over one connection, returning domain objects."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.cells import Cell, InviteCode, Kind, Membership, Role, SetupCode, Status
+from bot.domain.dialogs import Dialog
+from bot.domain.identity import Identity, User
+from bot.domain.meetings import (
+    Answer,
+    Document,
+    DocumentRef,
+    Meeting,
+    MeetingStatus,
+    MeetingType,
+    Reply,
+    Series,
+)
+from bot.domain.reminders import Reminder, ReminderStatus
+from bot.ports import CellSummary, DeliveryState, MembershipChange
+
+DISPLAY_NAME_MAX = 200
+
+
+def iso(moment: datetime) -> str:
+    """Store tz-aware UTC as ISO-8601 text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.isoformat()
+
+
+def from_iso(text: str | None) -> datetime | None:
+    """Read back a stored timestamp."""
+    return datetime.fromisoformat(text) if text else None
+
+
+def _required_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class Repository:
+    """One connection, shared by the repositories of a unit of work."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def one(self, sql: str, params: Iterable[object] = ()) -> sqlite3.Row | None:
+        """The first row of a query, or None."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def all(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
+        """Every row of a query."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def run(self, sql: str, params: Iterable[object] = ()) -> int:
+        """Execute one statement; the number of rows it changed."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return cursor.rowcount
+
+
+def _marks(values: list[str]) -> str:
+    return ",".join("?" * len(values))
+
+
+# --- users -------------------------------------------------------------------------------------
+
+USER_COLUMNS = (
+    "u.id AS u_id, u.channel AS u_channel, u.external_id AS u_external_id, "
+    "u.display_name AS u_display_name, u.username AS u_username, u.full_name AS u_full_name, "
+    "u.language AS u_language, u.platform_language AS u_platform_language, "
+    "u.private_chat_id AS u_private_chat_id, u.reachable AS u_reachable"
+)
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        id=row["u_id"],
+        channel=row["u_channel"],
+        external_id=row["u_external_id"],
+        display_name=row["u_display_name"],
+        username=row["u_username"],
+        full_name=row["u_full_name"],
+        language=row["u_language"],
+        platform_language=row["u_platform_language"],
+        private_chat_id=row["u_private_chat_id"],
+        reachable=bool(row["u_reachable"]),
+    )
+
+
+class SqliteUsers(Repository):
+    """People known to the bot."""
+
+    async def get(self, channel: str, external_id: str) -> User | None:
+        """The user with that channel identity."""
+        row = await self.one(
+            f"SELECT {USER_COLUMNS} FROM users u WHERE u.channel = ? AND u.external_id = ?",
+            (channel, external_id),
+        )
+        return _user(row) if row else None
+
+    async def get_by_id(self, user_id: int) -> User | None:
+        """The user with that id."""
+        row = await self.one(f"SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?", (user_id,))
+        return _user(row) if row else None
+
+    async def upsert(self, identity: Identity, now: datetime) -> User:
+        """Create the user or refresh their profile; writes nothing when nothing changed."""
+        display_name = identity.display_name[:DISPLAY_NAME_MAX] or identity.external_id
+        params = (
+            identity.channel,
+            identity.external_id,
+            display_name,
+            identity.username,
+            identity.language_code,
+        )
+        await self.run(
+            """
+            INSERT INTO users (channel, external_id, display_name, username, platform_language,
+                               created_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (channel, external_id) DO UPDATE SET
+                display_name = excluded.display_name,
+                username = excluded.username,
+                platform_language = excluded.platform_language
+            WHERE users.display_name IS NOT excluded.display_name
+               OR users.username IS NOT excluded.username
+               OR users.platform_language IS NOT excluded.platform_language
+            """,
+            (*params, iso(now)),
+        )
+        user = await self.get(identity.channel, identity.external_id)
+        assert user is not None
+        return user
+
+    async def set_full_name(self, user_id: int, name: str) -> None:
+        """The name as in party records."""
+        await self.run("UPDATE users SET full_name = ? WHERE id = ?", (name, user_id))
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """The language chosen with /lang."""
+        await self.run("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+
+    async def set_private_chat(self, user_id: int, chat_id: str) -> None:
+        """The user opened a private chat: reachable there."""
+        await self.run(
+            "UPDATE users SET private_chat_id = ?, reachable = 1 WHERE id = ?", (chat_id, user_id)
+        )
+
+    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+        """Whether private messages reach the user."""
+        await self.run("UPDATE users SET reachable = ? WHERE id = ?", (int(reachable), user_id))
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+CELL_COLUMNS = (
+    "c.id AS c_id, c.name AS c_name, c.channel AS c_channel, c.chat_id AS c_chat_id, "
+    "c.chat_title AS c_chat_title, c.timezone AS c_timezone, c.language AS c_language, "
+    "c.bot_present AS c_bot_present"
+)
+
+
+def _cell(row: sqlite3.Row) -> Cell:
+    return Cell(
+        id=row["c_id"],
+        name=row["c_name"],
+        channel=row["c_channel"],
+        chat_id=row["c_chat_id"],
+        chat_title=row["c_chat_title"],
+        timezone=row["c_timezone"],
+        language=row["c_language"],
+        bot_present=bool(row["c_bot_present"]),
+    )
+
+
+class SqliteCells(Repository):
+    """Cells and the groups they are bound to."""
+
+    async def get(self, cell_id: int) -> Cell | None:
+        """The cell with that id."""
+        row = await self.one(f"SELECT {CELL_COLUMNS} FROM cells c WHERE c.id = ?", (cell_id,))
+        return _cell(row) if row else None
+
+    async def get_by_chat(self, channel: str, chat_id: str) -> Cell | None:
+        """The cell bound to a group."""
+        row = await self.one(
+            f"SELECT {CELL_COLUMNS} FROM cells c WHERE c.channel = ? AND c.chat_id = ?",
+            (channel, chat_id),
+        )
+        return _cell(row) if row else None
+
+    async def summaries(self) -> list[CellSummary]:
+        """Every cell with its count of active and pending members."""
+        rows = await self.all(
+            f"""
+            SELECT {CELL_COLUMNS},
+                   (SELECT COUNT(*) FROM memberships m WHERE m.cell_id = c.id
+                    AND m.status = 'active') AS active,
+                   (SELECT COUNT(*) FROM memberships m WHERE m.cell_id = c.id
+                    AND m.status = 'pending') AS pending
+            FROM cells c ORDER BY c.id
+            """
+        )
+        return [CellSummary(_cell(r), r["active"], r["pending"]) for r in rows]
+
+    async def insert(
+        self,
+        *,
+        name: str,
+        channel: str,
+        chat_id: str,
+        chat_title: str | None,
+        timezone: str,
+        language: str,
+        now: datetime,
+    ) -> Cell:
+        """Create a cell bound to a chat."""
+        row = await self.one(
+            "INSERT INTO cells (name, channel, chat_id, chat_title, timezone, language,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id AS c_id, name AS c_name, channel AS c_channel, chat_id AS c_chat_id,"
+            " chat_title AS c_chat_title, timezone AS c_timezone, language AS c_language,"
+            " bot_present AS c_bot_present",
+            (name, channel, chat_id, chat_title, timezone, language, iso(now)),
+        )
+        assert row is not None
+        return _cell(row)
+
+    async def set_chat(self, cell_id: int, chat_id: str) -> None:
+        """Move a cell to a new chat id (a group upgraded to a supergroup)."""
+        await self.run("UPDATE cells SET chat_id = ? WHERE id = ?", (chat_id, cell_id))
+
+    async def set_presence(self, cell_id: int, present: bool) -> None:
+        """Record whether the bot is still in the cell's group."""
+        await self.run("UPDATE cells SET bot_present = ? WHERE id = ?", (int(present), cell_id))
+
+    async def get_offsets(self, cell_id: int) -> tuple[int, ...] | None:
+        """The cell's own reminder offsets, if set."""
+        row = await self.one("SELECT reminder_offsets FROM cells WHERE id = ?", (cell_id,))
+        stored = row["reminder_offsets"] if row else None
+        return tuple(int(p) for p in stored.split(",")) if stored else None
+
+    async def set_offsets(self, cell_id: int, offsets: tuple[int, ...] | None) -> None:
+        """Per-cell reminder offsets (None: the default)."""
+        text = ",".join(map(str, offsets)) if offsets else None
+        await self.run("UPDATE cells SET reminder_offsets = ? WHERE id = ?", (text, cell_id))
+
+
+# --- setup codes -------------------------------------------------------------------------------
+
+
+class SqliteSetupCodes(Repository):
+    """One-time setup codes, stored as hashes."""
+
+    async def insert(
+        self, code_hash: str, cell_name: str, now: datetime, expires_at: datetime
+    ) -> None:
+        """Store a one-time setup code (only its hash)."""
+        await self.run(
+            "INSERT INTO setup_codes (code_hash, cell_name, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (code_hash, cell_name, iso(now), iso(expires_at)),
+        )
+
+    async def get(self, code_hash: str) -> SetupCode | None:
+        """The setup code with that hash."""
+        row = await self.one(
+            "SELECT code_hash, cell_name, expires_at, used_at FROM setup_codes"
+            " WHERE code_hash = ?",
+            (code_hash,),
+        )
+        if row is None:
+            return None
+        return SetupCode(
+            row["code_hash"],
+            row["cell_name"],
+            _required_iso(row["expires_at"]),
+            from_iso(row["used_at"]),
+        )
+
+    async def use(self, code_hash: str, cell_id: int, now: datetime) -> bool:
+        """Mark a code used; False when it was used meanwhile."""
+        changed = await self.run(
+            "UPDATE setup_codes SET used_at = ?, cell_id = ?"
+            " WHERE code_hash = ? AND used_at IS NULL",
+            (iso(now), cell_id, code_hash),
+        )
+        return changed == 1
+
+
+# --- memberships -------------------------------------------------------------------------------
+
+MEMBERSHIP_SELECT = f"""
+    SELECT m.id, m.cell_id, m.number, m.status, m.kind, m.role, m.via, m.requested_at,
+           m.joined_at, {USER_COLUMNS}
+    FROM memberships m JOIN users u ON u.id = m.user_id
+"""
+
+
+def _membership(row: sqlite3.Row) -> Membership:
+    return Membership(
+        id=row["id"],
+        cell_id=row["cell_id"],
+        user=_user(row),
+        number=row["number"],
+        status=Status(row["status"]),
+        kind=Kind(row["kind"]),
+        role=Role(row["role"]),
+        via=row["via"],
+        requested_at=_required_iso(row["requested_at"]),
+        joined_at=from_iso(row["joined_at"]),
+    )
+
+
+class SqliteMemberships(Repository):
+    """Members of cells, with the history of their changes."""
+
+    async def get(self, cell_id: int, user_id: int) -> Membership | None:
+        """The user's membership row in a cell, whatever its status."""
+        row = await self.one(
+            MEMBERSHIP_SELECT + " WHERE m.cell_id = ? AND m.user_id = ?", (cell_id, user_id)
+        )
+        return _membership(row) if row else None
+
+    async def get_by_id(self, membership_id: int) -> Membership | None:
+        """The membership with that id."""
+        row = await self.one(MEMBERSHIP_SELECT + " WHERE m.id = ?", (membership_id,))
+        return _membership(row) if row else None
+
+    async def get_by_number(self, cell_id: int, number: int) -> Membership | None:
+        """The membership with that roster number in a cell."""
+        row = await self.one(
+            MEMBERSHIP_SELECT + " WHERE m.cell_id = ? AND m.number = ?", (cell_id, number)
+        )
+        return _membership(row) if row else None
+
+    async def find_by_username(self, cell_id: int, username: str) -> list[Membership]:
+        """Memberships in a cell whose user has that @username (case-insensitive)."""
+        rows = await self.all(
+            MEMBERSHIP_SELECT + " WHERE m.cell_id = ? AND lower(u.username) = lower(?)",
+            (cell_id, username),
+        )
+        return [_membership(r) for r in rows]
+
+    async def of_cell(
+        self, cell_id: int, statuses: Iterable[Status] = (Status.ACTIVE,)
+    ) -> list[Membership]:
+        """A cell's memberships with the given statuses, by roster number."""
+        wanted = [s.value for s in statuses]
+        rows = await self.all(
+            MEMBERSHIP_SELECT
+            + f" WHERE m.cell_id = ? AND m.status IN ({_marks(wanted)}) ORDER BY m.number",
+            (cell_id, *wanted),
+        )
+        return [_membership(r) for r in rows]
+
+    async def of_user(
+        self, user_id: int, statuses: Iterable[Status] = (Status.ACTIVE,)
+    ) -> list[tuple[Cell, Membership]]:
+        """The cells a user belongs to, with the membership."""
+        wanted = [s.value for s in statuses]
+        rows = await self.all(
+            f"""
+            SELECT m.id, m.cell_id, m.number, m.status, m.kind, m.role, m.via, m.requested_at,
+                   m.joined_at, {USER_COLUMNS}, {CELL_COLUMNS}
+            FROM memberships m JOIN users u ON u.id = m.user_id JOIN cells c ON c.id = m.cell_id
+            WHERE m.user_id = ? AND m.status IN ({_marks(wanted)}) ORDER BY c.id
+            """,
+            (user_id, *wanted),
+        )
+        return [(_cell(r), _membership(r)) for r in rows]
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        user_id: int,
+        status: Status,
+        kind: Kind,
+        role: Role,
+        via: str,
+        now: datetime,
+    ) -> Membership:
+        """Add a user to a cell with the next roster number."""
+        row = await self.one(
+            """
+            INSERT INTO memberships (cell_id, user_id, number, status, kind, role, via,
+                                     requested_at, joined_at)
+            VALUES (?, ?,
+                    (SELECT COALESCE(MAX(number), 0) + 1 FROM memberships WHERE cell_id = ?),
+                    ?, ?, ?, ?, ?, ?)
+            RETURNING id
+            """,
+            (
+                cell_id,
+                user_id,
+                cell_id,
+                status.value,
+                kind.value,
+                role.value,
+                via,
+                iso(now),
+                iso(now) if status is Status.ACTIVE else None,
+            ),
+        )
+        assert row is not None
+        created = await self.get_by_id(int(row["id"]))
+        assert created is not None
+        return created
+
+    async def update(
+        self,
+        membership: Membership,
+        *,
+        changed_by: int | None,
+        now: datetime,
+        status: Status | None = None,
+        kind: Kind | None = None,
+        role: Role | None = None,
+        via: str | None = None,
+    ) -> Membership:
+        """Change a membership and record every changed field in its history."""
+        changes: list[tuple[str, str, str]] = []
+        if status is not None and status is not membership.status:
+            changes.append(("status", membership.status.value, status.value))
+        if kind is not None and kind is not membership.kind:
+            changes.append(("kind", membership.kind.value, kind.value))
+        if role is not None and role is not membership.role:
+            changes.append(("role", membership.role.value, role.value))
+        assignments = [f"{field} = ?" for field, _, _ in changes]
+        values: list[object] = [new for _, _, new in changes]
+        if status is Status.ACTIVE and membership.status is not Status.ACTIVE:
+            assignments.append("joined_at = ?")
+            values.append(iso(now))
+        if status is Status.PENDING:
+            assignments.append("requested_at = ?")
+            values.append(iso(now))
+            if via is not None:
+                assignments.append("via = ?")
+                values.append(via)
+        if assignments:
+            await self.run(
+                f"UPDATE memberships SET {', '.join(assignments)} WHERE id = ?",
+                (*values, membership.id),
+            )
+        if changes:
+            await self.conn.executemany(
+                "INSERT INTO membership_history (membership_id, field, old_value, new_value,"
+                " changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(membership.id, f, old, new, changed_by, iso(now)) for f, old, new in changes],
+            )
+        fresh = await self.get_by_id(membership.id)
+        assert fresh is not None
+        return fresh
+
+    async def history(self, membership_id: int) -> list[MembershipChange]:
+        """Changes of one membership, oldest first."""
+        rows = await self.all(
+            "SELECT field, old_value, new_value, changed_by, changed_at FROM membership_history"
+            " WHERE membership_id = ? ORDER BY id",
+            (membership_id,),
+        )
+        return [
+            MembershipChange(
+                r["field"],
+                r["old_value"],
+                r["new_value"],
+                r["changed_by"],
+                _required_iso(r["changed_at"]),
+            )
+            for r in rows
+        ]
+
+
+# --- invites -----------------------------------------------------------------------------------
+
+
+class SqliteInvites(Repository):
+    """Invite links of cells."""
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        code: str,
+        created_by: int,
+        now: datetime,
+        expires_at: datetime,
+        max_uses: int,
+    ) -> None:
+        """Store an invite link code."""
+        await self.run(
+            "INSERT INTO invites (cell_id, code, created_by, created_at, expires_at, max_uses)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (cell_id, code, created_by, iso(now), iso(expires_at), max_uses),
+        )
+
+    async def get(self, code: str) -> InviteCode | None:
+        """The invite with that code."""
+        row = await self.one(
+            "SELECT id, cell_id, code, expires_at, max_uses, uses, revoked FROM invites"
+            " WHERE code = ?",
+            (code,),
+        )
+        if row is None:
+            return None
+        return InviteCode(
+            id=row["id"],
+            cell_id=row["cell_id"],
+            code=row["code"],
+            expires_at=_required_iso(row["expires_at"]),
+            max_uses=row["max_uses"],
+            uses=row["uses"],
+            revoked=bool(row["revoked"]),
+        )
+
+    async def use(self, invite_id: int, now: datetime) -> bool:
+        """Count one use; False when the invite is exhausted, expired or revoked."""
+        changed = await self.run(
+            "UPDATE invites SET uses = uses + 1 WHERE id = ? AND uses < max_uses"
+            " AND revoked = 0 AND expires_at > ?",
+            (invite_id, iso(now)),
+        )
+        return changed == 1
+
+
+# --- meetings ----------------------------------------------------------------------------------
+
+MEETING_COLUMNS = (
+    "id, cell_id, series_id, type, title, starts_at, duration_minutes, link, status, revision"
+)
+
+
+def _meeting(row: sqlite3.Row) -> Meeting:
+    return Meeting(
+        id=row["id"],
+        cell_id=row["cell_id"],
+        series_id=row["series_id"],
+        type=MeetingType(row["type"]),
+        title=row["title"],
+        starts_at=_required_iso(row["starts_at"]),
+        duration_minutes=row["duration_minutes"],
+        link=row["link"],
+        status=MeetingStatus(row["status"]),
+        revision=row["revision"],
+    )
+
+
+class SqliteMeetings(Repository):
+    """Meetings of cells."""
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        type: MeetingType,
+        title: str,
+        starts_at: datetime,
+        duration_minutes: int,
+        link: str | None,
+        created_by: int | None,
+        now: datetime,
+        series_id: int | None = None,
+    ) -> Meeting:
+        """Create a scheduled meeting."""
+        row = await self.one(
+            "INSERT INTO meetings (cell_id, series_id, type, title, starts_at,"
+            " duration_minutes, link, created_by, created_at)"
+            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MEETING_COLUMNS}",
+            (
+                cell_id,
+                series_id,
+                type.value,
+                title,
+                iso(starts_at),
+                duration_minutes,
+                link,
+                created_by,
+                iso(now),
+            ),
+        )
+        assert row is not None
+        return _meeting(row)
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        """The meeting with that id."""
+        row = await self.one(f"SELECT {MEETING_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
+        return _meeting(row) if row else None
+
+    async def of_cell(
+        self,
+        cell_id: int,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        statuses: Iterable[MeetingStatus] | None = None,
+        limit: int = 1000,
+        descending: bool = False,
+    ) -> list[Meeting]:
+        """A cell's meetings in a time window, by start time."""
+        sql = f"SELECT {MEETING_COLUMNS} FROM meetings WHERE cell_id = ?"
+        params: list[object] = [cell_id]
+        if after is not None:
+            sql += " AND starts_at >= ?"
+            params.append(iso(after))
+        if before is not None:
+            sql += " AND starts_at < ?"
+            params.append(iso(before))
+        if statuses is not None:
+            wanted = [s.value for s in statuses]
+            sql += f" AND status IN ({_marks(wanted)})"
+            params += wanted
+        sql += f" ORDER BY starts_at {'DESC' if descending else 'ASC'}, id LIMIT ?"
+        params.append(limit)
+        return [_meeting(r) for r in await self.all(sql, params)]
+
+    async def _update(
+        self, meeting_id: int, assignments: str, values: tuple[object, ...]
+    ) -> Meeting:
+        row = await self.one(
+            f"UPDATE meetings SET {assignments} WHERE id = ? RETURNING {MEETING_COLUMNS}",
+            (*values, meeting_id),
+        )
+        if row is None:
+            raise LookupError(f"meeting {meeting_id}")
+        return _meeting(row)
+
+    async def reschedule(self, meeting_id: int, starts_at: datetime) -> Meeting:
+        """Move one occurrence alone: a new revision, detached from its series."""
+        return await self._update(
+            meeting_id, "starts_at = ?, revision = revision + 1, detached = 1", (iso(starts_at),)
+        )
+
+    async def set_status(
+        self, meeting_id: int, status: MeetingStatus, *, detach: bool = False
+    ) -> Meeting:
+        """Change the meeting's status (cancelled alone: detached)."""
+        if detach:
+            return await self._update(meeting_id, "status = ?, detached = 1", (status.value,))
+        return await self._update(meeting_id, "status = ?", (status.value,))
+
+    async def set_link(self, meeting_id: int, link: str) -> Meeting:
+        """The video link."""
+        return await self._update(meeting_id, "link = ?", (link,))
+
+
+def _series(row: sqlite3.Row) -> Series:
+    return Series(
+        id=row["id"],
+        cell_id=row["cell_id"],
+        rule=row["rule"],
+        type=MeetingType(row["type"]),
+        title=row["title"],
+        duration_minutes=row["duration_minutes"],
+        link=row["link"],
+        created_by=row["created_by"],
+        active=bool(row["active"]),
+    )
+
+
+SERIES_COLUMNS = "id, cell_id, rule, type, title, duration_minutes, link, created_by, active"
+
+
+class SqliteSeries(Repository):
+    """Recurring rules of the regular meeting."""
+
+    async def insert(
+        self,
+        *,
+        cell_id: int,
+        rule: str,
+        type: MeetingType,
+        title: str,
+        duration_minutes: int,
+        link: str | None,
+        created_by: int | None,
+        now: datetime,
+    ) -> Series:
+        """Create an active series."""
+        row = await self.one(
+            "INSERT INTO meeting_series (cell_id, rule, type, title, duration_minutes, link,"
+            f" created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {SERIES_COLUMNS}",
+            (cell_id, rule, type.value, title, duration_minutes, link, created_by, iso(now)),
+        )
+        assert row is not None
+        return _series(row)
+
+    async def active(self, cell_id: int | None = None) -> list[Series]:
+        """Active series (of one cell, or all)."""
+        if cell_id is None:
+            rows = await self.all(
+                f"SELECT {SERIES_COLUMNS} FROM meeting_series WHERE active = 1 ORDER BY id"
+            )
+        else:
+            rows = await self.all(
+                f"SELECT {SERIES_COLUMNS} FROM meeting_series WHERE active = 1 AND cell_id = ?"
+                " ORDER BY id",
+                (cell_id,),
+            )
+        return [_series(r) for r in rows]
+
+    async def deactivate(self, series_id: int) -> None:
+        """Stop a series from making new occurrences."""
+        await self.run("UPDATE meeting_series SET active = 0 WHERE id = ?", (series_id,))
+
+    async def coming_meetings(self, series_id: int, after: datetime) -> list[Meeting]:
+        """Scheduled occurrences of a series after a time that were not moved alone."""
+        rows = await self.all(
+            f"SELECT {MEETING_COLUMNS} FROM meetings WHERE series_id = ? AND starts_at > ?"
+            " AND status = 'scheduled' AND detached = 0 ORDER BY starts_at",
+            (series_id, iso(after)),
+        )
+        return [_meeting(r) for r in rows]
+
+    async def starts(self, series_id: int) -> set[datetime]:
+        """Start times of every occurrence a series ever made."""
+        rows = await self.all("SELECT starts_at FROM meetings WHERE series_id = ?", (series_id,))
+        return {_required_iso(r["starts_at"]) for r in rows}
+
+
+# --- agenda, documents, answers ----------------------------------------------------------------
+
+
+class SqliteAgenda(Repository):
+    """Agenda items of meetings."""
+
+    async def get(self, meeting_id: int) -> list[str]:
+        """The stored agenda items, in order."""
+        rows = await self.all(
+            "SELECT item FROM agenda_items WHERE meeting_id = ? ORDER BY position", (meeting_id,)
+        )
+        return [r["item"] for r in rows]
+
+    async def get_many(self, meeting_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Several meetings' items in one query."""
+        ids = [str(i) for i in meeting_ids]
+        found: dict[int, list[str]] = {int(i): [] for i in ids}
+        if not ids:
+            return found
+        rows = await self.all(
+            f"SELECT meeting_id, item FROM agenda_items WHERE meeting_id IN ({_marks(ids)})"
+            " ORDER BY meeting_id, position",
+            ids,
+        )
+        for r in rows:
+            found[r["meeting_id"]].append(r["item"])
+        return found
+
+    async def replace(self, meeting_id: int, items: list[str]) -> None:
+        """Replace the agenda."""
+        await self.run("DELETE FROM agenda_items WHERE meeting_id = ?", (meeting_id,))
+        await self.conn.executemany(
+            "INSERT INTO agenda_items (meeting_id, position, item) VALUES (?, ?, ?)",
+            [(meeting_id, position, item) for position, item in enumerate(items, start=1)],
+        )
+
+
+def _document(row: sqlite3.Row) -> Document:
+    return Document(
+        id=row["id"],
+        file=DocumentRef(row["channel"], row["ref"]),
+        file_name=row["file_name"],
+        confidential=bool(row["confidential"]),
+    )
+
+
+class SqliteDocuments(Repository):
+    """Files attached to meetings."""
+
+    async def insert(
+        self,
+        *,
+        meeting_id: int,
+        file: DocumentRef,
+        file_name: str,
+        confidential: bool,
+        added_by: int | None,
+        now: datetime,
+    ) -> Document:
+        """Attach a document to a meeting."""
+        row = await self.one(
+            "INSERT INTO documents (meeting_id, channel, ref, file_name, confidential,"
+            " added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id, channel, ref, file_name, confidential",
+            (
+                meeting_id,
+                file.channel,
+                file.ref,
+                file_name,
+                int(confidential),
+                added_by,
+                iso(now),
+            ),
+        )
+        assert row is not None
+        return _document(row)
+
+    async def of_meeting(self, meeting_id: int) -> list[Document]:
+        """A meeting's documents, oldest first."""
+        rows = await self.all(
+            "SELECT id, channel, ref, file_name, confidential FROM documents"
+            " WHERE meeting_id = ? ORDER BY id",
+            (meeting_id,),
+        )
+        return [_document(r) for r in rows]
+
+
+def _answer(row: sqlite3.Row) -> Answer:
+    return Answer(row["user_id"], Reply(row["status"]), row["reason"])
+
+
+class SqliteAnswers(Repository):
+    """Members' answers to a meeting's summons."""
+
+    async def get(self, meeting_id: int, user_id: int) -> Answer | None:
+        """A member's answer to a summons."""
+        row = await self.one(
+            "SELECT user_id, status, reason FROM attendance_replies"
+            " WHERE meeting_id = ? AND user_id = ?",
+            (meeting_id, user_id),
+        )
+        return _answer(row) if row else None
+
+    async def put(
+        self,
+        *,
+        meeting_id: int,
+        user_id: int,
+        status: Reply,
+        reason: str | None,
+        decided_by: int | None,
+        now: datetime,
+    ) -> None:
+        """Record or replace a member's answer."""
+        await self.run(
+            """
+            INSERT INTO attendance_replies (meeting_id, user_id, status, reason, decided_by,
+                                            updated_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (meeting_id, user_id) DO UPDATE SET
+                status = excluded.status, reason = COALESCE(excluded.reason, reason),
+                decided_by = excluded.decided_by, updated_at = excluded.updated_at
+            """,
+            (meeting_id, user_id, status.value, reason, decided_by, iso(now)),
+        )
+
+    async def of_meeting(self, meeting_id: int) -> dict[int, Answer]:
+        """Every answer to a meeting's summons, by user id."""
+        rows = await self.all(
+            "SELECT user_id, status, reason FROM attendance_replies WHERE meeting_id = ?",
+            (meeting_id,),
+        )
+        return {r["user_id"]: _answer(r) for r in rows}
+
+
+# --- reminders and the ledger ------------------------------------------------------------------
+
+REMINDER_COLUMNS = "id, meeting_id, revision, offset_minutes, due_at, status"
+
+
+def _reminder(row: sqlite3.Row) -> Reminder:
+    return Reminder(
+        id=row["id"],
+        meeting_id=row["meeting_id"],
+        revision=row["revision"],
+        offset_minutes=row["offset_minutes"],
+        due_at=_required_iso(row["due_at"]),
+        status=ReminderStatus(row["status"]),
+    )
+
+
+class SqliteReminders(Repository):
+    """Reminders: the record of what is due and what was sent."""
+
+    async def insert_for(
+        self, meeting: Meeting, times: list[tuple[int, datetime]]
+    ) -> list[Reminder]:
+        """Pending reminders of the meeting's current revision; one cancelled earlier at the
+        same offset (the cell's offsets changed back) becomes pending again. Sent ones stay
+        sent."""
+        created = []
+        for offset, due in times:
+            row = await self.one(
+                "INSERT INTO reminders (meeting_id, revision, offset_minutes, due_at)"
+                " VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (meeting_id, revision, offset_minutes) DO UPDATE SET"
+                " status = 'pending', due_at = excluded.due_at, done_at = NULL"
+                " WHERE reminders.status = 'cancelled'"
+                f" RETURNING {REMINDER_COLUMNS}",
+                (meeting.id, meeting.revision, offset, iso(due)),
+            )
+            if row is not None:
+                created.append(_reminder(row))
+        return created
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        """The reminder with that id."""
+        row = await self.one(
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)
+        )
+        return _reminder(row) if row else None
+
+    async def pending(self) -> list[Reminder]:
+        """Every pending reminder, earliest first."""
+        rows = await self.all(
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE status = 'pending'"
+            " ORDER BY due_at, id"
+        )
+        return [_reminder(r) for r in rows]
+
+    async def of_meeting(self, meeting_id: int, revision: int) -> list[Reminder]:
+        """Every reminder of one revision of a meeting, whatever its status."""
+        rows = await self.all(
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE meeting_id = ? AND revision = ?"
+            " ORDER BY due_at, id",
+            (meeting_id, revision),
+        )
+        return [_reminder(r) for r in rows]
+
+    async def cancel(self, reminder_id: int, now: datetime) -> None:
+        """Void one pending reminder."""
+        await self.finish(reminder_id, ReminderStatus.CANCELLED, now)
+
+    async def cancel_for_meeting(self, meeting_id: int, now: datetime) -> list[int]:
+        """Void a meeting's pending reminders; returns their ids (to disarm the jobs)."""
+        rows = await self.all(
+            "UPDATE reminders SET status = 'cancelled', done_at = ?"
+            " WHERE meeting_id = ? AND status = 'pending' RETURNING id",
+            (iso(now), meeting_id),
+        )
+        return sorted(r["id"] for r in rows)
+
+    async def finish(self, reminder_id: int, status: ReminderStatus, now: datetime) -> None:
+        """Close a pending reminder as sent, skipped or cancelled."""
+        await self.run(
+            "UPDATE reminders SET status = ?, done_at = ? WHERE id = ? AND status = 'pending'",
+            (status.value, iso(now), reminder_id),
+        )
+
+
+class SqliteDeliveries(Repository):
+    """The exactly-once ledger."""
+
+    async def claim(self, topic: str, key: str, now: datetime) -> bool:
+        """Claim the right to send one message of a topic to one recipient; False if taken."""
+        changed = await self.run(
+            "INSERT INTO deliveries (topic, recipient, state, updated_at)"
+            " VALUES (?, ?, 'claimed', ?) ON CONFLICT DO NOTHING",
+            (topic, key, iso(now)),
+        )
+        return changed == 1
+
+    async def settle(self, topic: str, key: str, state: DeliveryState, now: datetime) -> None:
+        """Record how a claimed delivery ended."""
+        await self.run(
+            "UPDATE deliveries SET state = ?, updated_at = ? WHERE topic = ? AND recipient = ?",
+            (state.value, iso(now), topic, key),
+        )
+
+    async def release(self, topic: str, key: str) -> None:
+        """Give up a claim whose send failed for a passing reason, so a retry can send it."""
+        await self.run(
+            "DELETE FROM deliveries WHERE topic = ? AND recipient = ? AND state = 'claimed'",
+            (topic, key),
+        )
+
+    async def states(self, topic: str) -> dict[str, DeliveryState]:
+        """recipient -> state for one topic."""
+        rows = await self.all("SELECT recipient, state FROM deliveries WHERE topic = ?", (topic,))
+        return {r["recipient"]: DeliveryState(r["state"]) for r in rows}
+
+
+# --- dialogs -----------------------------------------------------------------------------------
+
+
+class SqliteDialogs(Repository):
+    """Open guided dialogs."""
+
+    async def get(self, user_id: int, chat_id: str) -> Dialog | None:
+        """The user's open dialog in a chat."""
+        row = await self.one(
+            "SELECT kind, state, updated_at FROM dialogs WHERE user_id = ? AND chat_id = ?",
+            (user_id, chat_id),
+        )
+        if row is None:
+            return None
+        state = json.loads(row["state"])
+        return Dialog(
+            row["kind"], state if isinstance(state, dict) else {}, _required_iso(row["updated_at"])
+        )
+
+    async def put(
+        self, user_id: int, chat_id: str, kind: str, state: dict[str, object], now: datetime
+    ) -> None:
+        """Open or advance a dialog."""
+        await self.run(
+            "INSERT INTO dialogs (user_id, chat_id, kind, state, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, chat_id) DO UPDATE SET kind = excluded.kind,"
+            " state = excluded.state, updated_at = excluded.updated_at",
+            (user_id, chat_id, kind, json.dumps(state), iso(now)),
+        )
+
+    async def clear(self, user_id: int, chat_id: str) -> None:
+        """Close a dialog."""
+        await self.run("DELETE FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))
