@@ -114,7 +114,7 @@ async def test_migrations_applied_at_connect(db: Database) -> None:
 async def test_reconnect_applies_nothing_and_keeps_rows(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="storage.db")
+    caplog.set_level(logging.INFO, logger="storage.sqlite.db")
     path = tmp_path / "cellmeet.sqlite3"
     first = Database(path)
     await first.connect()

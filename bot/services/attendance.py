@@ -99,7 +99,6 @@ class AttendanceService:
                 decided_by=leader.user_id,
                 now=self.clock.now(),
             )
-        await self.notices.absence_decided(meeting, member, status)
         return meeting, member, status
 
     async def answers(

@@ -7,6 +7,7 @@ failing to deliver one never undoes or hides the change it reports.
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime
 
 from bot.domain.access import summoned
@@ -100,7 +101,8 @@ class NoticeService:
     ) -> None:
         """Approve/decline choices to the leaders privately, or in the group if none of them
         can be reached."""
-        topic = f"join:{membership.id}:{_stamp(membership.requested_at)}"
+        # Each request is its own event (a declined member may ask again the same minute).
+        topic = f"join:{membership.id}:{_stamp(membership.requested_at)}:{secrets.token_hex(4)}"
         letters = []
         for leader in leaders:
             tr = self.tr(leader)
@@ -133,7 +135,7 @@ class NoticeService:
             )
         else:
             text = tr.gettext("Your request to join «{cell}» was declined.", cell=cell.name)
-        topic = f"decided:{member.id}:{_stamp(member.requested_at)}"
+        topic = f"decided:{member.id}:{_stamp(member.requested_at)}:{secrets.token_hex(4)}"
         outcome = await self.delivery.send(
             Letter(topic, str(member.user.id), Person(member.user), Content(text))
         )

@@ -404,6 +404,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             update,
             tr.gettext("{name}: {status}.", name=member.name, status=mr.reply_label(tr, status)),
         )
+        await context.services.notices.absence_decided(found, member, status)
         return
     raise NotFound(N_("This button is no longer valid."))
 

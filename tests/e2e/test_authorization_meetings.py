@@ -523,7 +523,7 @@ async def check_attach(case: Case, calls: list[Call]) -> None:
     )
     row = await fetch_one(
         case.bot,
-        "SELECT file_id, confidential FROM documents WHERE meeting_id = ?",
+        "SELECT ref, confidential FROM documents WHERE meeting_id = ?",
         case.meeting_id,
     )
     assert row == ("DOC1", 0)
