@@ -472,7 +472,17 @@ def test_restore_replaces_a_stale_wal(tmp_path: Path, live: Path, migrated: Path
     # A crashed bot's WAL belongs to the old file; it must not be replayed onto the backup.
     backup = tmp_path / "backup.sqlite3"
     shutil.copy(migrated, backup)
-    (live.parent / (live.name + "-wal")).write_bytes(b"\0" * 4096)
+    wal = live.with_name(live.name + "-wal")
+    with closing(sqlite3.connect(live)) as conn:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute(
+            "INSERT INTO setup_codes (code_hash, cell_name, created_at, expires_at)"
+            " VALUES ('x', 'Chi bộ WAL', '2026-01-01', '2026-02-01')"
+        )
+        conn.commit()
+        stale = wal.read_bytes()
+    wal.write_bytes(stale)
+    assert len(stale) > 4096
     result = bot(tmp_path, live, "restore", str(backup))
     assert result.returncode == 0, result.stderr
     assert rows(live) == rows(migrated)
