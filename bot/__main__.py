@@ -22,9 +22,16 @@ from bot.i18n import translator
 from bot.services.access import Access
 from bot.services.cells import CellService
 from config import Settings, SettingsError
-from storage.sqlite.db import Database, backup
+from storage.sqlite.db import Database, DatabaseUnusable, backup, restore
 
 logger = logging.getLogger("bot")
+
+# Exit statuses: 0 done; 1 a file or service cannot be used (the database, a backup, the Bot API);
+# 2 the settings, the token or the command line are wrong.
+EXIT_UNUSABLE = 1
+EXIT_USAGE = 2
+# Files the process creates (database, WAL, backups) are readable by their owner only.
+PRIVATE_UMASK = 0o077
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
@@ -97,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
+    os.umask(PRIVATE_UMASK)
     # The operator's .env is where they run the bot, not where the package is installed.
     load_dotenv(find_dotenv(usecwd=True))
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -105,46 +113,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"cellmeet: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     setup_logging(settings)
-    command = args.command or "run"
-    if command == "run":
+    try:
+        return command(args, settings)
+    except DatabaseUnusable as error:
+        print(f"cellmeet: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one command; DatabaseUnusable escapes with its one line."""
+    name = args.command or "run"
+    if name == "run":
         return run(settings)
-    if command == "migrate":
+    if name == "migrate":
         version = asyncio.run(_migrate(settings))
         print(f"database {settings.database_path} is at schema version {version}")
         return 0
-    if command == "backup":
-        if not settings.database_path.exists():
-            print(f"cellmeet: no database at {settings.database_path}", file=sys.stderr)
-            return 1
+    if name == "backup":
         backup(settings.database_path, args.path)
         print(f"backup written to {args.path}")
         return 0
-    if command == "restore":
-        if not args.path.exists():
-            print(f"cellmeet: no backup at {args.path}", file=sys.stderr)
-            return 1
-        backup(args.path, settings.database_path)
+    if name == "restore":
+        restore(args.path, settings.database_path)
         version = asyncio.run(_migrate(settings))
         print(f"restored {args.path} into {settings.database_path} (schema version {version})")
         return 0
-    if command == "admin" and args.admin_command == "cell-code":
+    if name == "admin" and args.admin_command == "cell-code":
         try:
             code = asyncio.run(_cell_code(settings, args.name, args.days))
         except UserFacingError as error:
             print(f"cellmeet: {translator('en').gettext(error.message)}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         print(f"Setup code for «{args.name}», valid {args.days} days, one use.")
         print("In the cell's Telegram group, the secretary sends: /setup <code>")
         print(code)
         return 0
-    if command == "admin" and args.admin_command == "cells":
+    if name == "admin" and args.admin_command == "cells":
         for line in asyncio.run(_cells(settings)):
             print(line)
         return 0
     parser().print_help()
-    return 2
+    return EXIT_USAGE
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
@@ -164,7 +175,9 @@ def run(settings: Settings) -> int:
     """Run the bot until interrupted."""
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    # Open, check and migrate the database before anything talks to Telegram.
+    asyncio.run(_migrate(settings))
     from bot.app import build_application
 
     application = build_application(settings)
@@ -184,14 +197,14 @@ def run(settings: Settings) -> int:
             "(/mybots -> API Token).",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_USAGE
     except NetworkError as error:
         print(
             f"cellmeet: cannot reach the Bot API at {settings.api_base_url} ({error}); "
             "check the network or TELEGRAM_API_BASE_URL.",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_UNUSABLE
     return 0
 
 
