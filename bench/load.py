@@ -588,14 +588,13 @@ def timed(title: str, action: Callable[[], None]) -> None:
 def main() -> None:
     """Parse the options and run the chosen sections."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="1 run, smaller /meetings bursts")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 run, 50 samples, smaller /meetings and /members bursts",
+    )
     parser.add_argument("--only", type=sections, default={1, 2, 3, 4}, help="e.g. 1,4")
     parser.add_argument("--huge", action="store_true", help="also start with 100k cells")
-    parser.add_argument(
-        "--no-limiter-baseline",
-        action="store_true",
-        help="also run the bare bot without the rate limiter",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the databases and logs")
     args = parser.parse_args()
     sizes = (
@@ -603,7 +602,7 @@ def main() -> None:
         if args.quick
         else Sizes(runs=3, samples=100, presses=1000, meetings=300, rosters=300, joins=1000)
     )
-    variants = ["bot", "bare"] + (["bare-nolimit"] if args.no_limiter_baseline else [])
+    variants = ["bot", "bare", "bare-nolimit"]
     with workdir(args.keep) as work:
         if 1 in args.only:
 
