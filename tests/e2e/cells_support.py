@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from bot.domain.cells import Membership
 from bot.domain.identity import ChatRef
 from bot.i18n import Translator, translator
 from tests.conftest import Bot
+from tests.e2e.db import count_rows
 from tests.harness.driver import Driver, TgChat, TgUser
 from tests.harness.fake_api import Call, JSONDict
 
@@ -201,18 +201,6 @@ class World:
     async def count(self, table: str) -> int:
         """Rows in a table."""
         return await count_rows(self.bot, table)
-
-
-async def count_rows(bot: Bot, table: str) -> int:
-    """Rows in one of the app's tables."""
-    assert table.isidentifier()
-    async with (
-        bot.app.bot_data.database.connection() as conn,
-        conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor,
-    ):
-        row: sqlite3.Row | None = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 async def new_code(bot: Bot, name: str = CELL_NAME) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from bot.rules.dates import format_when
 from bot.services.reminders import job_name
 from tests.conftest import Bot
 from tests.e2e.cells_support import World, person, sent
+from tests.e2e.db import rows as rows
 from tests.harness.driver import TgUser
 from tests.harness.fake_api import Call
 
@@ -24,15 +24,6 @@ START_UTC = "2026-12-05T12:30:00+00:00"
 def when(lang: str, start_iso: str) -> str:
     """A start time as the bot renders it in the cell's timezone."""
     return format_when(datetime.fromisoformat(start_iso), TZ, lang)
-
-
-async def rows(bot: Bot, sql: str, *params: object) -> list[sqlite3.Row]:
-    """Rows read through the app's own connection."""
-    async with (
-        bot.app.bot_data.database.connection() as conn,
-        conn.execute(sql, params) as cursor,
-    ):
-        return list(await cursor.fetchall())
 
 
 async def add_members(world: World, lang: str, *, unreachable: bool = False) -> list[TgUser]:

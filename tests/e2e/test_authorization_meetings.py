@@ -38,6 +38,7 @@ from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
 from storage.sqlite.db import Database
 from tests.conftest import NOW, Bot, make_settings, stop_bot
+from tests.e2e.db import rows
 from tests.e2e.world import (
     CellCast,
     World,
@@ -279,14 +280,12 @@ class Case:
 
     async def agenda(self) -> list[str]:
         """The touched meeting's agenda items as stored."""
-        async with self.bot.app.bot_data.database.connection() as conn:
-            cursor = await conn.execute(
-                "SELECT item FROM agenda_items WHERE meeting_id = ? ORDER BY position",
-                (self.meeting_id,),
-            )
-            rows = await cursor.fetchall()
-            await cursor.close()
-        return [str(r[0]) for r in rows]
+        found = await rows(
+            self.bot,
+            "SELECT item FROM agenda_items WHERE meeting_id = ? ORDER BY position",
+            self.meeting_id,
+        )
+        return [str(r[0]) for r in found]
 
     async def dialog(self, chat: TgChat) -> tuple[str, str] | None:
         """(kind, state) of the actor's dialog in a chat."""

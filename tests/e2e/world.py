@@ -27,6 +27,9 @@ from bot.i18n import LOCALE_DIR, translator
 from bot.services.registry import Services
 from storage.sqlite.db import Database
 from tests.conftest import NOW, OPERATOR_ID, Bot, make_settings, start_bot
+from tests.e2e.db import Snapshot as Snapshot
+from tests.e2e.db import fetch_one as fetch_one
+from tests.e2e.db import snapshot as snapshot
 from tests.fakes import RecordingNotifier, RecordingScheduler
 from tests.harness.driver import TgChat, TgUser
 from tests.harness.fake_api import Call, JSONDict, inline_buttons
@@ -182,16 +185,12 @@ async def build_world(directory: Path) -> World:
                     await members.remove_member(secretary, cell.id, mid)
             people = {}
             for role, user in by_role.items():
-                async with db.connection() as conn:
-                    cursor = await conn.execute(
-                        "SELECT m.id, m.number FROM memberships m JOIN users u"
-                        " ON u.id = m.user_id WHERE u.external_id = ? AND m.cell_id = ?",
-                        (str(user.id), cell.id),
-                    )
-                    row = await cursor.fetchone()
-                    await cursor.close()
-                assert row is not None
-                people[role] = Person(user, int(row[0]), int(row[1]))
+                async with db.reading() as uow:
+                    known = await uow.users.get("telegram", str(user.id))
+                    assert known is not None
+                    found = await uow.memberships.get(cell.id, known.id)
+                assert found is not None
+                people[role] = Person(user, found.id, found.number)
             built[key] = CellCast(key, name, chat_id, people)
         spare_code = await cells.create_setup_code("Chi bộ dự phòng")
     finally:
@@ -208,39 +207,6 @@ async def start_world_bot(world: World, directory: Path) -> Bot:
         bot.driver.group(cast.chat_id, cast.name)
     bot.driver.group(FRESH_GROUP_ID, FRESH_GROUP_TITLE)
     return bot
-
-
-Snapshot = dict[str, list[tuple[Any, ...]]]
-
-
-async def snapshot(bot: Bot) -> Snapshot:
-    """Every row of every table, in rowid order."""
-    tables: Snapshot = {}
-    async with bot.app.bot_data.database.connection() as conn:
-        cursor = await conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-            " AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-        names = [str(r[0]) for r in await cursor.fetchall()]
-        await cursor.close()
-        for name in names:
-            cursor = await conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
-            tables[name] = [tuple(r) for r in await cursor.fetchall()]
-            await cursor.close()
-        cursor = await conn.execute("PRAGMA user_version")
-        version = await cursor.fetchone()
-        await cursor.close()
-    tables["pragma user_version"] = [tuple(version or ())]
-    return tables
-
-
-async def fetch_one(bot: Bot, sql: str, *params: object) -> tuple[Any, ...] | None:
-    """One row of a query over the bot's database."""
-    async with bot.app.bot_data.database.connection() as conn:
-        cursor = await conn.execute(sql, params)
-        row = await cursor.fetchone()
-        await cursor.close()
-    return tuple(row) if row is not None else None
 
 
 def store_bot_message(bot: Bot, chat: TgChat, text: str = "…") -> int:
