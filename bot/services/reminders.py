@@ -244,7 +244,8 @@ class ReminderService:
         ]
         if not unreachable:
             return True
-        names = ", ".join(u.name for u in unreachable)
+        # One name a line: a long list is cut between names, never inside one.
+        names = "".join(f"\n• {u.name}" for u in unreachable)
         notes = [
             Letter(
                 topic,
@@ -253,7 +254,7 @@ class ReminderService:
                 Content(
                     self._tr(leader).gettext(
                         "These members cannot get private reminders (they must open the bot "
-                        "and press Start): {names}",
+                        "and press Start):{names}",
                         names=names,
                     )
                 ),

@@ -10,6 +10,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from bot.domain.identity import Channel
 from bot.domain.messages import Choice, Content, Group, Outcome, Recipient
 from handlers.telegram import callback_data as cd
+from handlers.telegram.common import split_text
 
 logger = logging.getLogger(__name__)
 CAPTION_MAX = 1024
@@ -57,12 +58,15 @@ class TelegramNotifier:
                     protect_content=content.protect,
                 )
             else:
-                await self.bot.send_message(
-                    int(chat_id),
-                    content.text,
-                    reply_markup=keyboard(content.choices),
-                    protect_content=content.protect or None,
-                )
+                # A long text (a list of many names) goes in pieces; the choices under the last.
+                pieces = split_text(content.text)
+                for index, piece in enumerate(pieces, start=1):
+                    await self.bot.send_message(
+                        int(chat_id),
+                        piece,
+                        reply_markup=keyboard(content.choices) if index == len(pieces) else None,
+                        protect_content=content.protect or None,
+                    )
         except Forbidden:
             return Outcome.UNREACHABLE
         except (NetworkError, RetryAfter) as error:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from bot.domain.cells import Kind
+from bot.domain.identity import ChatRef, Identity
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, World, buttons, make_cell, sent, t
 from tests.e2e.meetings_support import (
@@ -68,9 +70,9 @@ async def test_reminder_goes_to_group_and_members_who_have_not_answered(
     assert len(unreachable) == 1 and "Tâm Vũ" in unreachable[0]
     assert unreachable[0] == t(
         lang,
-        "These members cannot get private reminders (they must open the bot and press Start): "
+        "These members cannot get private reminders (they must open the bot and press Start):"
         "{names}",
-        names="Tâm Vũ",
+        names="\n• Tâm Vũ",
     )
 
     # Minh answers; the next reminder skips him but still reaches the group and Hoa.
@@ -291,3 +293,25 @@ async def test_restart_after_the_meeting_started_sends_nothing(tmp_path: Path) -
         assert statuses == ["skipped"] * 3
     finally:
         await stop_bot(bot)
+
+
+async def test_a_long_list_of_unreachable_members_reaches_the_secretary_in_pieces(
+    bot: Bot,
+) -> None:
+    w = await make_cell(bot, "vi")
+    services = bot.app.bot_data.services
+    group = ChatRef("telegram", str(w.group.id), False, w.name)
+    secretary = Identity("telegram", str(w.secretary.id), "Lan")
+    names = [f"Đảng viên số {n:03d} Nguyễn Văn" for n in range(300)]
+    for n, name in enumerate(names):
+        request = await services.members.request_join(
+            Identity("telegram", str(70_000 + n), name), group
+        )
+        await services.members.decide_join(secretary, request.membership.id, Kind.OFFICIAL, group)
+    await schedule(w)
+    ids = await reminder_ids(bot, 1)
+    calls = await fire_reminder(bot, ids[1440])
+    to_secretary = [str(c["text"]) for c in messages(calls) if c["chat_id"] == w.secretary.id]
+    notice = [t for t in to_secretary if not t.startswith("⏰")]
+    assert len(notice) > 1  # one message holds at most 4096 characters
+    assert all(name in "\n".join(notice) for name in names)
