@@ -171,6 +171,12 @@ class MembershipRepository(Protocol):
         """A user's membership in a cell, whatever its status."""
         ...
 
+    async def of_person(
+        self, cell_id: int, channel: str, external_id: str
+    ) -> tuple[User | None, Membership | None]:
+        """A person as known to the bot and their membership in a cell (None, None: unknown)."""
+        ...
+
     async def get_by_id(self, membership_id: int) -> Membership | None:
         """The membership with that id."""
         ...
@@ -274,6 +280,10 @@ class MeetingRepository(Protocol):
 
     async def get(self, meeting_id: int) -> Meeting | None:
         """The meeting with that id."""
+        ...
+
+    async def get_with_cell(self, meeting_id: int) -> tuple[Meeting, Cell] | None:
+        """A meeting and its cell."""
         ...
 
     async def of_cell(
@@ -552,6 +562,10 @@ class Store(Protocol):
 
     def reading(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """Reads that see only committed writes."""
+        ...
+
+    def atomic(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """For one single-statement write, committed at once (the ledger's claims)."""
         ...
 
 

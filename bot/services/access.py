@@ -29,8 +29,9 @@ class Access:
         self, uow: UnitOfWork, identity: Identity, cell: Cell
     ) -> tuple[Actor, User | None]:
         """The caller as seen from a cell."""
-        user = await uow.users.get(identity.channel, identity.external_id)
-        membership = await uow.memberships.get(cell.id, user.id) if user else None
+        user, membership = await uow.memberships.of_person(
+            cell.id, identity.channel, identity.external_id
+        )
         actor = Actor(user.id if user else None, self.is_operator(identity), membership)
         return actor, user
 
@@ -79,10 +80,10 @@ class Access:
         self, uow: UnitOfWork, identity: Identity, meeting_id: int, action: Action
     ) -> tuple[Cell, Meeting, Actor]:
         """A meeting and its cell, once the caller may do the action there."""
-        meeting = await uow.meetings.get(meeting_id)
-        cell = await uow.cells.get(meeting.cell_id) if meeting else None
-        if meeting is None or cell is None:
+        found = await uow.meetings.get_with_cell(meeting_id)
+        if found is None:
             raise NotFound(NO_SUCH_MEETING, usage=Usage.MEETINGS)
+        meeting, cell = found
         actor, _ = await self.actor_in(uow, identity, cell)
         if not actor.may(action):
             # A foreign cell's meeting is as invisible as a missing one; an operator sees

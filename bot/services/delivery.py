@@ -56,26 +56,31 @@ class DeliveryService:
             if isinstance(letter.to, Person) and not letter.to.user.may_be_messaged:
                 report.unreachable.append(letter)
                 continue
-            async with self.store.transaction() as uow:
+            # Claims, releases and settlements are single statements: atomic on their own.
+            async with self.store.atomic() as uow:
                 claimed = await uow.deliveries.claim(letter.topic, letter.key, self.clock.now())
             if not claimed:
                 report.already.append(letter)
                 continue
             outcome = await self.notifier.send(letter.to, letter.content)
             if outcome is Outcome.FAILED:
-                async with self.store.transaction() as uow:
+                async with self.store.atomic() as uow:
                     await uow.deliveries.release(letter.topic, letter.key)
                 report.failed.append(letter)
                 logger.warning("%s to %s not delivered; will retry", letter.topic, letter.key)
                 break
+            if outcome is Outcome.DELIVERED:
+                report.delivered.append(letter)
+                async with self.store.atomic() as uow:
+                    await uow.deliveries.settle(
+                        letter.topic, letter.key, DeliveryState.DELIVERED, self.clock.now()
+                    )
+                continue
+            report.unreachable.append(letter)
             async with self.store.transaction() as uow:
-                if outcome is Outcome.DELIVERED:
-                    state = DeliveryState.DELIVERED
-                    report.delivered.append(letter)
-                else:
-                    state = DeliveryState.UNREACHABLE
-                    report.unreachable.append(letter)
-                    if isinstance(letter.to, Person):
-                        await uow.users.set_reachable(letter.to.user.id, False)
-                await uow.deliveries.settle(letter.topic, letter.key, state, self.clock.now())
+                if isinstance(letter.to, Person):
+                    await uow.users.set_reachable(letter.to.user.id, False)
+                await uow.deliveries.settle(
+                    letter.topic, letter.key, DeliveryState.UNREACHABLE, self.clock.now()
+                )
         return report

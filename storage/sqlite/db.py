@@ -286,6 +286,10 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
+        # Reads go through a second connection (WAL: they see committed data and never wait
+        # for a write transaction); an in-memory database has only the one.
+        self._reader: aiosqlite.Connection | None = None
+        self._read_lock = asyncio.Lock()
         self._lock = asyncio.Lock()
 
     async def connect(self) -> None:
@@ -307,17 +311,30 @@ class Database:
             await conn.execute("PRAGMA synchronous = NORMAL")
             self._conn = conn
             await self.migrate()
+            if str(self.path) != ":memory:":
+                reader = await aiosqlite.connect(self.path, isolation_level=None)
+                reader.row_factory = sqlite3.Row
+                self._reader = reader
+                await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                await reader.execute("PRAGMA query_only = ON")
         except BaseException as error:
             # An open aiosqlite connection keeps a non-daemon thread: close it or never exit.
             self._conn = None
             with suppress(Exception):
                 await conn.close()
+            if self._reader is not None:
+                reader, self._reader = self._reader, None
+                with suppress(Exception):
+                    await reader.close()
             if isinstance(error, sqlite3.Error) and _sqlite_code(error) in ENVIRONMENT_CODES:
                 raise _problem("database", self.path, error, RESTORE_HINT) from None
             raise
 
     async def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connections (idempotent)."""
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
@@ -369,10 +386,21 @@ class Database:
                 await conn.execute("COMMIT")
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[SqliteUnitOfWork]:
-        """Reads that never see another coroutine's uncommitted writes."""
+    async def atomic(self) -> AsyncIterator[SqliteUnitOfWork]:
+        """Single-statement writes, each committed on its own (no BEGIN/COMMIT round trips)."""
         async with self._lock:
             yield SqliteUnitOfWork(self.conn)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[SqliteUnitOfWork]:
+        """Reads that never see uncommitted writes and never hold the write lock (a roster or
+        a list is read while a write transaction runs)."""
+        if self._reader is None:
+            async with self._lock:
+                yield SqliteUnitOfWork(self.conn)
+            return
+        async with self._read_lock:
+            yield SqliteUnitOfWork(self._reader)
 
     @asynccontextmanager
     async def raw_transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -50,21 +50,27 @@ class Repository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
+    # Each awaited call is one hop to the connection's thread (the cost that counts here):
+    # execute_fetchall runs, fetches and closes in one hop, where a cursor takes three.
+
     async def one(self, sql: str, params: Iterable[object] = ()) -> sqlite3.Row | None:
-        """The first row of a query, or None."""
-        async with self.conn.execute(sql, tuple(params)) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        """The first row of a query, or None (one round trip)."""
+        rows = await self.all(sql, params)
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
-        """Every row of a query."""
-        async with self.conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        """Every row of a query (one round trip)."""
+        rows: Iterable[sqlite3.Row] = await self.conn.execute_fetchall(sql, tuple(params))
+        return list(rows)
 
     async def run(self, sql: str, params: Iterable[object] = ()) -> int:
-        """Execute one statement; the number of rows it changed."""
-        async with self.conn.execute(sql, tuple(params)) as cursor:
-            return cursor.rowcount
+        """Execute one statement; the number of rows it changed (one round trip).
+
+        The unit of work holds the connection alone, so the change in total_changes is this
+        statement's."""
+        before = self.conn.total_changes
+        await self.conn.execute_fetchall(sql, tuple(params))
+        return self.conn.total_changes - before
 
 
 def _marks(values: list[str]) -> str:
@@ -122,7 +128,8 @@ class SqliteUsers(Repository):
             identity.username,
             identity.language_code,
         )
-        await self.run(
+        # One round trip: the row as it now is comes back whether it was made or refreshed.
+        row = await self.one(
             """
             INSERT INTO users (channel, external_id, display_name, username, platform_language,
                                created_at)
@@ -131,15 +138,16 @@ class SqliteUsers(Repository):
                 display_name = excluded.display_name,
                 username = excluded.username,
                 platform_language = excluded.platform_language
-            WHERE users.display_name IS NOT excluded.display_name
-               OR users.username IS NOT excluded.username
-               OR users.platform_language IS NOT excluded.platform_language
+            RETURNING id AS u_id, channel AS u_channel, external_id AS u_external_id,
+                      display_name AS u_display_name, username AS u_username,
+                      full_name AS u_full_name, language AS u_language,
+                      platform_language AS u_platform_language,
+                      private_chat_id AS u_private_chat_id, reachable AS u_reachable
             """,
             (*params, iso(now)),
         )
-        user = await self.get(identity.channel, identity.external_id)
-        assert user is not None
-        return user
+        assert row is not None
+        return _user(row)
 
     async def set_full_name(self, user_id: int, name: str) -> None:
         """The name as in party records."""
@@ -330,6 +338,23 @@ class SqliteMemberships(Repository):
             MEMBERSHIP_SELECT + " WHERE m.cell_id = ? AND m.user_id = ?", (cell_id, user_id)
         )
         return _membership(row) if row else None
+
+    async def of_person(
+        self, cell_id: int, channel: str, external_id: str
+    ) -> tuple[User | None, Membership | None]:
+        """A person as known to the bot and their membership in a cell, in one query."""
+        row = await self.one(
+            f"""
+            SELECT m.id, m.cell_id, m.number, m.status, m.kind, m.role, m.via, m.requested_at,
+                   m.joined_at, {USER_COLUMNS}
+            FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.cell_id = ?
+            WHERE u.channel = ? AND u.external_id = ?
+            """,
+            (cell_id, channel, external_id),
+        )
+        if row is None:
+            return None, None
+        return _user(row), _membership(row) if row["id"] is not None else None
 
     async def get_by_id(self, membership_id: int) -> Membership | None:
         """The membership with that id."""
@@ -595,6 +620,16 @@ class SqliteMeetings(Repository):
         """The meeting with that id."""
         row = await self.one(f"SELECT {MEETING_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
         return _meeting(row) if row else None
+
+    async def get_with_cell(self, meeting_id: int) -> tuple[Meeting, Cell] | None:
+        """A meeting and its cell, in one query."""
+        columns = ", ".join(f"mt.{c.strip()}" for c in MEETING_COLUMNS.split(","))
+        row = await self.one(
+            f"SELECT {columns}, {CELL_COLUMNS} FROM meetings mt JOIN cells c ON c.id = mt.cell_id"
+            " WHERE mt.id = ?",
+            (meeting_id,),
+        )
+        return (_meeting(row), _cell(row)) if row else None
 
     async def of_cell(
         self,
