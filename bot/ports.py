@@ -336,6 +336,10 @@ class SeriesRepository(Protocol):
         """Active series, of one cell or of all."""
         ...
 
+    async def needing(self, now: datetime, ahead: int) -> list[Series]:
+        """Active series with fewer than `ahead` scheduled occurrences after now."""
+        ...
+
     async def deactivate(self, series_id: int) -> None:
         """Stop the series from making occurrences."""
         ...

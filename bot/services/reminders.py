@@ -8,6 +8,7 @@ again, across restarts too. Recurring rules keep their next occurrences schedule
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 SERIES_AHEAD = 3  # occurrences of a recurring rule kept scheduled ahead
 SERIES_JOB = "series:extend"
+SERIES_JOB_NOW = "series:extend:start"
+SERIES_BATCH = 20  # series brought ahead per transaction
 # Recurring rules keep their next occurrences scheduled; checked this often while running.
 SERIES_CHECK_INTERVAL = timedelta(hours=6)
 RETRY_AFTER = timedelta(seconds=30)
@@ -132,19 +135,20 @@ class ReminderService:
             )
 
     async def start(self) -> int:
-        """At start: keep recurring rules ahead, then arm every pending reminder (overdue ones
-        run now, and are sent once if the meeting has not started). The number armed."""
-        await self.extend_all_series()
-        self.scheduler.repeat(SERIES_JOB, SERIES_CHECK_INTERVAL)
+        """At start: arm every pending reminder (overdue ones run now, and are sent once if
+        the meeting has not started); recurring rules are brought ahead in the background right
+        after, and then every few hours. The number armed."""
         async with self.store.reading() as uow:
             pending = await uow.reminders.pending()
         self.apply(pending, [])
+        self.scheduler.arm(SERIES_JOB_NOW, timedelta(0))
+        self.scheduler.repeat(SERIES_JOB, SERIES_CHECK_INTERVAL)
         logger.info("armed %d pending reminders", len(pending))
         return len(pending)
 
     async def run_job(self, name: str) -> None:
         """Run the job the scheduler says is due, by its name."""
-        if name == SERIES_JOB:
+        if name in (SERIES_JOB, SERIES_JOB_NOW):
             made = await self.extend_all_series()
             if made:
                 logger.info("scheduled %d coming occurrences of recurring meetings", made)
@@ -340,18 +344,26 @@ class ReminderService:
         return created
 
     async def extend_all_series(self) -> int:
-        """Keep every active series' coming occurrences scheduled; how many were made."""
+        """Keep every active series' coming occurrences scheduled; how many were made.
+
+        Only the series short of occurrences are touched, a few per short transaction, so that
+        a user's action never waits long behind this (10,000 cells each with a rule)."""
         now = self.clock.now()
-        armed: list[Reminder] = []
+        async with self.store.reading() as uow:
+            due = await uow.series.needing(now, SERIES_AHEAD)
         made = 0
-        async with self.store.transaction() as uow:
-            for series in await uow.series.active():
-                cell = await uow.cells.get(series.cell_id)
-                if cell is not None:
-                    for _, reminders in await self.extend_series(uow, cell, series, now):
-                        armed += reminders
-                        made += 1
-        self.apply(armed, [])
+        for start in range(0, len(due), SERIES_BATCH):
+            armed: list[Reminder] = []
+            async with self.store.transaction() as uow:
+                for series in due[start : start + SERIES_BATCH]:
+                    cell = await uow.cells.get(series.cell_id)
+                    if cell is not None:
+                        for _, reminders in await self.extend_series(uow, cell, series, now):
+                            armed += reminders
+                            made += 1
+            self.apply(armed, [])
+            # Let waiting updates take the store between batches.
+            await asyncio.sleep(0)
         return made
 
 

@@ -743,6 +743,22 @@ class SqliteSeries(Repository):
             )
         return [_series(r) for r in rows]
 
+    async def needing(self, now: datetime, ahead: int) -> list[Series]:
+        """Active series with fewer than `ahead` scheduled occurrences after now."""
+        columns = ", ".join(f"s.{c.strip()}" for c in SERIES_COLUMNS.split(","))
+        rows = await self.all(
+            f"""
+            SELECT {columns} FROM meeting_series s
+            WHERE s.active = 1 AND (
+                SELECT COUNT(*) FROM meetings m
+                WHERE m.series_id = s.id AND m.status = 'scheduled' AND m.starts_at > ?
+            ) < ?
+            ORDER BY s.id
+            """,
+            (iso(now), ahead),
+        )
+        return [_series(r) for r in rows]
+
     async def deactivate(self, series_id: int) -> None:
         """Stop a series from making new occurrences."""
         await self.run("UPDATE meeting_series SET active = 0 WHERE id = ?", (series_id,))

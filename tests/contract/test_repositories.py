@@ -312,8 +312,13 @@ async def test_a_series_keeps_its_occurrences_and_stops_when_deactivated(store: 
         # A moved occurrence is detached: it no longer follows the rule.
         assert [m.id for m in await uow.series.coming_meetings(series.id, NOW)] == [made[0].id]
         assert await uow.series.starts(series.id) == {starts[0], NOW + timedelta(days=41)}
+        # Two occurrences ahead (one moved alone still counts): short of three, not of two.
+        assert [s.id for s in await uow.series.needing(NOW, 3)] == [series.id]
+        assert await uow.series.needing(NOW, 2) == []
+        assert await uow.series.needing(NOW + timedelta(days=20), 2) == [series]
         await uow.series.deactivate(series.id)
         assert await uow.series.active() == []
+        assert await uow.series.needing(NOW, 3) == []
 
 
 async def test_agenda_documents_and_answers(store: Store) -> None:

@@ -5,10 +5,12 @@ No Telegram object anywhere: what the core decides to send and to arm is read of
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,7 @@ from bot.domain.messages import AnswerSummons, Content, DecideJoin, Group, Lette
 from bot.domain.reminders import ReminderStatus
 from bot.ports import DeliveryState
 from bot.services.registry import Services
-from bot.services.reminders import SERIES_JOB, job_name
+from bot.services.reminders import SERIES_JOB, SERIES_JOB_NOW, job_name
 from config import Settings
 from storage.sqlite.db import Database
 from tests.fakes import RecordingNotifier, RecordingScheduler
@@ -226,8 +228,48 @@ async def test_start_arms_every_pending_reminder_and_the_series_upkeep(core: Cor
     await s.meetings.set_recurrence(SECRETARY, GROUP, "ngày 5 hằng tháng 19:30")
     core.scheduler.armed.clear()
     armed = await s.reminders.start()
-    assert armed == len(core.scheduler.armed) == 9  # three occurrences, three reminders each
+    assert armed == 9  # three occurrences, three reminders each
+    assert set(core.scheduler.armed) == {SERIES_JOB_NOW} | {
+        n for n in core.scheduler.armed if n.startswith("reminder:")
+    }
     assert SERIES_JOB in core.scheduler.repeating
+
+
+async def test_the_series_upkeep_lets_a_user_through_between_short_batches(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upkeep of many rules never holds the store for all of them at once: an action
+    that arrives meanwhile is done before the upkeep ends."""
+    s = core.services
+    for n in range(12):
+        chat = ChatRef("telegram", str(-2000 - n), False, f"Chi bộ {n}")
+        leader = Identity("telegram", str(3000 + n), f"Bí thư {n}")
+        await s.cells.setup_cell(leader, chat, await s.cells.create_setup_code(f"Chi bộ {n}"))
+        await s.meetings.set_recurrence(leader, chat, "ngày 5 hằng tháng 19:30")
+    monkeypatch.setattr("bot.services.reminders.SERIES_BATCH", 3)
+    # A month on, every rule is one occurrence short.
+    core.clock.set(datetime(2026, 12, 6, 3, 0, tzinfo=UTC))
+    order: list[str] = []
+    started = asyncio.Event()
+    extend = s.reminders.extend_series
+
+    async def first_rule_noted(*args: Any) -> Any:
+        started.set()  # the upkeep holds the store now
+        return await extend(*args)
+
+    monkeypatch.setattr(s.reminders, "extend_series", first_rule_noted)
+
+    async def upkeep() -> None:
+        order.append(f"upkeep made {await s.reminders.extend_all_series()}")
+
+    async def user() -> None:
+        await started.wait()
+        await s.dialogs.save(SECRETARY, private(SECRETARY), "schedule", {"step": "type"})
+        order.append("user done")
+
+    await asyncio.gather(upkeep(), user())
+    assert order == ["user done", "upkeep made 12"]
+    assert await s.reminders.extend_all_series() == 0
 
 
 # --- notices -----------------------------------------------------------------------------------
