@@ -22,4 +22,3 @@ ALTER TABLE documents ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
 
 CREATE INDEX documents_meeting ON documents (meeting_id);
 CREATE INDEX meeting_series_cell ON meeting_series (cell_id) WHERE active = 1;
-CREATE INDEX meetings_series ON meetings (series_id);
