@@ -88,7 +88,7 @@ async def test_the_services_statements_use_indexes(tmp_path: Path) -> None:
         await s.reminders.extend_all_series()
         await s.reminders.set_offsets(SECRETARY, GROUP, "24h 0")
         await s.cells.list_cells()
-        await s.members.set_kind(SECRETARY, GROUP, 4, Kind.EXEMPTED)  # type: ignore[arg-type]
+        await s.members.set_kind(SECRETARY, GROUP, 4, Kind.EXEMPTED)
     finally:
         await database.close()
 
