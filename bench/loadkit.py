@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from config.settings import SETTING_NAMES
 from tests.harness.fake_api import FakeTelegram, JSONDict, UploadedFile, coerce_params
 from tests.harness.http_server import FakeBotApiServer
 
@@ -28,22 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-token-for-load"
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-# Every variable config/settings.py reads ("" counts as unset), as tests/conftest.py lists them.
-SETTING_NAMES = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_API_BASE_URL",
-    "DATABASE_PATH",
-    "TIMEZONE",
-    "DEFAULT_LANGUAGE",
-    "ADMIN_IDS",
-    "REGISTRATION",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "WEBHOOK_LISTEN",
-    "WEBHOOK_PORT",
-    "REMINDER_OFFSETS",
-    "LOG_LEVEL",
-)
 
 Key = tuple[Any, ...]
 

@@ -17,6 +17,25 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
 
+# Every variable Settings.from_env reads; subprocess tests and benchmarks set them all ("" counts
+# as unset) so that neither the caller's environment nor a stray .env changes the outcome.
+SETTING_NAMES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_PATH",
+    "TIMEZONE",
+    "DEFAULT_LANGUAGE",
+    "ADMIN_IDS",
+    "REGISTRATION",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "REMINDER_OFFSETS",
+    "LOG_LEVEL",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot reads from its environment."""

@@ -19,6 +19,7 @@ from bot.app import build_application
 from bot.clock import FakeClock
 from bot.errors import UserFacingError
 from config import Settings
+from config.settings import SETTING_NAMES
 from handlers.telegram.context import BotApplication
 from tests.harness.driver import Driver, TgUser
 from tests.harness.fake_api import FakeRequest, FakeTelegram
@@ -26,7 +27,7 @@ from tests.harness.fake_api import FakeRequest, FakeTelegram
 TOKEN = "123456:TEST-token-for-tests"
 OPERATOR_ID = 9000
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
-# Every variable config/settings.py reads. Subprocess tests set them all ("" counts as unset)
+SETTINGS = SETTING_NAMES
 # so that neither the caller's environment nor a stray .env changes the outcome.
 SETTINGS = (
     "TELEGRAM_BOT_TOKEN",

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.cells import Kind, Role
-from bot.domain.messages import AnswerSummons, ChoiceAction
-from bot.domain.messages import DecideAbsence as CoreDecideAbsence
+from bot.domain.messages import AnswerSummons, ChoiceAction, DecideAbsence, DecideJoin
 
 KIND_CODES = {
     "o": Kind.OFFICIAL,
@@ -35,14 +34,6 @@ _PATTERNS = {
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
 }
-
-
-@dataclass(frozen=True)
-class JoinChoice:
-    """Approve a join request as official / probationary, or decline it."""
-
-    membership_id: int
-    kind: Kind | None
 
 
 @dataclass(frozen=True)
@@ -95,23 +86,6 @@ class ChooseLanguage:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A summoned member answers: will attend, or asks to be excused."""
-
-    meeting_id: int
-    attend: bool
-
-
-@dataclass(frozen=True)
-class DecideAbsence:
-    """A leader approves or declines an absence request."""
-
-    meeting_id: int
-    user_id: int
-    approve: bool
-
-
-@dataclass(frozen=True)
 class DialogStep:
     """A button of the guided /schedule dialog: 'type:r', 'dur:90', 'title:d', 'link:g',
     'agenda:t' (x: none), 'ok', 'no'."""
@@ -119,8 +93,9 @@ class DialogStep:
     value: str
 
 
+# The choices the core offers come back as the core's own actions.
 Data = (
-    JoinChoice
+    DecideJoin
     | MemberCard
     | SetKind
     | SetRole
@@ -128,7 +103,7 @@ Data = (
     | ConfirmRemove
     | BackToList
     | ChooseLanguage
-    | Answer
+    | AnswerSummons
     | DecideAbsence
     | DialogStep
 )
@@ -205,7 +180,7 @@ def parse(data: str | None) -> Data | None:
         return None
     groups = match.groups()
     if prefix == "jr":
-        return JoinChoice(int(groups[0]), KIND_CODES.get(groups[1]))
+        return DecideJoin(int(groups[0]), KIND_CODES.get(groups[1]))
     if prefix == "mc":
         return MemberCard(int(groups[0]))
     if prefix == "mk":
@@ -221,7 +196,7 @@ def parse(data: str | None) -> Data | None:
     if prefix == "sd":
         return DialogStep(groups[0])
     if prefix == "at":
-        return Answer(int(groups[0]), groups[1] == "y")
+        return AnswerSummons(int(groups[0]), groups[1] == "y")
     if prefix == "ab":
         return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
     return ChooseLanguage(groups[0])
@@ -231,6 +206,6 @@ def for_action(action: ChoiceAction) -> str:
     """The callback data of a core choice."""
     if isinstance(action, AnswerSummons):
         return answer(action.meeting_id, action.attend)
-    if isinstance(action, CoreDecideAbsence):
+    if isinstance(action, DecideAbsence):
         return absence(action.meeting_id, action.user_id, action.approve)
     return join_choice(action.membership_id, action.kind)

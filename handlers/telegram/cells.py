@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot.domain.cells import Membership, Role, parse_kind, parse_role
+from bot.domain.messages import DecideJoin
 from bot.errors import BadInput, NotFound, Usage
 from bot.i18n import N_, Translator, translator
 from bot.services.members import MemberRef, parse_member_ref
@@ -354,7 +355,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     services = context.services.members
     if data is None:
         raise NotFound(N_("This button is no longer valid."))
-    if isinstance(data, cd.JoinChoice):
+    if isinstance(data, DecideJoin):
         chat = chat_of(query.message.chat) if query.message else None
         decision = await services.decide_join(identity, data.membership_id, data.kind, chat)
         member = decision.membership

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.meetings import DocumentRef, MeetingType
+from bot.domain.messages import AnswerSummons, DecideAbsence
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Translator
 from bot.services.meetings import Change
@@ -375,7 +376,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if isinstance(data, cd.DialogStep):
         await on_dialog_button(update, context, data.value)
         return
-    if isinstance(data, cd.Answer):
+    if isinstance(data, AnswerSummons):
         if data.attend:
             found = await attendance.will_attend(identity, data.meeting_id)
             await query.answer(tr.gettext("Recorded: you will attend."))
@@ -394,7 +395,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             tr.gettext("Please reply with the reason for your absence."), reply_markup=ForceReply()
         )
         return
-    if isinstance(data, cd.DecideAbsence):
+    if isinstance(data, DecideAbsence):
         found, member, status = await attendance.decide_absence(
             identity, data.meeting_id, data.user_id, data.approve
         )

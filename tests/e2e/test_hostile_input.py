@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from bot.domain.cells import KIND_WORDS, ROLE_WORDS, Kind, Role, parse_kind, parse_role
 from bot.domain.identity import ChatRef
+from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin
 from bot.i18n import LANGUAGES
 from bot.services.cells import normalize_setup_code
 from bot.services.members import parse_member_ref
@@ -708,7 +709,7 @@ ids = st.integers(1, 999_999_999_999)
 
 def rebuild(data: cd.Data) -> str:
     """The builder's output for a parsed value."""
-    if isinstance(data, cd.JoinChoice):
+    if isinstance(data, DecideJoin):
         return cd.join_choice(data.membership_id, data.kind)
     if isinstance(data, cd.MemberCard):
         return cd.member_card(data.membership_id)
@@ -724,9 +725,9 @@ def rebuild(data: cd.Data) -> str:
         return cd.back_to_list()
     if isinstance(data, cd.ChooseLanguage):
         return cd.choose_language(data.language)
-    if isinstance(data, cd.Answer):
+    if isinstance(data, AnswerSummons):
         return cd.answer(data.meeting_id, data.attend)
-    if isinstance(data, cd.DecideAbsence):
+    if isinstance(data, DecideAbsence):
         return cd.absence(data.meeting_id, data.user_id, data.approve)
     if isinstance(data, cd.DialogStep):
         return cd.dialog_step(data.value)

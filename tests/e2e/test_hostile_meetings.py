@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.identity import ChatRef
+from bot.domain.messages import AnswerSummons
 from bot.errors import BadInput
 from bot.i18n import LANGUAGES
 from bot.rules.dates import parse_when
@@ -673,7 +674,7 @@ def test_buttons_refuse_forged_foreign_and_stale_data(
     # Real buttons the presser may rightly use write (an answer, a decision, a dialog step):
     # nobody has a dialog open, and only A's leaders decide A's target's request.
     parsed = cd.parse(chosen)
-    if isinstance(parsed, cd.Answer) and parsed.meeting_id == harness.a:
+    if isinstance(parsed, AnswerSummons) and parsed.meeting_id == harness.a:
         assume(who in ("guest", "nonmember", "operator"))
     for chat in (harness.private(user), harness.group):
         calls = harness.press(user, chat, chosen)
