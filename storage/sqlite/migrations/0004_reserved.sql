@@ -1,0 +1,3 @@
+-- Reserved: version 4 is 0004_inbox.sql (the durable inbox, built on another branch). This
+-- placeholder keeps versions 1..n without gaps on this branch and is deleted when that file
+-- arrives (two files of version 4 stop every start, so the merge cannot miss it).
