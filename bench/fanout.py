@@ -2,10 +2,15 @@
 Telegram's limits with 429s (30 messages/s overall, 20/min per group, retry_after).
 
 One meeting of a cell with N members (default 300) who all started the bot; its reminder is
-sent by running the job directly. Prints messages delivered per second as a share of 30/s
-(target >= 90 %), 429s received, and recipients lost or doubled (target: none).
+sent by running the job directly (and its retries, at once). Prints messages delivered per
+second as a share of 30/s (target >= 90 %), 429s received, and recipients lost, doubled
+(target: none) or recorded as unknown (the bot could not tell whether Telegram delivered).
 
-Run: .venv/bin/python -m bench.fanout [--members N]
+With --faults P, each send also meets, with probability P, one of: a 502 answer, a refused
+connection (neither delivered: retried), or a reply lost after Telegram delivered the message
+(a timeout: recorded unknown, never resent).
+
+Run: .venv/bin/python -m bench.fanout [--members N] [--faults 0.05] [--seed 1]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sqlite3
 import tempfile
 import time
@@ -23,13 +29,14 @@ from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bench.reminder_startup import migrate, settings
 from bot.app import build_application
 from bot.clock import FakeClock
 from storage.sqlite.repositories import iso
-from tests.harness.fake_api import FakeRequest, FakeTelegram
+from tests.harness.fake_api import FakeRequest, FakeTelegram, Fault, JSONDict
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 GROUP = -100_555
@@ -85,9 +92,16 @@ class LimitedRequest(FakeRequest):
                     "parameters": {"retry_after": retry_after},
                 }
                 return 429, json.dumps(body).encode()
-            status, answer = await super().do_request(
-                url, method, request_data, read_timeout, write_timeout, connect_timeout
-            )
+            try:
+                status, answer = await super().do_request(
+                    url, method, request_data, read_timeout, write_timeout, connect_timeout
+                )
+            except TimedOut:
+                # Telegram took the message; only its answer was lost.
+                self.overall.append(now)
+                if group is not None:
+                    group.append(now)
+                raise
             if status == 200:
                 self.overall.append(now)
                 if group is not None:
@@ -136,10 +150,42 @@ def populate(path: Path, members: int) -> None:
     conn.close()
 
 
-async def run(path: Path, members: int) -> None:
+def inject_faults(fake: FakeTelegram, share: float, seed: int) -> Counter[str]:
+    """Make a share of sends fail: 502, refused connection, or a reply lost after delivery."""
+    chance = random.Random(seed)
+    injected: Counter[str] = Counter()
+
+    def pick(method: str) -> str | None:
+        if not method.startswith("send") or chance.random() >= share:
+            return None
+        kind = chance.choice(("502", "connect_error", "drop_reply"))
+        injected[kind] += 1
+        return kind
+
+    pending: dict[str, str] = {}
+
+    def transport(method: str, params: JSONDict) -> str | None:
+        kind = pick(method)
+        if kind == "502":
+            pending[method] = kind  # answered by fault_rule once the call is validated
+            return None
+        return kind
+
+    def answer(method: str, params: JSONDict) -> Fault | None:
+        if pending.pop(method, None):
+            return Fault(method, 502, "Bad Gateway")
+        return None
+
+    fake.transport_rule = transport
+    fake.fault_rule = answer
+    return injected
+
+
+async def run(path: Path, members: int, faults: float = 0.0, seed: int = 1) -> None:
     """Send the reminder (and any retries) and print the figures."""
     fake = FakeTelegram(clock=lambda: NOW)
     fake.started_users.update(range(1, members + 1))
+    injected = inject_faults(fake, faults, seed) if faults else Counter[str]()
     request = LimitedRequest(fake)
     app = build_application(
         settings(path),
@@ -154,18 +200,36 @@ async def run(path: Path, members: int) -> None:
     (job,) = app.job_queue.get_jobs_by_name("reminder:1")
     await job.run(app)
     retries = 0
-    while retry := [j for j in app.job_queue.jobs() if str(j.name).startswith("reminder:1#")]:
+    ran: set[str] = set()
+    while retry := [
+        j
+        for j in app.job_queue.jobs()
+        if str(j.name).startswith("reminder:1#") and str(j.name) not in ran
+    ]:
         retries += 1
         for pending in retry:
             pending.schedule_removal()
+        ran.update(str(j.name) for j in retry)
         await retry[-1].run(app)
     elapsed = time.monotonic() - started
+    database = app.bot_data.database
+    async with database.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT count(*) FROM deliveries WHERE topic = 'reminder:1' AND state = 'unknown'"
+        )
+        unknown = (await cursor.fetchone() or (0,))[0]
+        await cursor.close()
     await app.shutdown()
     assert app.post_shutdown is not None
     await app.post_shutdown(app)
 
     expected = {GROUP, *range(1, members + 1)}
-    got = request.delivered
+    # What Telegram took, from its side (a lost answer still counts as delivered).
+    got: Counter[int] = Counter(
+        int(c["chat_id"])
+        for c in fake.calls
+        if c.method == "sendMessage" and c.ok and str(c["text"]).startswith("⏰")
+    )
     lost = sorted(expected - set(got))
     doubled = sorted(c for c, n in got.items() if n > 1)
     sent = sum(got.values())
@@ -179,18 +243,25 @@ async def run(path: Path, members: int) -> None:
         f"{'OK' if rate / OVERALL_PER_SECOND >= TARGET_SHARE else 'MISSED'})"
     )
     print(f"429 answers from the fake API: {request.too_many}")
-    print(f"lost: {len(lost)} {lost[:10]}; doubled: {len(doubled)} {doubled[:10]}")
+    if faults:
+        print(f"faults injected ({faults:.0%} of sends): {dict(sorted(injected.items()))}")
+    print(
+        f"lost: {len(lost)} {lost[:10]}; doubled: {len(doubled)} {doubled[:10]}; "
+        f"unknown (recorded, not resent): {unknown}"
+    )
 
 
 def main() -> None:
     """Build the database and run the fan-out once."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=300)
+    parser.add_argument("--faults", type=float, default=0.0, help="share of sends that fail")
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "fanout.sqlite3"
         populate(path, args.members)
-        asyncio.run(run(path, args.members))
+        asyncio.run(run(path, args.members, args.faults, args.seed))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from bot.domain.meetings import (
     Reply,
     Series,
 )
-from bot.domain.messages import Content, Outcome, Recipient
+from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.reminders import Reminder, ReminderStatus
 
 
@@ -66,6 +66,8 @@ class DeliveryState(StrEnum):
     CLAIMED = "claimed"
     DELIVERED = "delivered"
     UNREACHABLE = "unreachable"
+    # Sent without an answer, or claimed when the bot stopped: maybe delivered, never resent.
+    UNKNOWN = "unknown"
 
 
 class UserRepository(Protocol):
@@ -469,6 +471,52 @@ class DeliveryLedger(Protocol):
         """Recipient key -> state for one topic."""
         ...
 
+    async def states_of(self, topics: Iterable[str]) -> dict[tuple[str, str], DeliveryState]:
+        """(topic, recipient key) -> state for several topics, in one call."""
+        ...
+
+    async def settle_stale_claims(self, now: datetime) -> int:
+        """Claims a stopped bot left behind become unknown (never resent); how many."""
+        ...
+
+
+@dataclass(frozen=True)
+class KeptLetter:
+    """A letter kept in the outbox after a passing failure: its recipient by id (a user, or
+    a cell's group), its content, how long it is worth sending, attempts so far."""
+
+    topic: str
+    key: str
+    group: bool
+    to_id: int
+    content: Content
+    until: datetime
+    attempts: int
+
+
+class OutboxRepository(Protocol):
+    """Letters of notices that a passing failure kept from going out, until retried."""
+
+    async def keep(self, letters: list[Letter], until: datetime) -> None:
+        """Keep letters (in order) for a retry; a letter kept already stays as it was."""
+        ...
+
+    async def of_topic(self, topic: str) -> list[KeptLetter]:
+        """The kept letters of one topic, in order."""
+        ...
+
+    async def topics(self) -> list[str]:
+        """Every topic with kept letters."""
+        ...
+
+    async def drop(self, topic: str, keys: Iterable[str] | None = None) -> None:
+        """Forget kept letters of a topic (all of them when keys is None)."""
+        ...
+
+    async def count_attempt(self, topic: str) -> int:
+        """One more retry of a topic; the attempts so far."""
+        ...
+
 
 class DialogRepository(Protocol):
     """Open guided dialogs."""
@@ -554,6 +602,11 @@ class UnitOfWork(Protocol):
     @property
     def dialogs(self) -> DialogRepository:
         """The dialogs."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The kept letters of notices."""
         ...
 
 

@@ -29,13 +29,16 @@ class RecordingNotifier:
 
     sent: list[Sent] = field(default_factory=list)
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)  # where -> next outcomes
+    tried: list[tuple[Sent, Outcome]] = field(default_factory=list)  # every attempt
 
     async def send(self, to: Recipient, content: Content) -> Outcome:
-        """Record the message; the next scripted outcome for that recipient, else delivered."""
+        """Record the message; the next scripted outcome for that recipient, else delivered
+        (an unknown outcome counts as sent too: it may have arrived)."""
         attempt = Sent(to, content)
         scripted = self.outcomes.get(attempt.where)
         outcome = scripted.pop(0) if scripted else Outcome.DELIVERED
-        if outcome is Outcome.DELIVERED:
+        self.tried.append((attempt, outcome))
+        if outcome in (Outcome.DELIVERED, Outcome.UNKNOWN):
             self.sent.append(attempt)
         return outcome
 

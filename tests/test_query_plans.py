@@ -69,18 +69,18 @@ async def test_the_services_statements_use_indexes(tmp_path: Path) -> None:
         change = await s.meetings.schedule(SECRETARY, GROUP, starts_at=STARTS, title="Họp")
         await change.announce()
         meeting = change.meeting.id
-        await s.attendance.will_attend(Identity("telegram", "2", "Member 2"), meeting)
+        await s.attendance.will_attend(Identity("telegram", "2", "Member 2"), None, meeting)
         await s.attendance.request_absence(
-            Identity("telegram", "3", "Member 3"), meeting, "ốm nặng"
+            Identity("telegram", "3", "Member 3"), None, meeting, "ốm nặng"
         )
-        await s.attendance.decide_absence(SECRETARY, meeting, 3, True)
+        await s.attendance.decide_absence(SECRETARY, GROUP, meeting, 3, True)
         clock.set(change.armed[0].due_at)
         await s.reminders.send(change.armed[0].id)
-        await s.attendance.answers(SECRETARY, meeting)
+        await s.attendance.answers(SECRETARY, GROUP, meeting)
         await s.meetings.overview(SECRETARY, GROUP)
-        await s.meetings.details(SECRETARY, meeting)
+        await s.meetings.details(SECRETARY, GROUP, meeting)
         await s.meetings.calendar(SECRETARY, GROUP, "vi")
-        await s.meetings.edit_agenda(SECRETARY, meeting, "add", ["Việc", "khác"])
+        await s.meetings.edit_agenda(SECRETARY, GROUP, meeting, "add", ["Việc", "khác"])
         await (
             await s.meetings.move(SECRETARY, GROUP, meeting, "06/12/2026 19:30", "vi")
         ).announce()

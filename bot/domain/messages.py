@@ -7,6 +7,7 @@ replies); the core only says what a choice does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from bot.domain.cells import Cell, Kind
@@ -82,7 +83,10 @@ class Outcome(StrEnum):
 
     DELIVERED = "delivered"
     UNREACHABLE = "unreachable"  # blocked, never started, chat gone: permanent
-    FAILED = "failed"  # a passing failure (rate limit, 5xx, network): not delivered, retry
+    FAILED = "failed"  # a passing failure (429, 5xx, no connection): not delivered, retry
+    # Sent, but no answer came back (a timeout after the request went out): it may have been
+    # delivered. Never sent again (at most once), recorded so that leaders can see it.
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -93,3 +97,14 @@ class Letter:
     key: str
     to: Recipient
     content: Content
+
+
+# Retries of what a passing failure kept from going out: soon at first, then every two
+# minutes, so that a channel back a few minutes before a meeting still gets its reminder out.
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(minutes=2)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long to wait before retry number ``attempt`` (1, 2, ...): doubling, capped."""
+    return min(RETRY_FIRST * 2 ** max(attempt - 1, 0), RETRY_MAX)

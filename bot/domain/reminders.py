@@ -66,7 +66,9 @@ def verdict(
     """Whether a due reminder goes out now.
 
     After downtime only the latest overdue reminder of a meeting goes out, whichever job runs
-    first (a later one already sent also supersedes this one)."""
+    first (a later one already sent also supersedes this one). Only a later reminder that goes
+    out (pending) or went out (sent) supersedes: one skipped or cancelled never did, so it
+    cannot stand in for this one, which is then still sent while the meeting has not begun."""
     if (
         meeting is None
         or meeting.status is not MeetingStatus.SCHEDULED
@@ -79,7 +81,7 @@ def verdict(
     if any(
         other.offset_minutes < reminder.offset_minutes
         and other.due_at <= now
-        and other.status is not ReminderStatus.CANCELLED
+        and other.status in (ReminderStatus.PENDING, ReminderStatus.SENT)
         for other in siblings
     ):
         return Verdict.SUPERSEDED

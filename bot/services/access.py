@@ -76,12 +76,30 @@ class Access:
         self.require(actor, action)
         return cell, actor
 
+    @staticmethod
+    async def chat_may_show(uow: UnitOfWork, chat: ChatRef | None, cell: Cell) -> bool:
+        """Whether a command given in this chat may act on that cell: in a group, only on the
+        group's own cell (nothing of another cell is ever posted there); in private, any."""
+        if chat is None or chat.is_private:
+            return True
+        if chat.channel == cell.channel and chat.chat_id == cell.chat_id:
+            return True
+        group_cell = await uow.cells.get_by_chat(chat.channel, chat.chat_id)
+        return group_cell is not None and group_cell.id == cell.id
+
     async def meeting_for(
-        self, uow: UnitOfWork, identity: Identity, meeting_id: int, action: Action
+        self,
+        uow: UnitOfWork,
+        identity: Identity,
+        chat: ChatRef | None,
+        meeting_id: int,
+        action: Action,
     ) -> tuple[Cell, Meeting, Actor]:
-        """A meeting and its cell, once the caller may do the action there."""
+        """A meeting and its cell, once the caller may do the action there, from that chat
+        (in a group, only a meeting of the group's cell: another cell's is as unknown there
+        as a missing one)."""
         found = await uow.meetings.get_with_cell(meeting_id)
-        if found is None:
+        if found is None or not await self.chat_may_show(uow, chat, found[1]):
             raise NotFound(NO_SUCH_MEETING, usage=Usage.MEETINGS)
         meeting, cell = found
         actor, _ = await self.actor_in(uow, identity, cell)

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from bot.domain.access import Action, is_summoned, leaders
 from bot.domain.cells import Cell, Membership
-from bot.domain.identity import Identity, User
+from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.meetings import Meeting, MeetingStatus, Reply
+from bot.domain.reminders import ReminderStatus
 from bot.errors import BadInput, Conflict, Refused
 from bot.i18n import N_
-from bot.ports import Clock, Store, UnitOfWork
+from bot.ports import Clock, DeliveryState, Store, UnitOfWork
 from bot.services.access import Access
 from bot.services.cells import clean_text
 from bot.services.notices import NoticeService
 
 MAX_REASON = 300
+
+
+class Reach(StrEnum):
+    """Whether the reminders already due reached a member who has not answered."""
+
+    REACHED = "reached"  # at least one was delivered (or none is due, or they answered)
+    UNKNOWN = "unknown"  # sent without confirmation: they may have missed it
+    UNREACHABLE = "unreachable"  # they cannot be messaged privately
+    NONE = "none"  # due reminders did not reach them (e.g. Telegram failed until the start)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One summoned member's answer, and whether the reminders reached them."""
+
+    user: User
+    status: Reply | None
+    reason: str | None
+    reach: Reach
 
 
 class AttendanceService:
@@ -26,10 +49,10 @@ class AttendanceService:
         self.notices = notices
 
     async def _summoned_member(
-        self, uow: UnitOfWork, identity: Identity, meeting_id: int
+        self, uow: UnitOfWork, identity: Identity, chat: ChatRef | None, meeting_id: int
     ) -> tuple[Cell, Meeting, Membership]:
         cell, meeting, actor = await self.access.meeting_for(
-            uow, identity, meeting_id, Action.ANSWER_SUMMONS
+            uow, identity, chat, meeting_id, Action.ANSWER_SUMMONS
         )
         membership = actor.membership
         if membership is None or not is_summoned(membership):
@@ -38,10 +61,12 @@ class AttendanceService:
             raise Conflict(N_("This meeting is no longer open for answers."))
         return cell, meeting, membership
 
-    async def will_attend(self, identity: Identity, meeting_id: int) -> Meeting:
+    async def will_attend(
+        self, identity: Identity, chat: ChatRef | None, meeting_id: int
+    ) -> Meeting:
         """The member will attend."""
         async with self.store.transaction() as uow:
-            _, meeting, membership = await self._summoned_member(uow, identity, meeting_id)
+            _, meeting, membership = await self._summoned_member(uow, identity, chat, meeting_id)
             await uow.answers.put(
                 meeting_id=meeting.id,
                 user_id=membership.user.id,
@@ -52,19 +77,25 @@ class AttendanceService:
             )
         return meeting
 
-    async def check_can_answer(self, identity: Identity, meeting_id: int) -> Meeting:
+    async def check_can_answer(
+        self, identity: Identity, chat: ChatRef | None, meeting_id: int
+    ) -> Meeting:
         """Raise unless the caller may still answer this meeting's summons."""
         async with self.store.reading() as uow:
-            _, meeting, _ = await self._summoned_member(uow, identity, meeting_id)
+            _, meeting, _ = await self._summoned_member(uow, identity, chat, meeting_id)
         return meeting
 
-    async def request_absence(self, identity: Identity, meeting_id: int, reason: str) -> Meeting:
+    async def request_absence(
+        self, identity: Identity, chat: ChatRef | None, meeting_id: int, reason: str
+    ) -> Meeting:
         """The member asks to be excused, with a reason; the leaders are asked to decide."""
         clean = clean_text(reason, MAX_REASON)
         if clean is None or len(clean) < 3:
             raise BadInput(N_("Write the reason for your absence (3 to 300 characters)."))
         async with self.store.transaction() as uow:
-            cell, meeting, membership = await self._summoned_member(uow, identity, meeting_id)
+            cell, meeting, membership = await self._summoned_member(
+                uow, identity, chat, meeting_id
+            )
             await uow.answers.put(
                 meeting_id=meeting.id,
                 user_id=membership.user.id,
@@ -78,13 +109,18 @@ class AttendanceService:
         return meeting
 
     async def decide_absence(
-        self, identity: Identity, meeting_id: int, user_id: int, approve: bool
+        self,
+        identity: Identity,
+        chat: ChatRef | None,
+        meeting_id: int,
+        user_id: int,
+        approve: bool,
     ) -> tuple[Meeting, User, Reply]:
         """A leader approves (absent with reason) or declines an absence request; the member
         is told."""
         async with self.store.transaction() as uow:
             _, meeting, leader = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             answer = await uow.answers.get(meeting.id, user_id)
             member = await uow.users.get_by_id(user_id)
@@ -102,20 +138,42 @@ class AttendanceService:
         return meeting, member, status
 
     async def answers(
-        self, identity: Identity, meeting_id: int
-    ) -> tuple[Meeting, list[tuple[User, Reply | None, str | None]]]:
-        """Summoned members with their answer and reason (leaders)."""
+        self, identity: Identity, chat: ChatRef | None, meeting_id: int
+    ) -> tuple[Meeting, list[AnswerRow]]:
+        """Summoned members with their answer and reason, and whether the reminders due so
+        far reached those who have not answered (leaders)."""
         async with self.store.reading() as uow:
             cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             answers = await uow.answers.of_meeting(meeting.id)
             members = await uow.memberships.of_cell(cell.id)
+            due = [
+                f"reminder:{r.id}"
+                for r in await uow.reminders.of_meeting(meeting.id, meeting.revision)
+                if r.status in (ReminderStatus.SENT, ReminderStatus.SKIPPED)
+                or (r.pending and r.due_at <= self.clock.now())
+            ]
+            states = await uow.deliveries.states_of(due)
         rows = []
         for m in members:
             if is_summoned(m):
                 found = answers.get(m.user.id)
+                seen = {states.get((topic, str(m.user.id))) for topic in due}
+                if found is not None or not due or DeliveryState.DELIVERED in seen:
+                    reach = Reach.REACHED
+                elif DeliveryState.UNKNOWN in seen:
+                    reach = Reach.UNKNOWN
+                elif DeliveryState.UNREACHABLE in seen or not m.user.may_be_messaged:
+                    reach = Reach.UNREACHABLE
+                else:
+                    reach = Reach.NONE
                 rows.append(
-                    (m.user, found.status if found else None, found.reason if found else None)
+                    AnswerRow(
+                        m.user,
+                        found.status if found else None,
+                        found.reason if found else None,
+                        reach,
+                    )
                 )
         return meeting, rows

@@ -220,7 +220,7 @@ class MeetingService:
         now = self.clock.now()
         async with self.store.transaction() as uow:
             cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(NOT_SCHEDULED)
@@ -252,7 +252,7 @@ class MeetingService:
         now = self.clock.now()
         async with self.store.transaction() as uow:
             cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(NOT_SCHEDULED)
@@ -331,12 +331,12 @@ class MeetingService:
         return cell, upcoming, recent
 
     async def details(
-        self, identity: Identity, meeting_id: int
+        self, identity: Identity, chat: ChatRef, meeting_id: int
     ) -> tuple[Cell, Meeting, list[agenda_rules.AgendaItem], list[Document]]:
         """One meeting with its agenda and documents."""
         async with self.store.reading() as uow:
             cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.VIEW_MEETINGS
+                uow, identity, chat, meeting_id, Action.VIEW_MEETINGS
             )
             items = [
                 agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)
@@ -371,12 +371,12 @@ class MeetingService:
     # --- agenda, link, documents ---------------------------------------------------------------
 
     async def edit_agenda(
-        self, identity: Identity, meeting_id: int, operation: str, args: list[str]
+        self, identity: Identity, chat: ChatRef, meeting_id: int, operation: str, args: list[str]
     ) -> tuple[Meeting, list[agenda_rules.AgendaItem]]:
         """add TEXT | remove N | move N TO | edit N TEXT on a meeting's agenda."""
         async with self.store.transaction() as uow:
             _, meeting, _ = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(NOT_SCHEDULED)
@@ -404,12 +404,14 @@ class MeetingService:
             await uow.agenda.replace(meeting.id, [i.to_text() for i in items])
         return meeting, items
 
-    async def set_link(self, identity: Identity, meeting_id: int, link: str | None) -> Meeting:
+    async def set_link(
+        self, identity: Identity, chat: ChatRef, meeting_id: int, link: str | None
+    ) -> Meeting:
         """Give the meeting a link, or generate an unguessable Jitsi room (link None)."""
         new_link = validate_meeting_link(link) if link else generate_jitsi_link()
         async with self.store.transaction() as uow:
             _, meeting, _ = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             if not meeting.active:
                 raise Conflict(NOT_SCHEDULED)
@@ -418,6 +420,7 @@ class MeetingService:
     async def attach(
         self,
         identity: Identity,
+        chat: ChatRef,
         meeting_id: int,
         *,
         file: DocumentRef,
@@ -427,7 +430,7 @@ class MeetingService:
         """Attach a document to a meeting (sent with the reminders)."""
         async with self.store.transaction() as uow:
             _, meeting, actor = await self.access.meeting_for(
-                uow, identity, meeting_id, Action.MANAGE_MEETINGS
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             if not meeting.active:
                 raise Conflict(NOT_SCHEDULED)

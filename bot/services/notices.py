@@ -1,7 +1,9 @@
 """Who is told what after a committed change: the core decides, the delivery service sends.
 
 Every notice goes through the ledger (a topic per event), so a notice is never sent twice;
-failing to deliver one never undoes or hides the change it reports.
+failing to deliver one never undoes or hides the change it reports. What a passing failure
+kept from going out is kept in the outbox and retried while it is useful (see
+DeliveryService.deliver).
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ class NoticeService:
             tr = self.tr(user)
             text = tr.gettext(message, **when_params(tr, cell, meeting, previous_start))
             letters.append(Letter(topic, str(user.id), Person(user), Content(text)))
-        await self.delivery.fan_out(letters)
+        # A change of a meeting is news until the meeting (its old or new time) begins.
+        until = max(meeting.starts_at, previous_start or meeting.starts_at)
+        await self.delivery.deliver(letters, until=until)
 
     async def meeting_added(self, cell: Cell, meeting: Meeting, chat: ChatRef) -> None:
         """A new meeting scheduled from elsewhere is announced in the group."""
@@ -93,7 +97,8 @@ class NoticeService:
         tr = translator(cell.language)
         text = tr.gettext(NEW, **when_params(tr, cell, meeting))
         await self.delivery.send(
-            Letter(f"scheduled:{meeting.id}", "group", Group(cell), Content(text))
+            Letter(f"scheduled:{meeting.id}", "group", Group(cell), Content(text)),
+            until=meeting.starts_at,
         )
 
     async def join_requested(
@@ -110,8 +115,9 @@ class NoticeService:
                 _join_request_text(tr, cell, membership), join_choices(tr, membership.id)
             )
             letters.append(Letter(topic, str(leader.id), Person(leader), content))
-        report = await self.delivery.fan_out(letters)
-        if not any(report.reached(letter) for letter in letters):
+        report = await self.delivery.deliver(letters)
+        # Only when no leader can ever get it privately; a passing failure is retried.
+        if all(letter in report.unreachable for letter in letters):
             tr = translator(cell.language)
             text = (
                 _join_request_text(tr, cell, membership)
@@ -143,7 +149,7 @@ class NoticeService:
             return
         group_tr = translator(self.settings.default_language)
         text = group_tr.gettext("{name} joined the cell.", name=member.user.name)
-        if outcome is not Outcome.DELIVERED:
+        if outcome is Outcome.UNREACHABLE:
             text += "\n" + group_tr.gettext(
                 "{name}: open {link} and press Start to get reminders privately.",
                 name=member.user.name,
@@ -168,7 +174,7 @@ class NoticeService:
             )
             content = Content(text, absence_choices(tr, meeting.id, member.id))
             letters.append(Letter(topic, str(leader.id), Person(leader), content))
-        await self.delivery.fan_out(letters)
+        await self.delivery.deliver(letters, until=meeting.starts_at)
 
     async def absence_decided(self, meeting: Meeting, member: User, status: Reply) -> None:
         """The member is told whether the absence is approved."""
@@ -186,7 +192,9 @@ class NoticeService:
                 title=meeting.title,
             )
         topic = f"absence-decided:{meeting.id}:{member.id}:{_stamp(self.clock.now())}"
-        await self.delivery.send(Letter(topic, str(member.id), Person(member), Content(text)))
+        await self.delivery.send(
+            Letter(topic, str(member.id), Person(member), Content(text)), until=meeting.starts_at
+        )
 
 
 def _join_request_text(tr: Translator, cell: Cell, membership: Membership) -> str:

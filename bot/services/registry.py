@@ -45,7 +45,7 @@ class Services:
     ) -> Services:
         """Wire the services over one store, one notifier and one scheduler."""
         access = Access(settings.admin_ids)
-        delivery = DeliveryService(store, notifier, clock)
+        delivery = DeliveryService(store, notifier, clock, scheduler)
         notices = NoticeService(store, settings, clock, delivery, notifier)
         reminders = ReminderService(store, settings, clock, access, scheduler, delivery)
         return cls(

@@ -1,9 +1,11 @@
-"""Reminders: planned with each change, armed as named jobs, sent once per recipient.
+"""Reminders: planned with each change, armed as named jobs, sent at most once per recipient.
 
 The database is the record: a reminder row is pending until every recipient was handled, and
 the ledger is claimed before each message is sent (bot/services/delivery.py). A run that stops
-on a passing failure (rate limit, 5xx, network) is retried; one already claimed is never sent
-again, across restarts too. Recurring rules keep their next occurrences scheduled.
+on a passing failure (429, 5xx, no connection) is retried, with backoff, for as long as the
+reminder is useful (until the meeting starts); a send whose outcome is unknown is never
+repeated, and the leaders are told who may have missed it. Recurring rules keep their next
+occurrences scheduled.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ from bot.domain.access import Action, leaders, summoned
 from bot.domain.cells import Cell
 from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.meetings import Document, Meeting, MeetingStatus, MeetingType, Series
-from bot.domain.messages import Content, Group, Letter, Person
+from bot.domain.messages import Content, Group, Letter, Person, retry_delay
 from bot.domain.reminders import Reminder, ReminderStatus, Verdict, reminder_times, verdict
 from bot.errors import BadInput, Usage
 from bot.i18n import N_, Translator, resolve_language, translator
-from bot.ports import Clock, Scheduler, Store, UnitOfWork
+from bot.ports import Clock, DeliveryState, Scheduler, Store, UnitOfWork
 from bot.rules import agenda as agenda_rules
 from bot.rules.recurrence import RecurrenceRule, occurrences
 from bot.services.access import Access
-from bot.services.delivery import DeliveryService
+from bot.services.delivery import NOTICE_JOB, DeliveryService
 from bot.texts import answer_choices, reminder_text
 from config import Settings
 
@@ -38,8 +40,6 @@ SERIES_JOB_NOW = "series:extend:start"
 SERIES_BATCH = 10  # series brought ahead per transaction (about 0.1 s of holding the store)
 # Recurring rules keep their next occurrences scheduled; checked this often while running.
 SERIES_CHECK_INTERVAL = timedelta(hours=6)
-RETRY_AFTER = timedelta(seconds=30)
-MAX_ATTEMPTS = 20
 MAX_OFFSETS = 5
 MAX_OFFSET_MINUTES = 14 * 24 * 60
 
@@ -135,9 +135,11 @@ class ReminderService:
             )
 
     async def start(self) -> int:
-        """At start: arm every pending reminder (overdue ones run now, and are sent once if
-        the meeting has not started); recurring rules are brought ahead in the background right
-        after, and then every few hours. The number armed."""
+        """At start: sends left in flight become unknown and kept notices are retried; every
+        pending reminder is armed (overdue ones run now, and are sent once if the meeting has
+        not started); recurring rules are brought ahead in the background right after, and
+        then every few hours. The number armed."""
+        await self.delivery.start()
         async with self.store.reading() as uow:
             pending = await uow.reminders.pending()
         self.apply(pending, [])
@@ -147,7 +149,11 @@ class ReminderService:
         return len(pending)
 
     async def run_job(self, name: str) -> None:
-        """Run the job the scheduler says is due, by its name."""
+        """Run the job the scheduler says is due, by its name (the core's one job runner:
+        reminders, series upkeep and notice retries)."""
+        if name.startswith(NOTICE_JOB):
+            await self.delivery.retry(name.removeprefix(NOTICE_JOB))
+            return
         if name in (SERIES_JOB, SERIES_JOB_NOW):
             made = await self.extend_all_series()
             if made:
@@ -179,6 +185,10 @@ class ReminderService:
                     ReminderStatus.CANCELLED if found is Verdict.VOID else ReminderStatus.SKIPPED
                 )
                 await uow.reminders.finish(reminder_id, status, now)
+                if found is not Verdict.VOID:
+                    # Never silent: a later reminder stands in for it, or the meeting began;
+                    # /answers shows whom no reminder reached.
+                    logger.warning("reminder %s closed unsent: %s", reminder_id, found.value)
                 return None
             assert meeting is not None and cell is not None
             members = await uow.memberships.of_cell(cell.id)
@@ -193,14 +203,15 @@ class ReminderService:
     async def send(self, reminder_id: int, attempt: int = 0) -> bool:
         """Send one reminder to the group and each summoned member who has not answered.
 
-        Returns True when every recipient was handled."""
+        Returns True when every recipient was handled. An interrupted run is retried with
+        backoff until the meeting starts (then the verdict closes the reminder)."""
         plan = await self.plan(reminder_id)
         if plan is None:
             return True
         if not await self._deliver(plan):
-            logger.warning("reminder %s interrupted; will retry", reminder_id)
-            if attempt + 1 < MAX_ATTEMPTS:
-                self.scheduler.arm(job_name(reminder_id, attempt + 1), RETRY_AFTER)
+            delay = retry_delay(attempt + 1)
+            logger.warning("reminder %s interrupted; retry in %s", reminder_id, delay)
+            self.scheduler.arm(job_name(reminder_id, attempt + 1), delay)
             return False
         async with self.store.transaction() as uow:
             await uow.reminders.finish(reminder_id, ReminderStatus.SENT, self.clock.now())
@@ -241,27 +252,29 @@ class ReminderService:
         report = await self.delivery.fan_out(letters)
         if report.interrupted:
             return False
+        async with self.store.reading() as uow:
+            states = await uow.deliveries.states(topic)
         unreachable = [
             letter.to.user
             for letter in private
-            if letter in report.unreachable and isinstance(letter.to, Person)
+            if isinstance(letter.to, Person)
+            and (
+                letter in report.unreachable or states.get(letter.key) is DeliveryState.UNREACHABLE
+            )
         ]
-        if not unreachable:
+        unknown = [
+            letter.to.user
+            for letter in private
+            if isinstance(letter.to, Person) and states.get(letter.key) is DeliveryState.UNKNOWN
+        ]
+        if not unreachable and not unknown:
             return True
-        # One name a line: a long list is cut between names, never inside one.
-        names = "".join(f"\n• {u.name}" for u in unreachable)
         notes = [
             Letter(
                 topic,
                 f"{leader.id}:unreachable",
                 Person(leader),
-                Content(
-                    self._tr(leader).gettext(
-                        "These members cannot get private reminders (they must open the bot "
-                        "and press Start):{names}",
-                        names=names,
-                    )
-                ),
+                Content(_missed_text(self._tr(leader), unreachable, unknown)),
             )
             for leader in plan.leaders
         ]
@@ -365,6 +378,28 @@ class ReminderService:
             # Let waiting updates take the store between batches.
             await asyncio.sleep(0)
         return made
+
+
+def _missed_text(tr: Translator, unreachable: list[User], unknown: list[User]) -> str:
+    # One name a line: a long list is cut between names, never inside one.
+    lines = []
+    if unreachable:
+        lines.append(
+            tr.gettext(
+                "These members cannot get private reminders (they must open the bot "
+                "and press Start):{names}",
+                names="".join(f"\n• {u.name}" for u in unreachable),
+            )
+        )
+    if unknown:
+        lines.append(
+            tr.gettext(
+                "Telegram did not confirm the reminder to these members; they may have "
+                "missed it:{names}",
+                names="".join(f"\n• {u.name}" for u in unknown),
+            )
+        )
+    return "\n".join(lines)
 
 
 def _document(document: Document) -> Content:

@@ -16,6 +16,15 @@ def register(application: BotApplication) -> None:
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))
     # In groups an unknown command may be another bot's: only private chats get an answer.
     application.add_handler(
-        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, cells.on_unknown_command)
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE,
+            cells.on_unknown_command,
+        )
+    )
+    # An edited command is never run again; the sender is told to send it anew.
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & filters.COMMAND, cells.on_edited_command
+        )
     )
     application.add_error_handler(on_error)

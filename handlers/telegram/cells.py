@@ -22,11 +22,13 @@ from bot.i18n import N_, Translator, translator
 from bot.services.members import MemberRef, parse_member_ref
 from handlers.telegram import callback_data as cd
 from handlers.telegram import render
-from handlers.telegram.commands import visible
+from handlers.telegram.commands import COMMANDS, visible
 from handlers.telegram.common import (
+    after_commit,
     caller,
     chat_of,
     command_args,
+    confirm,
     identity_of,
     reply,
     split_text,
@@ -63,7 +65,7 @@ async def start(update: Update, context: BotContext) -> None:
     if payload and payload != START_PAYLOAD_HELLO:
         code = payload.removeprefix(INVITE_PREFIX) if payload.startswith(INVITE_PREFIX) else ""
         request = await context.services.members.redeem_invite(identity, code)
-        await reply(
+        await confirm(
             update,
             tr.gettext(
                 "Your request to join «{cell}» was sent to the secretary. "
@@ -73,7 +75,7 @@ async def start(update: Update, context: BotContext) -> None:
         )
         await request.announce()
         return
-    await reply(
+    await confirm(
         update,
         tr.gettext(
             "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
@@ -138,7 +140,7 @@ async def lang(update: Update, context: BotContext) -> None:
         await reply(update, tr.gettext("Choose your language:"), render.language_keyboard())
         return
     language = await context.services.members.set_language(identity, args)
-    await reply(update, translator(language).gettext("Language: English."))
+    await confirm(update, translator(language).gettext("Language: English."))
 
 
 async def name(update: Update, context: BotContext) -> None:
@@ -148,7 +150,7 @@ async def name(update: Update, context: BotContext) -> None:
     assert message is not None
     full_name = await context.services.members.set_name(identity, command_args(message))
     tr = await tr_for(update, context)
-    await reply(update, tr.gettext("Your name is recorded as: {name}", name=full_name))
+    await confirm(update, tr.gettext("Your name is recorded as: {name}", name=full_name))
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ async def setup(update: Update, context: BotContext) -> None:
         "Members join with /join here; you approve them with a button.",
         name=cell.name,
     )
-    await reply(update, text)
+    await confirm(update, text)
     await ask_to_start_privately(update, context, tr)
 
 
@@ -178,7 +180,7 @@ async def ask_to_start_privately(update: Update, context: BotContext, tr: Transl
     identity, _ = caller(update)
     user = await context.services.members.known_user(identity)
     if user is None or not user.reachable:
-        await reply(
+        await confirm(
             update,
             tr.gettext(
                 "To get reminders and approval buttons privately, open {link} and press Start.",
@@ -192,7 +194,7 @@ async def join(update: Update, context: BotContext) -> None:
     identity, chat = caller(update)
     request = await context.services.members.request_join(identity, chat)
     tr = await tr_for(update, context)
-    await reply(
+    await confirm(
         update,
         tr.gettext(
             "Your request to join «{cell}» was sent to the secretary.", cell=request.cell.name
@@ -212,7 +214,7 @@ async def invite(update: Update, context: BotContext) -> None:
     )
     tr = await tr_for(update, context)
     tz = context.services.settings.tz
-    await reply(
+    await confirm(
         update,
         tr.gettext(
             "Invite link to «{cell}», for {uses} people, valid until {until}:\n{link}\n"
@@ -266,7 +268,7 @@ async def kind(update: Update, context: BotContext) -> None:
         )
     _, member = await context.services.members.set_kind(identity, chat, ref, new_kind)
     tr = await tr_for(update, context)
-    await reply(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
+    await confirm(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
 
 
 async def role(update: Update, context: BotContext) -> None:
@@ -278,7 +280,7 @@ async def role(update: Update, context: BotContext) -> None:
         raise BadInput(N_("Choose deputy, member or guest."), usage=Usage.ROLE)
     _, member = await context.services.members.set_role(identity, chat, ref, new_role)
     tr = await tr_for(update, context)
-    await reply(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
+    await confirm(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))
 
 
 async def remove(update: Update, context: BotContext) -> None:
@@ -289,7 +291,7 @@ async def remove(update: Update, context: BotContext) -> None:
         raise BadInput(N_("Give only the member's number."), usage=Usage.REMOVE)
     _, member = await context.services.members.remove_member(identity, chat, ref)
     tr = await tr_for(update, context)
-    await reply(update, tr.gettext("{name} was removed from the cell.", name=member.user.name))
+    await confirm(update, tr.gettext("{name} was removed from the cell.", name=member.user.name))
 
 
 # --- operators ---------------------------------------------------------------------------------
@@ -332,7 +334,7 @@ async def newcell(update: Update, context: BotContext) -> None:
         identity, command_args(message).strip('"“”')
     )
     tr = await tr_for(update, context)
-    await reply(
+    await confirm(
         update,
         tr.gettext(
             "Setup code (one use, 14 days): {code}\n"
@@ -367,14 +369,16 @@ async def on_button(update: Update, context: BotContext) -> None:
             )
         else:
             outcome = tr.gettext("{name} was declined.", name=member.user.name)
-        await query.answer()
-        await query.edit_message_text(outcome)
+        await after_commit(query.answer())
+        await after_commit(query.edit_message_text(outcome))
         await decision.announce()
         return
     if isinstance(data, cd.ChooseLanguage):
         language = await services.set_language(identity, data.language)
-        await query.answer()
-        await query.edit_message_text(translator(language).gettext("Language: English."))
+        await after_commit(query.answer())
+        await after_commit(
+            query.edit_message_text(translator(language).gettext("Language: English."))
+        )
         return
     if isinstance(data, cd.BackToList):
         if query.message is None:
@@ -413,16 +417,22 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif isinstance(data, cd.ConfirmRemove):
         cell, _ = await services.member(identity, data.membership_id)
         _, member = await services.remove_member(identity, cell.id, data.membership_id)
-        await query.answer()
-        await query.edit_message_text(
-            tr.gettext("{name} was removed from the cell.", name=member.user.name),
-            reply_markup=None,
+        await after_commit(query.answer())
+        await after_commit(
+            query.edit_message_text(
+                tr.gettext("{name} was removed from the cell.", name=member.user.name),
+                reply_markup=None,
+            )
         )
         return
     else:
         raise NotFound(N_("This button is no longer valid."))
-    await query.answer()
-    await _show_card(update, tr, member)
+    if isinstance(data, cd.MemberCard):
+        await query.answer()
+        await _show_card(update, tr, member)
+        return
+    await after_commit(query.answer())
+    await after_commit(_show_card(update, tr, member))
 
 
 async def _show_card(update: Update, tr: Translator, member: Membership) -> None:
@@ -472,7 +482,7 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
             "Hello! The secretary makes this group a cell with /setup CODE "
             "(the code comes from your operator)."
         )
-    await context.bot.send_message(change.chat.id, text)
+    await after_commit(context.bot.send_message(change.chat.id, text))
 
 
 async def on_migration(update: Update, context: BotContext) -> None:
@@ -492,7 +502,9 @@ async def on_migration(update: Update, context: BotContext) -> None:
 
 def register(application: BotApplication) -> None:
     """Add this area's handlers."""
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migration))
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE & filters.UpdateType.MESSAGE, on_migration)
+    )
     commands = {
         "start": start,
         "help": help_command,
@@ -509,7 +521,10 @@ def register(application: BotApplication) -> None:
         "newcell": newcell,
     }
     for command, callback in commands.items():
-        application.add_handler(CommandHandler(command, callback))
+        # Only new messages: an edited command must not run again (ptb's default takes edits).
+        application.add_handler(
+            CommandHandler(command, callback, filters=filters.UpdateType.MESSAGE)
+        )
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(jr|mc|mk|mr|mx|my|ml|lg)"))
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
@@ -524,4 +539,24 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     await reply(
         update, tr.gettext("I don't know this command. Send /help to see what you can do.")
+    )
+
+
+async def on_edited_command(update: Update, context: BotContext) -> None:
+    """An edited message holding one of our commands: not run again; a hint to send it anew
+    (in a group only for this bot's commands: another bot's are none of its business)."""
+    message = update.edited_message
+    if message is None or not message.text:
+        return
+    word = message.text.split(maxsplit=1)[0][1:]
+    name, _, addressee = word.partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
+    if message.chat.type != ChatType.PRIVATE and name.lower() not in {c.name for c in COMMANDS}:
+        return
+    tr = await tr_for(update, context)
+    await message.reply_text(
+        tr.gettext(
+            "Editing a message does not run a command again: send the command as a new message."
+        )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram import User as TgUser
@@ -115,6 +116,21 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
         for piece in pieces[:-1]:
             await message.reply_text(piece)
         await message.reply_text(pieces[-1], reply_markup=markup)
+
+
+async def confirm(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer after a committed change. The change stands whatever Telegram does now: a
+    failed answer is logged, never reported as an error (which would say nothing changed),
+    and whatever follows (notices to others) still runs."""
+    await after_commit(reply(update, text, markup))
+
+
+async def after_commit(call: Awaitable[object]) -> None:
+    """Run a Telegram call that follows a committed change; its failure is only logged."""
+    try:
+        await call
+    except TelegramError as error:
+        logger.warning("could not tell the user about a committed change: %r", error)
 
 
 def render_error(tr: Translator, error: UserFacingError) -> str:

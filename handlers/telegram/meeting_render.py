@@ -11,8 +11,9 @@ from bot.domain.meetings import (
     Meeting,
     Reply,
 )
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.rules.agenda import AgendaItem
+from bot.services.attendance import Reach
 from bot.texts import when
 
 
@@ -50,3 +51,16 @@ def reply_label(tr: Translator, status: Reply | None) -> str:
     if status is None:
         return tr.gettext("no answer yet")
     return tr.gettext(REPLY_LABELS[status])
+
+
+REACH_NOTES = {
+    Reach.UNKNOWN: N_("reminder not confirmed: may have missed it"),
+    Reach.UNREACHABLE: N_("cannot get private reminders"),
+    Reach.NONE: N_("no reminder reached them"),
+}
+
+
+def reach_note(tr: Translator, reach: Reach) -> str:
+    """After a member's answer: whether the reminders may have missed them ("" if reached)."""
+    note = REACH_NOTES.get(reach)
+    return f" — ⚠️ {tr.gettext(note)}" if note else ""

@@ -19,7 +19,17 @@ from bot.texts import when as meeting_when
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import schedule_dialog as dialog
-from handlers.telegram.common import CHANNEL, caller, command_args, identity_of, reply, tr_for
+from handlers.telegram.common import (
+    CHANNEL,
+    after_commit,
+    caller,
+    chat_of,
+    command_args,
+    confirm,
+    identity_of,
+    reply,
+    tr_for,
+)
 from handlers.telegram.context import BotApplication, BotContext
 
 logger = logging.getLogger(__name__)
@@ -56,7 +66,7 @@ async def schedule(update: Update, context: BotContext) -> None:
     meetings = context.services.meetings
     if not text:
         question, markup = await dialog.start(context, identity, chat, tr)
-        await reply(update, question, markup)
+        await confirm(update, question, markup)
         return
     if len(text) > 400:
         # Date and time take a few words: what makes the line this long is the title.
@@ -67,7 +77,7 @@ async def schedule(update: Update, context: BotContext) -> None:
 
 async def _scheduled(update: Update, context: BotContext, tr: Translator, change: Change) -> None:
     # The core armed the reminders and told the group before this confirmation.
-    await reply(
+    await confirm(
         update,
         tr.gettext(
             "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
@@ -92,25 +102,27 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
     state = found[1]
     if value == "no":
         await dialogs.end(identity, chat)
-        await query.answer()
-        await query.edit_message_text(tr.gettext("Cancelled; nothing was scheduled."))
+        await after_commit(query.answer())
+        await after_commit(
+            query.edit_message_text(tr.gettext("Cancelled; nothing was scheduled."))
+        )
         return
     if value == "ok":
         change = await dialog.create(context, identity, chat, state, tr.language)
-        await query.answer()
-        await _drop_keyboard(query)
+        await after_commit(query.answer())
+        await after_commit(_drop_keyboard(query))
         await _scheduled(update, context, tr, change)
         return
     state = await dialog.answer_button(context, identity, chat, state, value)
-    await query.answer()
+    await after_commit(query.answer())
     chosen = dialog.describe_answer(tr, value)
     if chosen is not None:
-        await query.edit_message_text(chosen)
+        await after_commit(query.edit_message_text(chosen))
     else:
-        await _drop_keyboard(query)
+        await after_commit(_drop_keyboard(query))
     message = query.message
     assert isinstance(message, Message)
-    await dialog.ask(message, tr, state, context)
+    await after_commit(dialog.ask(message, tr, state, context))
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -130,13 +142,13 @@ async def on_text(update: Update, context: BotContext) -> None:
     text = message.text.strip()
     if kind == "absence":
         meeting_id = int(str(state["meeting"]))
-        await context.services.attendance.request_absence(identity, meeting_id, text)
+        await context.services.attendance.request_absence(identity, chat, meeting_id, text)
         await context.services.dialogs.end(identity, chat)
-        await reply(update, tr.gettext("Your request was sent to the secretary."))
+        await confirm(update, tr.gettext("Your request was sent to the secretary."))
         return
     if kind == dialog.KIND:
         state = await dialog.answer_text(context, identity, chat, state, text)
-        await dialog.ask(message, tr, state, context)
+        await after_commit(dialog.ask(message, tr, state, context))
 
 
 async def recurring(update: Update, context: BotContext) -> None:
@@ -156,7 +168,7 @@ async def recurring(update: Update, context: BotContext) -> None:
         tr.gettext("Regular meeting: {rule}. Coming meetings:", rule=rule.describe(tr.language))
     ]
     lines += [mr.meeting_line(tr, c.meeting, c.cell) for c in changes]
-    await reply(update, "\n".join(lines))
+    await confirm(update, "\n".join(lines))
 
 
 async def meetings_command(update: Update, context: BotContext) -> None:
@@ -174,12 +186,12 @@ async def meetings_command(update: Update, context: BotContext) -> None:
 
 async def meeting(update: Update, context: BotContext) -> None:
     """/meeting N: one meeting with agenda, link and documents."""
-    identity, _ = caller(update)
+    identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
     meeting_id = _meeting_id(command_args(message), "/meeting 12")
-    cell, found, items, docs = await context.services.meetings.details(identity, meeting_id)
+    cell, found, items, docs = await context.services.meetings.details(identity, chat, meeting_id)
     await reply(update, mr.meeting_text(tr, found, cell, items, docs))
 
 
@@ -200,7 +212,7 @@ async def move(update: Update, context: BotContext) -> None:
     # The core told the group (this one, when the command was given here) and the members.
     if str(chat.chat_id) != change.cell.chat_id:
         when = meeting_when(tr, change.meeting, change.cell)
-        await reply(
+        await confirm(
             update, tr.gettext("Meeting #{id} moved to {when}.", id=change.meeting.id, when=when)
         )
     await change.announce()
@@ -215,13 +227,13 @@ async def cancel(update: Update, context: BotContext) -> None:
     meeting_id = _meeting_id(command_args(message), "/cancel 12")
     change = await context.services.meetings.cancel(identity, chat, meeting_id)
     if chat.chat_id != change.cell.chat_id:
-        await reply(update, tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id))
+        await confirm(update, tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id))
     await change.announce()
 
 
 async def agenda(update: Update, context: BotContext) -> None:
     """/agenda N [add TEXT | remove N | move N TO | edit N TEXT]."""
-    identity, _ = caller(update)
+    identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
@@ -231,20 +243,22 @@ async def agenda(update: Update, context: BotContext) -> None:
         raise BadInput(N_("Give the meeting's number from /meetings."), example=example)
     meeting_id = _meeting_id(words[0], example)
     if len(words) == 1:
-        cell, found, items, docs = await context.services.meetings.details(identity, meeting_id)
+        cell, found, items, docs = await context.services.meetings.details(
+            identity, chat, meeting_id
+        )
         await reply(update, mr.meeting_text(tr, found, cell, items, docs))
         return
     found, items = await context.services.meetings.edit_agenda(
-        identity, meeting_id, words[1].lower(), words[2:]
+        identity, chat, meeting_id, words[1].lower(), words[2:]
     )
     lines = [tr.gettext("Agenda of meeting #{id}:", id=found.id)]
     lines += [f"{n}. {i.render(tr.language)}" for n, i in enumerate(items, 1)]
-    await reply(update, "\n".join(lines))
+    await confirm(update, "\n".join(lines))
 
 
 async def link(update: Update, context: BotContext) -> None:
     """/link N [URL]: set the link, or generate a Jitsi room."""
-    identity, _ = caller(update)
+    identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
@@ -256,14 +270,16 @@ async def link(update: Update, context: BotContext) -> None:
         )
     meeting_id = _meeting_id(words[0], "/link 12")
     found = await context.services.meetings.set_link(
-        identity, meeting_id, words[1] if len(words) == 2 else None
+        identity, chat, meeting_id, words[1] if len(words) == 2 else None
     )
-    await reply(update, tr.gettext("Link of meeting #{id}: {link}", id=found.id, link=found.link))
+    await confirm(
+        update, tr.gettext("Link of meeting #{id}: {link}", id=found.id, link=found.link)
+    )
 
 
 async def attach(update: Update, context: BotContext) -> None:
     """/attach N [confidential], as a reply to a document or as a document's caption."""
-    identity, _ = caller(update)
+    identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
@@ -284,6 +300,7 @@ async def attach(update: Update, context: BotContext) -> None:
         )
     found, doc = await context.services.meetings.attach(
         identity,
+        chat,
         _meeting_id(words[0], example),
         file=DocumentRef(CHANNEL, document.file_id),
         file_name=document.file_name or "document",
@@ -297,7 +314,7 @@ async def attach(update: Update, context: BotContext) -> None:
         if doc.confidential
         else N_("Document «{name}» attached to meeting #{id}: it goes out with the reminders.")
     )
-    await reply(update, tr.gettext(key, name=doc.file_name, id=found.id))
+    await confirm(update, tr.gettext(key, name=doc.file_name, id=found.id))
 
 
 async def calendar(update: Update, context: BotContext) -> None:
@@ -326,7 +343,7 @@ async def reminders_command(update: Update, context: BotContext) -> None:
     shown = ", ".join(
         f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" if o else "0" for o in offsets
     )
-    await reply(
+    await confirm(
         update,
         tr.gettext("Reminders before each meeting: {offsets} (0 = at the start).", offsets=shown),
     )
@@ -334,17 +351,19 @@ async def reminders_command(update: Update, context: BotContext) -> None:
 
 async def answers(update: Update, context: BotContext) -> None:
     """/answers N: who will attend, who asked to be excused, who has not answered."""
-    identity, _ = caller(update)
+    identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
     found, rows = await context.services.attendance.answers(
-        identity, _meeting_id(command_args(message), "/answers 12")
+        identity, chat, _meeting_id(command_args(message), "/answers 12")
     )
     lines = [tr.gettext("Answers for meeting #{id} «{title}»:", id=found.id, title=found.title)]
-    for user, status, reason in rows:
+    for row in rows:
         lines.append(
-            f"• {user.name}: {mr.reply_label(tr, status)}" + (f" ({reason})" if reason else "")
+            f"• {row.user.name}: {mr.reply_label(tr, row.status)}"
+            + (f" ({row.reason})" if row.reason else "")
+            + mr.reach_note(tr, row.reach)
         )
     await reply(update, "\n".join(lines))
 
@@ -370,6 +389,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     identity = identity_of(query.from_user)
+    # The chat of the pressed message (None if Telegram no longer has it).
+    where = chat_of(query.message.chat) if query.message else None
     tr = await tr_for(update, context)
     data = cd.parse(query.data)
     attendance = context.services.attendance
@@ -378,30 +399,32 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if isinstance(data, AnswerSummons):
         if data.attend:
-            found = await attendance.will_attend(identity, data.meeting_id)
-            await query.answer(tr.gettext("Recorded: you will attend."))
-            await _drop_keyboard(query)
-            del found
+            await attendance.will_attend(identity, where, data.meeting_id)
+            await after_commit(query.answer(tr.gettext("Recorded: you will attend.")))
+            await after_commit(_drop_keyboard(query))
             return
-        await attendance.check_can_answer(identity, data.meeting_id)
+        await attendance.check_can_answer(identity, where, data.meeting_id)
         if query.message is None:
             raise NotFound(N_("This button is no longer valid."))
         chat = caller(update)[1]
         await context.services.dialogs.save(
             identity, chat, "absence", {"meeting": data.meeting_id}
         )
-        await query.answer()
-        await query.message.chat.send_message(
-            tr.gettext("Please reply with the reason for your absence."), reply_markup=ForceReply()
+        await after_commit(query.answer())
+        await after_commit(
+            query.message.chat.send_message(
+                tr.gettext("Please reply with the reason for your absence."),
+                reply_markup=ForceReply(),
+            )
         )
         return
     if isinstance(data, DecideAbsence):
         found, member, status = await attendance.decide_absence(
-            identity, data.meeting_id, data.user_id, data.approve
+            identity, where, data.meeting_id, data.user_id, data.approve
         )
-        await query.answer()
-        await _drop_keyboard(query)
-        await reply(
+        await after_commit(query.answer())
+        await after_commit(_drop_keyboard(query))
+        await confirm(
             update,
             tr.gettext("{name}: {status}.", name=member.name, status=mr.reply_label(tr, status)),
         )
@@ -427,9 +450,19 @@ def register(application: BotApplication) -> None:
         "answers": answers,
     }
     for command, callback in commands.items():
-        application.add_handler(CommandHandler(command, callback))
+        # Only new messages: an edited command must not run again (ptb's default takes edits).
+        application.add_handler(
+            CommandHandler(command, callback, filters=filters.UpdateType.MESSAGE)
+        )
     application.add_handler(
-        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/attach\b"), attach)
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & filters.Document.ALL
+            & filters.CaptionRegex(r"^/attach\b"),
+            attach,
+        )
     )
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|sd):"))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text)
+    )

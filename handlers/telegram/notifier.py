@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.domain.identity import Channel
 from bot.domain.messages import Choice, Content, Group, Outcome, Recipient
@@ -15,6 +16,33 @@ from handlers.telegram.common import split_text
 logger = logging.getLogger(__name__)
 CAPTION_MAX = 1024
 START_PAYLOAD_HELLO = "hi"
+
+
+# Transport errors raised before the request reached Telegram: nothing was sent.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def outcome_of(error: TelegramError) -> Outcome:
+    """What a Bot API error says about the message: not delivered (retry), refused for good,
+    or unknown (the request went out and no answer came back: it may have been delivered).
+
+    ptb raises TimedOut for every timeout (also one before the request was sent) and
+    NetworkError for 5xx answers and transport errors alike; the httpx cause tells them apart.
+    """
+    cause = error.__cause__
+    if isinstance(error, RetryAfter):
+        return Outcome.FAILED  # 429: Telegram refused it, nothing was sent
+    if isinstance(error, Forbidden | BadRequest):
+        return Outcome.UNREACHABLE  # blocked, chat not found...: permanent
+    if isinstance(error, TimedOut):
+        if isinstance(cause, NOT_SENT) or "not* sent" in error.message:
+            return Outcome.FAILED
+        return Outcome.UNKNOWN
+    if isinstance(error, NetworkError):
+        if cause is None or isinstance(cause, NOT_SENT):
+            return Outcome.FAILED  # an error answer (5xx), or no connection: not delivered
+        return Outcome.UNKNOWN  # the connection broke after sending (read error, ...)
+    return Outcome.UNREACHABLE  # any other refusal (e.g. the group migrated): recorded
 
 
 def keyboard(choices: tuple[tuple[Choice, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -67,14 +95,9 @@ class TelegramNotifier:
                         reply_markup=keyboard(content.choices) if index == len(pieces) else None,
                         protect_content=content.protect or None,
                     )
-        except Forbidden:
-            return Outcome.UNREACHABLE
-        except (NetworkError, RetryAfter) as error:
-            # NetworkError covers timeouts and 5xx: not delivered, worth retrying.
-            logger.warning("sending to %s failed for now: %s", chat_id, type(error).__name__)
-            return Outcome.FAILED
         except TelegramError as error:
-            # A permanent refusal (e.g. chat not found): recorded, never retried.
-            logger.warning("sending to %s refused: %s", chat_id, error)
-            return Outcome.UNREACHABLE
+            outcome = outcome_of(error)
+            if outcome is not Outcome.UNREACHABLE or not isinstance(error, Forbidden):
+                logger.warning("sending to %s: %s (%s)", chat_id, outcome.value, error)
+            return outcome
         return Outcome.DELIVERED

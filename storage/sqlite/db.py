@@ -26,6 +26,7 @@ from storage.sqlite.repositories import (
     SqliteInvites,
     SqliteMeetings,
     SqliteMemberships,
+    SqliteOutbox,
     SqliteReminders,
     SqliteSeries,
     SqliteSetupCodes,
@@ -273,6 +274,7 @@ class SqliteUnitOfWork:
         self.reminders = SqliteReminders(conn)
         self.deliveries = SqliteDeliveries(conn)
         self.dialogs = SqliteDialogs(conn)
+        self.outbox = SqliteOutbox(conn)
 
 
 class Database:

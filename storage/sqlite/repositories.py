@@ -22,8 +22,18 @@ from bot.domain.meetings import (
     Reply,
     Series,
 )
+from bot.domain.messages import (
+    AnswerSummons,
+    Choice,
+    ChoiceAction,
+    Content,
+    DecideAbsence,
+    DecideJoin,
+    Group,
+    Letter,
+)
 from bot.domain.reminders import Reminder, ReminderStatus
-from bot.ports import CellSummary, DeliveryState, MembershipChange
+from bot.ports import CellSummary, DeliveryState, KeptLetter, MembershipChange
 
 DISPLAY_NAME_MAX = 200
 
@@ -1028,6 +1038,158 @@ class SqliteDeliveries(Repository):
         """recipient -> state for one topic."""
         rows = await self.all("SELECT recipient, state FROM deliveries WHERE topic = ?", (topic,))
         return {r["recipient"]: DeliveryState(r["state"]) for r in rows}
+
+    async def states_of(self, topics: Iterable[str]) -> dict[tuple[str, str], DeliveryState]:
+        """(topic, recipient) -> state for several topics."""
+        wanted = list(topics)
+        if not wanted:
+            return {}
+        rows = await self.all(
+            f"SELECT topic, recipient, state FROM deliveries WHERE topic IN ({_marks(wanted)})",
+            wanted,
+        )
+        return {(r["topic"], r["recipient"]): DeliveryState(r["state"]) for r in rows}
+
+    async def settle_stale_claims(self, now: datetime) -> int:
+        """Claims left by a bot that stopped between claim and settle become unknown."""
+        return await self.run(
+            "UPDATE deliveries SET state = 'unknown', updated_at = ? WHERE state = 'claimed'",
+            (iso(now),),
+        )
+
+
+# --- the outbox of notices ---------------------------------------------------------------------
+
+
+def _action_to_json(action: ChoiceAction) -> dict[str, object]:
+    if isinstance(action, AnswerSummons):
+        return {"type": "answer", "meeting": action.meeting_id, "attend": action.attend}
+    if isinstance(action, DecideAbsence):
+        return {
+            "type": "absence",
+            "meeting": action.meeting_id,
+            "user": action.user_id,
+            "approve": action.approve,
+        }
+    return {
+        "type": "join",
+        "membership": action.membership_id,
+        "kind": action.kind.value if action.kind else None,
+    }
+
+
+def _action_from_json(data: dict[str, object]) -> ChoiceAction:
+    kind = data["type"]
+    if kind == "answer":
+        return AnswerSummons(int(str(data["meeting"])), bool(data["attend"]))
+    if kind == "absence":
+        return DecideAbsence(
+            int(str(data["meeting"])), int(str(data["user"])), bool(data["approve"])
+        )
+    return DecideJoin(
+        int(str(data["membership"])), Kind(str(data["kind"])) if data["kind"] else None
+    )
+
+
+def content_to_json(content: Content) -> str:
+    """A message's content as stored in the outbox."""
+    return json.dumps(
+        {
+            "text": content.text,
+            "choices": [
+                [{"label": c.label, "action": _action_to_json(c.action)} for c in row]
+                for row in content.choices
+            ],
+            "document": [content.document.channel, content.document.ref]
+            if content.document
+            else None,
+            "protect": content.protect,
+        },
+        ensure_ascii=False,
+    )
+
+
+def content_from_json(text: str) -> Content:
+    """A stored content back."""
+    data = json.loads(text)
+    document = data["document"]
+    return Content(
+        text=data["text"],
+        choices=tuple(
+            tuple(Choice(c["label"], _action_from_json(c["action"])) for c in row)
+            for row in data["choices"]
+        ),
+        document=DocumentRef(document[0], document[1]) if document else None,
+        protect=bool(data["protect"]),
+    )
+
+
+class SqliteOutbox(Repository):
+    """Letters of notices kept for a retry after a passing failure."""
+
+    async def keep(self, letters: list[Letter], until: datetime) -> None:
+        """Keep letters in order; one kept already stays as it was."""
+        for position, letter in enumerate(letters):
+            group = isinstance(letter.to, Group)
+            to_id = letter.to.cell.id if isinstance(letter.to, Group) else letter.to.user.id
+            await self.run(
+                "INSERT INTO outbox (topic, recipient, to_kind, to_id, content, position, until)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    letter.topic,
+                    letter.key,
+                    "group" if group else "person",
+                    to_id,
+                    content_to_json(letter.content),
+                    position,
+                    iso(until),
+                ),
+            )
+
+    async def of_topic(self, topic: str) -> list[KeptLetter]:
+        """A topic's kept letters, in order."""
+        rows = await self.all(
+            "SELECT recipient, to_kind, to_id, content, until, attempts FROM outbox"
+            " WHERE topic = ? ORDER BY position, recipient",
+            (topic,),
+        )
+        return [
+            KeptLetter(
+                topic=topic,
+                key=r["recipient"],
+                group=r["to_kind"] == "group",
+                to_id=r["to_id"],
+                content=content_from_json(r["content"]),
+                until=_required_iso(r["until"]),
+                attempts=r["attempts"],
+            )
+            for r in rows
+        ]
+
+    async def topics(self) -> list[str]:
+        """Topics with kept letters."""
+        rows = await self.all("SELECT DISTINCT topic FROM outbox ORDER BY topic")
+        return [r["topic"] for r in rows]
+
+    async def drop(self, topic: str, keys: Iterable[str] | None = None) -> None:
+        """Forget kept letters of a topic."""
+        if keys is None:
+            await self.run("DELETE FROM outbox WHERE topic = ?", (topic,))
+            return
+        wanted = list(keys)
+        if wanted:
+            await self.run(
+                f"DELETE FROM outbox WHERE topic = ? AND recipient IN ({_marks(wanted)})",
+                [topic, *wanted],
+            )
+
+    async def count_attempt(self, topic: str) -> int:
+        """One more retry of a topic; the attempts so far."""
+        row = await self.one(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE topic = ? RETURNING attempts",
+            (topic,),
+        )
+        return int(row["attempts"]) if row else 0
 
 
 # --- dialogs -----------------------------------------------------------------------------------

@@ -177,7 +177,7 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
             )
             meeting_ids[key] = change.meeting.id
             target = identity(cast.people["target"].user)
-            await services.attendance.request_absence(target, change.meeting.id, REASON)
+            await services.attendance.request_absence(target, None, change.meeting.id, REASON)
             known = await services.members.known_user(target)
             assert known is not None
             target_user_ids[key] = known.id

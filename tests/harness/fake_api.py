@@ -30,9 +30,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import httpx
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 JSONDict = dict[str, Any]
+# A rule consulted for every valid call: a Fault to answer instead of Telegram, or None.
+FaultRule = Callable[[str, "JSONDict"], "Fault | None"]
+# Transport faults, as the bot's HTTP client sees them (FakeRequest only):
+# "connect_error" / "connect_timeout": the request never reached Telegram;
+# "drop_reply": Telegram handled the call (a message was delivered), the answer was lost.
+TRANSPORT_FAULTS = ("connect_error", "connect_timeout", "drop_reply")
+TransportRule = Callable[[str, "JSONDict"], "str | None"]
 
 BOT_ID = 7000000001
 BOT_USERNAME = "cellmeet_test_bot"
@@ -597,6 +606,10 @@ class FakeTelegram:
         self.violations: list[Violation] = []
         # Consumed front to back by the first call whose method matches.
         self.fail_next: list[Fault] = []
+        # Consulted for every valid call that no scripted fault took (outages, random faults).
+        self.fault_rule: FaultRule | None = None
+        self.transport_next: list[tuple[str, str]] = []
+        self.transport_rule: TransportRule | None = None
 
         self.started_users: set[int] = set()
         self.blocked_users: set[int] = set()
@@ -771,11 +784,28 @@ class FakeTelegram:
         with self._lock:
             self.fail_next.append(Fault(method, status, description, parameters or None))
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: JSONDict) -> Fault | None:
         for i, fault in enumerate(self.fail_next):
             if fault.method in (method, "*"):
                 return self.fail_next.pop(i)
-        return None
+        return self.fault_rule(method, params) if self.fault_rule else None
+
+    def fail_transport(self, method: str, kind: str) -> None:
+        """Script the next call to `method` ("*" for any) to fail in transport (see
+        TRANSPORT_FAULTS); only FakeRequest plays these."""
+        if kind not in TRANSPORT_FAULTS:
+            raise ValueError(f"unknown transport fault {kind!r}")
+        with self._lock:
+            self.transport_next.append((method, kind))
+
+    def take_transport_fault(self, method: str, params: JSONDict) -> str | None:
+        """The transport fault for this call, if one is scripted or the rule gives one."""
+        with self._lock:
+            for i, (scripted, kind) in enumerate(self.transport_next):
+                if scripted in (method, "*"):
+                    del self.transport_next[i]
+                    return kind
+            return self.transport_rule(method, params) if self.transport_rule else None
 
     # -- updates --
 
@@ -879,7 +909,7 @@ class FakeTelegram:
                 if spec is None:
                     raise _Reject(404, "Not Found", violation=True)
                 self._validate(spec, decoded)
-                fault = self._take_fault(method)
+                fault = self._take_fault(method, decoded)
                 if fault:
                     call.status, call.response = fault.status, fault.body()
                 else:
@@ -1385,5 +1415,14 @@ class FakeRequest(BaseRequest):
             files = {k: _read_upload(v) for k, v in request_data.multipart_data.items()}
         if api_method == "getUpdates":
             await self.fake.wait_for_updates_async(params)
+        # Raised as ptb's HTTPXRequest raises them, with the httpx error as the cause.
+        fault = self.fake.take_transport_fault(api_method, params)
+        if fault == "connect_error":
+            error = httpx.ConnectError("[Errno 111] Connection refused")
+            raise NetworkError(f"httpx.ConnectError: {error}") from error
+        if fault == "connect_timeout":
+            raise TimedOut from httpx.ConnectTimeout("timed out")
         status, body = self.fake.handle(api_method, params, files)
+        if fault == "drop_reply":
+            raise TimedOut from httpx.ReadTimeout("timed out")
         return status, json.dumps(body).encode()

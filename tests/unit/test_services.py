@@ -193,7 +193,7 @@ async def test_members_who_answered_are_not_reminded_and_a_failure_is_retried(co
     await a_cell(core)
     s = core.services
     change = await s.meetings.schedule(SECRETARY, GROUP, starts_at=STARTS, title="Họp")
-    await s.attendance.will_attend(OFFICIAL, change.meeting.id)
+    await s.attendance.will_attend(OFFICIAL, None, change.meeting.id)
     hour = change.armed[1]
     core.clock.set(hour.due_at)
     probationary = await user_id(core, PROBATIONARY)
