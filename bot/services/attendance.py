@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.domain.access import Action, is_summoned, leaders
 from bot.domain.cells import Cell, Membership
@@ -37,6 +38,21 @@ class AnswerRow:
     status: Reply | None
     reason: str | None
     reach: Reach
+
+
+class AbsenceDecision(NamedTuple):
+    """A leader's decision on an absence request."""
+
+    meeting: Meeting
+    member: User
+    status: Reply
+
+
+class Answers(NamedTuple):
+    """A meeting's summoned members and where each stands."""
+
+    meeting: Meeting
+    rows: list[AnswerRow]
 
 
 class AttendanceService:
@@ -115,7 +131,7 @@ class AttendanceService:
         meeting_id: int,
         user_id: int,
         approve: bool,
-    ) -> tuple[Meeting, User, Reply]:
+    ) -> AbsenceDecision:
         """A leader approves (absent with reason) or declines an absence request; the member
         is told."""
         async with self.store.transaction() as uow:
@@ -135,11 +151,9 @@ class AttendanceService:
                 decided_by=leader.user_id,
                 now=self.clock.now(),
             )
-        return meeting, member, status
+        return AbsenceDecision(meeting, member, status)
 
-    async def answers(
-        self, identity: Identity, chat: ChatRef | None, meeting_id: int
-    ) -> tuple[Meeting, list[AnswerRow]]:
+    async def answers(self, identity: Identity, chat: ChatRef | None, meeting_id: int) -> Answers:
         """Summoned members with their answer and reason, and whether the reminders due so
         far reached those who have not answered (leaders)."""
         async with self.store.reading() as uow:
@@ -176,4 +190,4 @@ class AttendanceService:
                         reach,
                     )
                 )
-        return meeting, rows
+        return Answers(meeting, rows)

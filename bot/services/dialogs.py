@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from bot.domain.identity import ChatRef, Identity
 from bot.ports import Clock, Store
+
+
+class OpenDialog(NamedTuple):
+    """What the caller's open dialog is, and how far it got."""
+
+    kind: str
+    state: dict[str, object]
 
 
 class DialogService:
@@ -13,14 +22,14 @@ class DialogService:
         self.store = store
         self.clock = clock
 
-    async def get(self, identity: Identity, chat: ChatRef) -> tuple[str, dict[str, object]] | None:
+    async def get(self, identity: Identity, chat: ChatRef) -> OpenDialog | None:
         """The caller's open dialog in this chat: (kind, state)."""
         async with self.store.reading() as uow:
             user = await uow.users.get(identity.channel, identity.external_id)
             found = await uow.dialogs.get(user.id, chat.chat_id) if user else None
         if found is None or found.expired(self.clock.now()):
             return None
-        return found.kind, found.state
+        return OpenDialog(found.kind, found.state)
 
     async def save(
         self, identity: Identity, chat: ChatRef, kind: str, state: dict[str, object]

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import Action
@@ -47,6 +48,44 @@ logger = logging.getLogger(__name__)
 
 RECENT_DAYS = 62
 NOT_SCHEDULED = N_("Only a scheduled meeting can be moved or cancelled.")
+
+
+class RuleSet(NamedTuple):
+    """The regular meeting's rule and the occurrences it made."""
+
+    rule: RecurrenceRule
+    changes: list[Change]
+
+
+class Overview(NamedTuple):
+    """A cell's upcoming and recent meetings."""
+
+    cell: Cell
+    upcoming: list[Meeting]
+    recent: list[Meeting]
+
+
+class Details(NamedTuple):
+    """One meeting with its agenda and documents."""
+
+    cell: Cell
+    meeting: Meeting
+    agenda: list[agenda_rules.AgendaItem]
+    documents: list[Document]
+
+
+class AgendaEdit(NamedTuple):
+    """A meeting's agenda after an edit."""
+
+    meeting: Meeting
+    agenda: list[agenda_rules.AgendaItem]
+
+
+class Attachment(NamedTuple):
+    """A document attached to a meeting."""
+
+    meeting: Meeting
+    document: Document
 
 
 def meeting_title(text: str, *, usage: Usage | None = None) -> str:
@@ -274,9 +313,7 @@ class MeetingService:
 
     # --- recurrence ----------------------------------------------------------------------------
 
-    async def set_recurrence(
-        self, identity: Identity, chat: ChatRef, rule_text: str
-    ) -> tuple[RecurrenceRule, list[Change]]:
+    async def set_recurrence(self, identity: Identity, chat: ChatRef, rule_text: str) -> RuleSet:
         """Set the regular meeting's rule: past meetings stay, coming ones follow the new rule.
 
         Returns the rule and the new occurrences."""
@@ -303,13 +340,11 @@ class MeetingService:
             made = await self.reminders.extend_series(uow, cell, series, now)
         changes = [Change(cell, meeting, armed) for meeting, armed in made]
         self.reminders.apply([r for c in changes for r in c.armed], disarmed)
-        return rule, changes
+        return RuleSet(rule, changes)
 
     # --- reading -------------------------------------------------------------------------------
 
-    async def overview(
-        self, identity: Identity, chat: ChatRef
-    ) -> tuple[Cell, list[Meeting], list[Meeting]]:
+    async def overview(self, identity: Identity, chat: ChatRef) -> Overview:
         """Upcoming meetings and those of the last two months."""
         now = self.clock.now()
         async with self.store.reading() as uow:
@@ -328,11 +363,9 @@ class MeetingService:
                 descending=True,
             )
         recent = [m for m in recent if m not in upcoming]
-        return cell, upcoming, recent
+        return Overview(cell, upcoming, recent)
 
-    async def details(
-        self, identity: Identity, chat: ChatRef, meeting_id: int
-    ) -> tuple[Cell, Meeting, list[agenda_rules.AgendaItem], list[Document]]:
+    async def details(self, identity: Identity, chat: ChatRef, meeting_id: int) -> Details:
         """One meeting with its agenda and documents."""
         async with self.store.reading() as uow:
             cell, meeting, _ = await self.access.meeting_for(
@@ -342,7 +375,7 @@ class MeetingService:
                 agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)
             ]
             docs = await uow.documents.of_meeting(meeting.id)
-        return cell, meeting, items, docs
+        return Details(cell, meeting, items, docs)
 
     async def calendar(self, identity: Identity, chat: ChatRef, lang: str) -> bytes:
         """The cell's meetings of the last two months and ahead as an .ics file."""
@@ -372,7 +405,7 @@ class MeetingService:
 
     async def edit_agenda(
         self, identity: Identity, chat: ChatRef, meeting_id: int, operation: str, args: list[str]
-    ) -> tuple[Meeting, list[agenda_rules.AgendaItem]]:
+    ) -> AgendaEdit:
         """add TEXT | remove N | move N TO | edit N TEXT on a meeting's agenda."""
         async with self.store.transaction() as uow:
             _, meeting, _ = await self.access.meeting_for(
@@ -402,7 +435,7 @@ class MeetingService:
                     N_("Use add TEXT, remove N, move N TO or edit N TEXT."), usage=Usage.AGENDA
                 )
             await uow.agenda.replace(meeting.id, [i.to_text() for i in items])
-        return meeting, items
+        return AgendaEdit(meeting, items)
 
     async def set_link(
         self, identity: Identity, chat: ChatRef, meeting_id: int, link: str | None
@@ -426,7 +459,7 @@ class MeetingService:
         file: DocumentRef,
         file_name: str,
         confidential: bool,
-    ) -> tuple[Meeting, Document]:
+    ) -> Attachment:
         """Attach a document to a meeting (sent with the reminders)."""
         async with self.store.transaction() as uow:
             _, meeting, actor = await self.access.meeting_for(
@@ -442,7 +475,7 @@ class MeetingService:
                 added_by=actor.user_id,
                 now=self.clock.now(),
             )
-        return meeting, document
+        return Attachment(meeting, document)
 
     async def check_may_schedule(self, identity: Identity, chat: ChatRef) -> Cell:
         """Raise unless the caller may schedule meetings of this chat's cell."""

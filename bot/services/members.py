@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import NamedTuple
 
 from bot.domain.access import Action, leaders, summoned
 from bot.domain.cells import Cell, Kind, Membership, Role, Status, Via
@@ -26,6 +27,13 @@ logger = logging.getLogger(__name__)
 
 NAME_MAX = 100
 NO_SUCH_MEMBER = N_("No such member in this cell. See the numbers in /members.")
+
+
+class MemberChange(NamedTuple):
+    """A member as they now are, and their cell."""
+
+    cell: Cell
+    membership: Membership
 
 
 @dataclass(frozen=True)
@@ -325,7 +333,7 @@ class MemberService:
             pending = await uow.memberships.of_cell(cell.id, (Status.PENDING,)) if manage else []
         return Roster(cell, members, pending, manage)
 
-    async def member(self, identity: Identity, membership_id: int) -> tuple[Cell, Membership]:
+    async def member(self, identity: Identity, membership_id: int) -> MemberChange:
         """One member's card, for a leader of their cell."""
         async with self.store.reading() as uow:
             membership = await uow.memberships.get_by_id(membership_id)
@@ -334,7 +342,7 @@ class MemberService:
                 raise NotFound(N_("This member is no longer in the cell."))
             actor, _ = await self.access.actor_in(uow, identity, cell)
             self.access.require(actor, Action.MANAGE_MEMBERS)
-        return cell, membership
+        return MemberChange(cell, membership)
 
     async def _target(self, uow: UnitOfWork, cell: Cell, ref: MemberRef | int) -> Membership:
         found: Membership | None = None
@@ -363,7 +371,7 @@ class MemberService:
         kind: Kind | None = None,
         role: Role | None = None,
         remove: bool = False,
-    ) -> tuple[Cell, Membership]:
+    ) -> MemberChange:
         now = self.clock.now()
         async with self.store.transaction() as uow:
             if isinstance(where, ChatRef):
@@ -388,17 +396,17 @@ class MemberService:
                 role=role,
                 status=Status.REMOVED if remove else None,
             )
-        return cell, fresh
+        return MemberChange(cell, fresh)
 
     async def set_kind(
         self, identity: Identity, where: ChatRef | int, ref: MemberRef | int, kind: Kind
-    ) -> tuple[Cell, Membership]:
+    ) -> MemberChange:
         """Change a member's kind (official, probationary, exempted, elsewhere)."""
         return await self._change(identity, where, ref, kind=kind)
 
     async def set_role(
         self, identity: Identity, where: ChatRef | int, ref: MemberRef | int, role: Role
-    ) -> tuple[Cell, Membership]:
+    ) -> MemberChange:
         """Make a member deputy secretary, ordinary member or guest."""
         if role is Role.SECRETARY:
             raise BadInput(N_("Choose deputy, member or guest."), usage=Usage.ROLE)
@@ -406,6 +414,6 @@ class MemberService:
 
     async def remove_member(
         self, identity: Identity, where: ChatRef | int, ref: MemberRef | int
-    ) -> tuple[Cell, Membership]:
+    ) -> MemberChange:
         """Take a member off the roster (their history is kept)."""
         return await self._change(identity, where, ref, remove=True)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import Action, leaders, summoned
@@ -76,6 +77,13 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     if not values or len(values) > MAX_OFFSETS:
         raise error
     return tuple(sorted(values, reverse=True))
+
+
+class OffsetsSet(NamedTuple):
+    """A cell's reminder times and how many coming meetings followed them."""
+
+    offsets: tuple[int, ...]
+    meetings_changed: int
 
 
 @dataclass(frozen=True)
@@ -282,9 +290,7 @@ class ReminderService:
 
     # --- the cell's reminder times -------------------------------------------------------------
 
-    async def set_offsets(
-        self, identity: Identity, chat: ChatRef, text: str
-    ) -> tuple[tuple[int, ...], int]:
+    async def set_offsets(self, identity: Identity, chat: ChatRef, text: str) -> OffsetsSet:
         """Per-cell reminder offsets, e.g. ``24h 1h 0`` or ``1440 60 0`` (minutes). Coming
         meetings follow: reminders at dropped offsets are voided, new offsets are added (those
         already sent stay sent). Returns the offsets and how many meetings changed."""
@@ -314,7 +320,7 @@ class ReminderService:
                 disarmed += dropped
                 changed += bool(added or dropped)
         self.apply(armed, disarmed)
-        return offsets, changed
+        return OffsetsSet(offsets, changed)
 
     # --- recurring rules -----------------------------------------------------------------------
 
