@@ -23,6 +23,7 @@ from storage.sqlite.repositories import (
     SqliteDeliveries,
     SqliteDialogs,
     SqliteDocuments,
+    SqliteInbox,
     SqliteInvites,
     SqliteMeetings,
     SqliteMemberships,
@@ -273,6 +274,7 @@ class SqliteUnitOfWork:
         self.reminders = SqliteReminders(conn)
         self.deliveries = SqliteDeliveries(conn)
         self.dialogs = SqliteDialogs(conn)
+        self.inbox = SqliteInbox(conn)
 
 
 class Database:
