@@ -9,11 +9,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
 from dotenv import find_dotenv, load_dotenv
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.clock import SystemClock
@@ -158,19 +155,6 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_USAGE
 
 
-def webhook_options(settings: Settings) -> dict[str, Any]:
-    """ptb's webhook server settings: Telegram must send WEBHOOK_SECRET with every update."""
-    assert settings.webhook_url is not None
-    return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
-        "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret,
-        "allowed_updates": Update.ALL_TYPES,
-    }
-
-
 def run(settings: Settings) -> int:
     """Run the bot until interrupted."""
     if not settings.token:
@@ -186,11 +170,17 @@ def run(settings: Settings) -> int:
         settings.database_path,
         "webhook" if settings.webhook_url else "long polling",
     )
+    from handlers.telegram.runtime import serve
+
     try:
-        if settings.webhook_url:
-            application.run_webhook(**webhook_options(settings))
-        else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(
+            serve(
+                application,
+                settings,
+                SystemClock(),
+                request=application.bot_data.updates_request,
+            )
+        )
     except InvalidToken:
         print(
             "cellmeet: Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather "

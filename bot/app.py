@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import SystemClock
 from bot.ports import Clock
 from bot.services.registry import Services
 from config import Settings
 from handlers import telegram as telegram_handlers
-from handlers.telegram.context import BotApplication, BotContext, BotData
+from handlers.telegram.context import BotApplication, BotContext, BotData, RecentRefusals
 from handlers.telegram.menus import register_menus
 from handlers.telegram.notifier import TelegramNotifier
+from handlers.telegram.ratelimit import ChatRateLimiter
 from handlers.telegram.scheduler import JobQueueScheduler
 from storage.sqlite.db import Database
 
@@ -30,6 +31,7 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     rate_limiter: bool = True,
+    refusal_window: float = RecentRefusals.WINDOW_SECONDS,
 ) -> BotApplication:
     """Build the bot; tests pass a fake request and a fake clock."""
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
@@ -44,13 +46,15 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
-        # One message per 1/30 s rather than bursts of 30: a burst makes Telegram answer 429 and
-        # the whole bot then waits out retry_after (measured in bench/fanout.py).
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
-        )
+        # One message per 1/30 s rather than bursts of 30 (bench/fanout.py), a group's 20 a
+        # minute as a sliding window, and a 429 pauses only its own chat.
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))
+    # The runtime's own long polling (handlers/telegram/runtime.py) replaces ptb's Updater,
+    # which confirms a batch before processing it.
+    updates_request = request or HTTPXRequest(connection_pool_size=1)
+    builder = builder.updater(None).get_updates_request(updates_request)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
     application: BotApplication = builder.build()
     assert application.job_queue is not None
     scheduler = JobQueueScheduler(application.job_queue)
@@ -65,6 +69,9 @@ def build_application(
     scheduler.bind(services.reminders.run_job)
     application.bot_data.services = services
     application.bot_data.database = database
+    application.bot_data.updates_request = updates_request
+    # Tests that repeat one refusal on purpose pass 0: every refusal is told.
+    application.bot_data.refusals = RecentRefusals(refusal_window)
     telegram_handlers.register(application)
     return application
 

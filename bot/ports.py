@@ -536,6 +536,34 @@ class DialogRepository(Protocol):
         ...
 
 
+class InboxRepository(Protocol):
+    """Updates as a channel delivered them, stored before they are confirmed."""
+
+    async def store(self, updates: list[tuple[int, str]], now: datetime) -> list[int]:
+        """Keep (update id, raw payload) pairs not seen before; the ids of those, in order."""
+        ...
+
+    async def pending(self) -> list[tuple[int, str, int]]:
+        """Unprocessed updates (id, payload, failed attempts), oldest first."""
+        ...
+
+    async def last_update_id(self) -> int | None:
+        """The highest update id ever stored."""
+        ...
+
+    async def finish(self, update_id: int, status: str, now: datetime, error: str | None) -> None:
+        """Mark an update 'done', or 'failed' (set aside) with why."""
+        ...
+
+    async def attempt_failed(self, update_id: int, error: str) -> int:
+        """Count a failed attempt; the attempts so far."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Forget updates done before a time (the newest id stays); how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction (or one consistent read)."""
 
@@ -607,6 +635,11 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> OutboxRepository:
         """The kept letters of notices."""
+        ...
+
+    @property
+    def inbox(self) -> InboxRepository:
+        """The updates received and not yet forgotten."""
         ...
 
 

@@ -68,11 +68,22 @@ class Bot:
     unexpected: list[BaseException] = field(default_factory=list)
 
 
-async def start_bot(settings: Settings, clock: FakeClock | None = None) -> Bot:
-    """Build and initialize the application over the fake Bot API."""
+async def start_bot(
+    settings: Settings, clock: FakeClock | None = None, *, refusal_window: float = 0.0
+) -> Bot:
+    """Build and initialize the application over the fake Bot API.
+
+    Repeated refusals are all told (window 0) unless a test asks for the bot's window.
+    """
     clock = clock or FakeClock(NOW)
     fake = FakeTelegram(clock=clock.now)
-    app = build_application(settings, request=FakeRequest(fake), clock=clock, rate_limiter=False)
+    app = build_application(
+        settings,
+        request=FakeRequest(fake),
+        clock=clock,
+        rate_limiter=False,
+        refusal_window=refusal_window,
+    )
     bot = Bot(app, fake, Driver(app, fake, raise_errors=False), clock)
 
     async def record(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:

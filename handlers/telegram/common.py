@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.domain.identity import ChatRef, Identity, User
 from bot.errors import UserFacingError
 from bot.i18n import N_, Translator, translator
-from handlers.telegram.context import BotContext
+from handlers.telegram.context import CURRENT_ATTEMPT, BotContext
 from handlers.telegram.usage import example_of
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,11 @@ def render_error(tr: Translator, error: UserFacingError) -> str:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Render expected errors to the user; log the rest and tell the user nothing changed."""
+    """Render expected errors to the user; log the rest and tell the user nothing changed.
+
+    Under the runtime an unexpected error is recorded for it (it retries the update and logs
+    one line when it gives up); the user hears only about the last attempt.
+    """
     error = context.error
     if not isinstance(update, Update):
         logger.error("error outside an update", exc_info=error)
@@ -154,18 +158,61 @@ async def on_error(update: object, context: BotContext) -> None:
         tr = await _safe_tr(update, context)
         text = render_error(tr, error)
     else:
-        logger.error("unexpected error while handling an update", exc_info=error)
+        attempt = CURRENT_ATTEMPT.get()
+        if attempt is None:
+            logger.error("unexpected error while handling an update", exc_info=error)
+        else:
+            attempt.error = error
+            if not attempt.final and not isinstance(error, TelegramError):
+                return
         tr = await _safe_tr(update, context)
         text = "⚠️ " + tr.gettext(GENERIC_ERROR)
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text[:CALLBACK_ANSWER_MAX], show_alert=True)
         elif update.effective_message is not None and update.effective_chat is not None:
-            await update.effective_message.reply_text(text)
+            await _tell_error(update, context, text)
     except (BadRequest, Forbidden):
         logger.info("could not tell the user about an error")
-    except TelegramError:
-        logger.warning("could not tell the user about an error", exc_info=True)
+    except TelegramError as failure:
+        logger.warning("could not tell the user about an error (%s)", failure)
+
+
+async def _tell_error(update: Update, context: BotContext, text: str) -> None:
+    """In a private chat, reply; in a group, tell the sender privately if the bot can, once.
+
+    A group gets 20 messages a minute from the bot: one member's mistakes must not spend them.
+    """
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None
+    if chat.type == ChatType.PRIVATE or user is None:
+        await message.reply_text(text)
+        return
+    if not context.bot_data.refusals.first(chat.id, user.id, text):
+        logger.debug("refusal to %s in %s already told", user.id, chat.id)
+        return
+    known = await _reachable(context, user)
+    if known is not None:
+        # Refusals name the cell where it matters; the text is the same as in the group.
+        try:
+            await context.bot.send_message(int(known), text)
+            return
+        except Forbidden:
+            # They blocked the bot: say it in the group, and remember.
+            await context.services.members.set_reachable(CHANNEL, str(user.id), False)
+    await message.reply_text(text)
+
+
+async def _reachable(context: BotContext, user: TgUser) -> str | None:
+    """The private chat of a sender the bot can write to, if any."""
+    try:
+        known = await context.services.members.known_user(identity_of(user))
+    except Exception:  # the database may be what failed: fall back to the group
+        logger.warning("user lookup failed while telling an error")
+        return None
+    if known is None or not known.reachable or not known.private_chat_id:
+        return None
+    return known.private_chat_id
 
 
 async def _safe_tr(update: Update, context: BotContext) -> Translator:

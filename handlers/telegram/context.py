@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.request import BaseRequest
 
 from bot.services.registry import Services
 from storage.sqlite.db import Database
@@ -15,6 +20,50 @@ class BotData:
 
     services: Services
     database: Database
+    updates_request: BaseRequest
+
+    def __init__(self) -> None:
+        self.refusals = RecentRefusals()
+
+
+class RecentRefusals:
+    """Refusals told lately, per (group, person, text): a repeat within the window is not told."""
+
+    WINDOW_SECONDS = 60.0
+    LIMIT = 1000
+
+    def __init__(
+        self, window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.window = window
+        self.clock = clock
+        self._told: dict[tuple[int, int, str], float] = {}
+
+    def first(self, chat_id: int, user_id: int, text: str) -> bool:
+        """Whether this refusal was not told in the window (and remember it now)."""
+        now = self.clock()
+        if len(self._told) > self.LIMIT:
+            self._told = {k: t for k, t in self._told.items() if now - t < self.window}
+        key = (chat_id, user_id, text)
+        told = self._told.get(key)
+        if told is not None and now - told < self.window:
+            return False
+        self._told[key] = now
+        return True
+
+
+@dataclass
+class Attempt:
+    """One run of an update's handlers by the runtime; the error handler records what failed."""
+
+    update_id: int
+    final: bool
+    error: BaseException | None = None
+
+
+# Set by the runtime around each update: the error handler then tells the user only on the last
+# attempt (earlier ones are retried), and the runtime logs the one line.
+CURRENT_ATTEMPT: ContextVar[Attempt | None] = ContextVar("current_attempt", default=None)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

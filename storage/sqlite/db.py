@@ -23,6 +23,7 @@ from storage.sqlite.repositories import (
     SqliteDeliveries,
     SqliteDialogs,
     SqliteDocuments,
+    SqliteInbox,
     SqliteInvites,
     SqliteMeetings,
     SqliteMemberships,
@@ -275,6 +276,7 @@ class SqliteUnitOfWork:
         self.deliveries = SqliteDeliveries(conn)
         self.dialogs = SqliteDialogs(conn)
         self.outbox = SqliteOutbox(conn)
+        self.inbox = SqliteInbox(conn)
 
 
 class Database:

@@ -1226,3 +1226,68 @@ class SqliteDialogs(Repository):
     async def clear(self, user_id: int, chat_id: str) -> None:
         """Close a dialog."""
         await self.run("DELETE FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+
+class SqliteInbox(Repository):
+    """Updates as received, until processed (and a day after, against redelivery)."""
+
+    async def store(self, updates: list[tuple[int, str]], now: datetime) -> list[int]:
+        """Keep updates not seen before; the ids of those, in order."""
+        if not updates:
+            return []
+        ids = [update_id for update_id, _ in updates]
+        seen = {
+            row[0]
+            for row in await self.all(
+                f"SELECT update_id FROM inbox WHERE update_id IN ({_marks([''] * len(ids))})",
+                ids,
+            )
+        }
+        fresh = [(i, payload, iso(now)) for i, payload in updates if i not in seen]
+        await self.conn.executemany(
+            "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING",
+            fresh,
+        )
+        return [i for i, _, _ in fresh]
+
+    async def pending(self) -> list[tuple[int, str, int]]:
+        """Unprocessed updates (id, payload, attempts so far), oldest first."""
+        rows = await self.all(
+            "SELECT update_id, payload, attempts FROM inbox WHERE status = 'pending'"
+            " ORDER BY update_id"
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def last_update_id(self) -> int | None:
+        """The highest update id ever stored."""
+        row = await self.one("SELECT max(update_id) FROM inbox")
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def finish(self, update_id: int, status: str, now: datetime, error: str | None) -> None:
+        """Mark an update done, or failed (set aside) with why."""
+        await self.run(
+            "UPDATE inbox SET status = ?, finished_at = ?, error = coalesce(?, error)"
+            " WHERE update_id = ?",
+            (status, iso(now), error, update_id),
+        )
+
+    async def attempt_failed(self, update_id: int, error: str) -> int:
+        """Count a failed attempt; the attempts so far."""
+        row = await self.one(
+            "UPDATE inbox SET attempts = attempts + 1, error = ? WHERE update_id = ?"
+            " RETURNING attempts",
+            (error, update_id),
+        )
+        return int(row[0]) if row is not None else 0
+
+    async def prune(self, before: datetime) -> int:
+        """Forget updates done before a time, keeping the newest id (the next offset)."""
+        return await self.run(
+            "DELETE FROM inbox WHERE status = 'done' AND finished_at < ?"
+            " AND update_id < (SELECT max(update_id) FROM inbox)",
+            (iso(before),),
+        )

@@ -89,6 +89,15 @@ def only_text(calls: Iterable[Call], chat_id: int) -> str:
     return texts[0]
 
 
+def answer_to(calls: Iterable[Call], group_id: int, user_id: int) -> str:
+    """The one answer to a command in a group: in the group, or (a refusal to someone the bot
+    can reach) privately."""
+    calls = list(calls)
+    texts = sent(calls, group_id) + sent(calls, user_id)
+    assert len(texts) == 1, texts
+    return texts[0]
+
+
 def edits(calls: Iterable[Call]) -> list[Call]:
     """Accepted edits of message text."""
     return [c for c in calls if c.method == "editMessageText" and c.ok]
@@ -151,8 +160,8 @@ class World:
         return await self.d.send(user, chat, text)
 
     async def reply_in_group(self, user: TgUser, text: str) -> str:
-        """The user writes in the group; the one answer the bot gave there."""
-        return only_text(await self.say(user, text), self.group.id)
+        """The user writes in the group; the one answer: there, or privately for a refusal."""
+        return answer_to(await self.say(user, text), self.group.id, user.id)
 
     async def reply_in_private(self, user: TgUser, text: str) -> str:
         """The user writes privately; the one answer the bot gave there."""

@@ -19,7 +19,9 @@ from typing import IO, Any, cast
 import pytest
 
 from bot.app import build_application
+from bot.clock import SystemClock
 from bot.i18n import translator
+from handlers.telegram.runtime import serve
 from tests.conftest import OPERATOR_ID, SETTINGS, TOKEN, make_settings
 from tests.harness import http_server
 from tests.harness.driver import Driver, TgUser
@@ -111,12 +113,18 @@ async def test_polling_over_http_answers_start_and_setup(
     fake = server.fake
     settings = make_settings(tmp_path, api_base_url=server.base_url)
     app = build_application(settings)
-    await app.initialize()
-    assert app.post_init is not None and app.post_shutdown is not None
-    await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        serve(
+            app,
+            settings,
+            SystemClock(),
+            request=app.bot_data.updates_request,
+            stop=stop,
+            long_poll_seconds=1,
+        )
+    )
+    await eventually(lambda: any(c.method == "getUpdates" for c in fake.calls), "polling")
     try:
         users = users_driver(fake)
         private = users.private_chat(SECRETARY)
@@ -144,10 +152,8 @@ async def test_polling_over_http_answers_start_and_setup(
         # Every update was confirmed: nothing would be handled twice after a restart.
         await eventually(lambda: not fake.pending_updates, "the updates to be confirmed")
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
+        stop.set()
+        await asyncio.wait_for(running, DEADLINE_SECONDS)
     methods = {call.method for call in fake.calls}
     assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= methods
     assert all(call.ok for call in fake.calls if call.method != "getUpdates")

@@ -16,6 +16,7 @@ from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
     alerts,
+    answer_to,
     buttons,
     make_cell,
     only_text,
@@ -98,7 +99,7 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
         "31/02/2027 19:30",
         reply_to_message_id=ask.response["result"]["message_id"],
     )
-    assert only_text(calls, w.group.id).startswith("⚠️ ")
+    assert answer_to(calls, w.group.id, w.secretary.id).startswith("⚠️ ")
     calls = await w.d.send(
         w.secretary, w.group, START_LOCAL, reply_to_message_id=ask.response["result"]["message_id"]
     )
@@ -113,7 +114,7 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
         "12h",
         reply_to_message_id=duration_ask.response["result"]["message_id"],
     )
-    assert only_text(calls, w.group.id).startswith("⚠️ ")
+    assert answer_to(calls, w.group.id, w.secretary.id).startswith("⚠️ ")
     calls = await w.d.press(w.secretary, w.group, t(lang, "{minutes} min", minutes=90))
     title_ask = messages(calls)[-1]
     assert title_ask["text"] == t(lang, "Title? Reply with the title, or use the standard one:")

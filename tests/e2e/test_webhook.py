@@ -1,17 +1,22 @@
-"""Webhook mode: ptb's webhook server, with the secret token checked on every request."""
+"""Webhook mode: the runtime's webhook server checks the secret token on every request, and
+stores an update before it answers 200."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import socket
+import sqlite3
 from pathlib import Path
 
 import httpx
 
-from bot.__main__ import webhook_options
+from bot.app import build_application
+from bot.clock import FakeClock
+from handlers.telegram.runtime import serve
+from tests.conftest import NOW
 from tests.conftest import make_settings as settings_for
-from tests.conftest import start_bot, stop_bot
+from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 SECRET = "s3cret_webhook-token"
 
@@ -48,13 +53,18 @@ async def test_webhook_checks_the_secret_and_handles_updates(tmp_path: Path) -> 
         webhook_listen="127.0.0.1",
         webhook_port=port,
     )
-    bot = await start_bot(settings)
-    app = bot.app
-    assert app.updater is not None
-    await app.start()
-    await app.updater.start_webhook(**webhook_options(settings))
+    clock = FakeClock(NOW)
+    fake = FakeTelegram(clock=clock.now)
+    request = FakeRequest(fake)
+    app = build_application(settings, request=request, clock=clock, rate_limiter=False)
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, settings, clock, request=request, stop=stop))
     try:
-        registered = bot.fake.sent(method="setWebhook")
+        for _ in range(500):
+            if fake.sent(method="setWebhook") or running.done():
+                break
+            await asyncio.sleep(0.01)
+        registered = fake.sent(method="setWebhook")
         assert registered[-1]["url"] == "https://bot.example.org/cellmeet-hook"
         assert registered[-1]["secret_token"] == SECRET
         url = f"http://127.0.0.1:{port}/cellmeet-hook"
@@ -67,22 +77,26 @@ async def test_webhook_checks_the_secret_and_handles_updates(tmp_path: Path) -> 
             )
             assert forged.status_code == 403
             assert wrong.status_code == 403
-            assert bot.fake.sent(chat_id=501) == []
-            bot.fake.started_users.add(501)
+            assert fake.sent(chat_id=501) == []
+            fake.started_users.add(501)
             good = await client.post(
                 url,
                 json=update(3, "/start"),
                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
             )
             assert good.status_code == 200
+        # The 200 came after the update was committed to the inbox.
+        with sqlite3.connect(settings.database_path) as conn:
+            stored = [row[0] for row in conn.execute("SELECT update_id FROM inbox")]
+        assert stored == [3]
         for _ in range(200):
-            if bot.fake.sent(chat_id=501):
+            if fake.sent(chat_id=501):
                 break
             await asyncio.sleep(0.01)
-        replies = bot.fake.sent(chat_id=501)
+        replies = fake.sent(chat_id=501)
         assert len(replies) == 1
         assert replies[0]["text"].startswith("Hello Hoa!")
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await stop_bot(bot)
+        stop.set()
+        await asyncio.wait_for(running, 15)
+    fake.assert_no_violations()
