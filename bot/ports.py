@@ -431,8 +431,8 @@ class ReminderRepository(Protocol):
         """The reminder with that id."""
         ...
 
-    async def pending(self) -> list[Reminder]:
-        """Every pending reminder, earliest first."""
+    async def pending(self, due_before: datetime | None = None) -> list[Reminder]:
+        """Every pending reminder (due before a time, if given), earliest first."""
         ...
 
     async def of_meeting(self, meeting_id: int, revision: int) -> list[Reminder]:

@@ -38,6 +38,11 @@ logger = logging.getLogger(__name__)
 SERIES_AHEAD = 3  # occurrences of a recurring rule kept scheduled ahead
 SERIES_JOB = "series:extend"
 SERIES_JOB_NOW = "series:extend:start"
+# Reminders are armed as jobs when due within ARM_AHEAD: a restart with 100,000 cells reads and
+# arms only the next two days' reminders; a sweep every ARM_EVERY arms the rest in time.
+ARM_JOB = "reminders:arm"
+ARM_AHEAD = timedelta(hours=48)
+ARM_EVERY = timedelta(hours=1)
 SERIES_BATCH = 10  # series brought ahead per transaction (about 0.1 s of holding the store)
 # Recurring rules keep their next occurrences scheduled; checked this often while running.
 SERIES_CHECK_INTERVAL = timedelta(hours=6)
@@ -148,12 +153,20 @@ class ReminderService:
         not started); recurring rules are brought ahead in the background right after, and
         then every few hours. The number armed."""
         await self.delivery.start()
-        async with self.store.reading() as uow:
-            pending = await uow.reminders.pending()
-        self.apply(pending, [])
+        armed = await self.arm_coming()
+        self.scheduler.repeat(ARM_JOB, ARM_EVERY)
         self.scheduler.arm(SERIES_JOB_NOW, timedelta(0))
         self.scheduler.repeat(SERIES_JOB, SERIES_CHECK_INTERVAL)
-        logger.info("armed %d pending reminders", len(pending))
+        logger.info("armed %d pending reminders due in the next %s", armed, ARM_AHEAD)
+        return armed
+
+    async def arm_coming(self) -> int:
+        """Arm the pending reminders due within ARM_AHEAD (overdue ones included); those
+        further ahead are armed by this same sweep, run every ARM_EVERY, when their time
+        nears. Arming again is harmless: a job replaces the one of its name."""
+        async with self.store.reading() as uow:
+            pending = await uow.reminders.pending(due_before=self.clock.now() + ARM_AHEAD)
+        self.apply(pending, [])
         return len(pending)
 
     async def run_job(self, name: str) -> None:
@@ -161,6 +174,9 @@ class ReminderService:
         reminders, series upkeep and notice retries)."""
         if name.startswith(NOTICE_JOB):
             await self.delivery.retry(name.removeprefix(NOTICE_JOB))
+            return
+        if name == ARM_JOB:
+            await self.arm_coming()
             return
         if name in (SERIES_JOB, SERIES_JOB_NOW):
             made = await self.extend_all_series()

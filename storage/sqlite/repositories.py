@@ -970,12 +970,19 @@ class SqliteReminders(Repository):
         )
         return _reminder(row) if row else None
 
-    async def pending(self) -> list[Reminder]:
-        """Every pending reminder, earliest first."""
-        rows = await self.all(
-            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE status = 'pending'"
-            " ORDER BY due_at, id"
-        )
+    async def pending(self, due_before: datetime | None = None) -> list[Reminder]:
+        """Every pending reminder (due before a time, if given), earliest first."""
+        if due_before is None:
+            rows = await self.all(
+                f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE status = 'pending'"
+                " ORDER BY due_at, id"
+            )
+        else:
+            rows = await self.all(
+                f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE status = 'pending'"
+                " AND due_at < ? ORDER BY due_at, id",
+                (iso(due_before),),
+            )
         return [_reminder(r) for r in rows]
 
     async def of_meeting(self, meeting_id: int, revision: int) -> list[Reminder]:

@@ -10,6 +10,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain.cells import Kind
 from bot.domain.identity import ChatRef, Identity
+from bot.services.reminders import ARM_JOB
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, World, buttons, make_cell, sent, t
 from tests.e2e.meetings_support import (
@@ -175,7 +176,16 @@ async def _restart(tmp_path: Path, now: datetime) -> Bot:
 async def test_restart_rearms_pending_reminders_as_named_jobs(tmp_path: Path) -> None:
     bot, ids, _ = await _scheduled_cell(tmp_path)
     await stop_bot(bot)
+    # Ten days ahead: the reminders wait in the database; the hourly sweep arms them.
     bot = await _restart(tmp_path, datetime(2026, 11, 25, 0, 0, tzinfo=UTC))
+    try:
+        assert not {f"reminder:{i}" for i in ids} & job_names(bot)
+        assert bot.app.job_queue is not None
+        assert bot.app.job_queue.get_jobs_by_name(ARM_JOB)
+    finally:
+        await stop_bot(bot)
+    # Two days ahead of the first reminder, a restart arms them all as named jobs.
+    bot = await _restart(tmp_path, datetime(2026, 12, 3, 13, 0, tzinfo=UTC))
     try:
         assert {f"reminder:{i}" for i in ids} <= job_names(bot)
         assert bot.app.job_queue is not None

@@ -21,7 +21,7 @@ from bot.domain.messages import AnswerSummons, Content, DecideJoin, Group, Lette
 from bot.domain.reminders import ReminderStatus
 from bot.ports import DeliveryState
 from bot.services.registry import Services
-from bot.services.reminders import SERIES_JOB, SERIES_JOB_NOW, job_name
+from bot.services.reminders import ARM_AHEAD, ARM_JOB, SERIES_JOB, SERIES_JOB_NOW, job_name
 from config import Settings
 from storage.sqlite.db import Database
 from tests.fakes import RecordingNotifier, RecordingScheduler
@@ -222,17 +222,31 @@ async def test_a_late_or_voided_reminder_sends_nothing(core: Core) -> None:
         assert (await uow.reminders.get(day.id)).status is ReminderStatus.CANCELLED  # type: ignore[union-attr]
 
 
-async def test_start_arms_every_pending_reminder_and_the_series_upkeep(core: Core) -> None:
+async def test_start_arms_the_reminders_due_soon_and_the_sweep_arms_the_rest_in_time(
+    core: Core,
+) -> None:
     await a_cell(core)
     s = core.services
-    await s.meetings.set_recurrence(SECRETARY, GROUP, "ngày 5 hằng tháng 19:30")
+    rule = await s.meetings.set_recurrence(SECRETARY, GROUP, "ngày 5 hằng tháng 19:30")
+    first = rule.changes[0].armed  # 24 h, 1 h and 0 before 5 December 19:30
+    # A restart four days ahead of the first meeting: nothing is due within two days.
     core.scheduler.armed.clear()
-    armed = await s.reminders.start()
-    assert armed == 9  # three occurrences, three reminders each
-    assert set(core.scheduler.armed) == {SERIES_JOB_NOW} | {
-        n for n in core.scheduler.armed if n.startswith("reminder:")
+    assert await s.reminders.start() == 0
+    assert not any(n.startswith("reminder:") for n in core.scheduler.armed)
+    assert SERIES_JOB_NOW in core.scheduler.armed
+    assert {SERIES_JOB, ARM_JOB} <= set(core.scheduler.repeating)
+    # The hourly sweep arms each reminder once it is due within two days, before its time.
+    core.clock.set(first[0].due_at - ARM_AHEAD + timedelta(minutes=30))
+    await s.reminders.run_job(ARM_JOB)
+    assert {n for n in core.scheduler.armed if n.startswith("reminder:")} == {
+        job_name(first[0].id)
     }
-    assert SERIES_JOB in core.scheduler.repeating
+    core.clock.set(first[-1].due_at - ARM_AHEAD + timedelta(minutes=30))
+    await s.reminders.run_job(ARM_JOB)
+    assert {n for n in core.scheduler.armed if n.startswith("reminder:")} == {
+        job_name(r.id) for r in first
+    }
+    assert core.scheduler.armed[job_name(first[0].id)] == first[0].due_at
 
 
 async def test_the_series_upkeep_lets_a_user_through_between_short_batches(
