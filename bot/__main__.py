@@ -33,27 +33,33 @@ PRIVATE_UMASK = 0o077
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
     "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment, and run again."
+    " (For Zalo, set ZALO_BOT_TOKEN.)"
 )
 
 
 class RedactingFormatter(logging.Formatter):
     """Keep the bot token out of every log line, tracebacks included, whatever logged it."""
 
-    def __init__(self, fmt: str, token: str | None) -> None:
+    def __init__(self, fmt: str, token: str | None, *more: str | None) -> None:
         super().__init__(fmt)
         self.token = token
+        self.tokens = [t for t in (token, *more) if t]
 
     def format(self, record: logging.LogRecord) -> str:
-        """The formatted line with the token replaced."""
+        """The formatted line with the tokens (Telegram's, Zalo's) replaced."""
         line = super().format(record)
-        return line.replace(self.token, "<token>") if self.token else line
+        for token in self.tokens:
+            line = line.replace(token, "<token>")
+        return line
 
 
 def setup_logging(settings: Settings) -> None:
     """Plain log lines on stderr; httpx quiet because its URLs contain the token."""
     handler = logging.StreamHandler()
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", settings.token)
+        RedactingFormatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s", settings.token, settings.zalo_token
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -157,14 +163,22 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 
 def run(settings: Settings) -> int:
     """Run the bot until interrupted."""
-    if not settings.token:
+    if not settings.token and not settings.zalo_token:
         print(NO_TOKEN, file=sys.stderr)
         return EXIT_USAGE
     # Open, check and migrate the database before anything talks to Telegram.
     asyncio.run(_migrate(settings))
+    # --- Zalo (handlers/zalo/app.py): alone with only a Zalo token, else beside Telegram ---
+    if not settings.token:
+        return _run_zalo_alone(settings)
     from bot.app import build_application
 
     application = build_application(settings)
+    if settings.zalo_token:
+        from handlers.zalo.app import attach
+
+        attach(application, settings)
+    # --- end of Zalo ---
     logger.info(
         "starting cellmeet (database %s, %s)",
         settings.database_path,
@@ -192,6 +206,29 @@ def run(settings: Settings) -> int:
         print(
             f"cellmeet: cannot reach the Bot API at {settings.api_base_url} ({error}); "
             "check the network or TELEGRAM_API_BASE_URL.",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    return 0
+
+
+def _run_zalo_alone(settings: Settings) -> int:
+    """The bot on Zalo only, until interrupted."""
+    from handlers.zalo.app import run_alone
+    from handlers.zalo.client import ZaloError, ZaloNetworkError
+
+    logger.info("starting cellmeet on Zalo only (database %s)", settings.database_path)
+    try:
+        asyncio.run(run_alone(settings))
+    except KeyboardInterrupt:
+        return 0
+    except ZaloError as error:
+        print(f"cellmeet: Zalo refused ZALO_BOT_TOKEN or a call ({error})", file=sys.stderr)
+        return EXIT_USAGE if error.code == 401 else EXIT_UNUSABLE
+    except ZaloNetworkError as error:
+        print(
+            f"cellmeet: cannot reach the Zalo Bot API ({error}); check the network or "
+            "ZALO_API_BASE_URL.",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org"
+# The host of the Zalo Bot Platform's docs; the legacy bot-api.zapps.me also answers.
+ZALO_OFFICIAL_API_BASE_URL = "https://bot-api.zaloplatforms.com"
+ZALO_DEFAULT_MONTHLY_QUOTA = 3000
 LANGUAGES = ("vi", "en")
 
 
@@ -33,6 +37,11 @@ SETTING_NAMES = (
     "WEBHOOK_PORT",
     "REMINDER_OFFSETS",
     "LOG_LEVEL",
+    "ZALO_BOT_TOKEN",
+    "ZALO_API_BASE_URL",
+    "ZALO_WEBHOOK_URL",
+    "ZALO_WEBHOOK_SECRET",
+    "ZALO_MONTHLY_QUOTA",
 )
 
 
@@ -54,6 +63,21 @@ class Settings:
     webhook_port: int = 8443
     reminder_offsets_minutes: tuple[int, ...] = (24 * 60, 60, 0)
     log_level: str = "INFO"
+    zalo_token: str | None = field(default=None, repr=False)
+    zalo_api_base_url: str = ZALO_OFFICIAL_API_BASE_URL
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: str | None = field(default=None, repr=False)
+    zalo_monthly_quota: int = ZALO_DEFAULT_MONTHLY_QUOTA
+
+    @property
+    def runs_telegram(self) -> bool:
+        """Whether a Telegram token is set (the Telegram bot runs)."""
+        return self.token is not None
+
+    @property
+    def runs_zalo(self) -> bool:
+        """Whether a Zalo token is set (the Zalo bot runs)."""
+        return self.zalo_token is not None
 
     @property
     def bot_base_url(self) -> str:
@@ -162,6 +186,8 @@ class Settings:
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
 
+        zalo = _zalo_settings(get)
+
         return cls(
             token=token,
             api_base_url=api_base_url,
@@ -176,7 +202,51 @@ class Settings:
             webhook_port=int(port_text),
             reminder_offsets_minutes=offsets,
             log_level=log_level,
+            **zalo,
         )
+
+
+def _zalo_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """The ZALO_* settings, checked; keyword arguments of Settings."""
+    token = get("ZALO_BOT_TOKEN")
+    # <numeric bot id>:<secret>, as Zalo Bot Creator gives it.
+    if token is not None and (not re.fullmatch(r"[0-9]{1,32}:[A-Za-z0-9_\-]{1,200}", token)):
+        raise SettingsError(
+            "ZALO_BOT_TOKEN is malformed: expected the form 12345689:abc-xyz from Zalo Bot Creator"
+        )
+    base_url = (get("ZALO_API_BASE_URL") or ZALO_OFFICIAL_API_BASE_URL).rstrip("/")
+    if base_url.endswith("/bot"):
+        base_url = base_url[: -len("/bot")]
+    if not base_url.startswith(("http://", "https://")):
+        raise SettingsError("ZALO_API_BASE_URL must start with http:// or https://")
+    webhook_url = get("ZALO_WEBHOOK_URL")
+    webhook_secret = get("ZALO_WEBHOOK_SECRET")
+    if webhook_url is not None:
+        if not webhook_url.startswith("https://"):
+            raise SettingsError("ZALO_WEBHOOK_URL must be an https:// URL")
+        if webhook_secret is None:
+            raise SettingsError(
+                "ZALO_WEBHOOK_SECRET must be set when ZALO_WEBHOOK_URL is set "
+                "(8-256 of A-Z a-z 0-9 _ -)"
+            )
+    # Zalo requires 8-256 characters for secret_token.
+    if webhook_secret is not None and (
+        not 8 <= len(webhook_secret) <= 256
+        or not all(c.isascii() and (c.isalnum() or c in "_-") for c in webhook_secret)
+    ):
+        raise SettingsError("ZALO_WEBHOOK_SECRET must be 8-256 characters of A-Z a-z 0-9 _ -")
+    quota_text = get("ZALO_MONTHLY_QUOTA") or str(ZALO_DEFAULT_MONTHLY_QUOTA)
+    if not re.fullmatch(r"[0-9]{1,9}", quota_text) or int(quota_text) < 1:
+        raise SettingsError(
+            "ZALO_MONTHLY_QUOTA must be the number of messages a month (e.g. 3000)"
+        )
+    return {
+        "zalo_token": token,
+        "zalo_api_base_url": base_url,
+        "zalo_webhook_url": webhook_url,
+        "zalo_webhook_secret": webhook_secret,
+        "zalo_monthly_quota": int(quota_text),
+    }
 
 
 def _with_bot_suffix(base: str, suffix: str) -> str:

@@ -328,3 +328,15 @@ def test_token_is_redacted_from_tracebacks() -> None:
     output = stream.getvalue()
     assert "error while polling" in output
     assert TOKEN not in output
+
+
+def test_a_zalo_token_alone_runs_zalo_and_a_refused_one_exits_2_without_echoing_it(
+    cli: Cli,
+) -> None:
+    from tests.harness.zalo_server import FakeZalo, FakeZaloServer
+
+    with FakeZaloServer(FakeZalo(token="1:right-token")) as server:
+        result = cli.run(ZALO_BOT_TOKEN="1:wrong-SECRET", ZALO_API_BASE_URL=server.base_url)
+    assert result.returncode == 2, result.stderr
+    assert "401" in result.stderr and "wrong-SECRET" not in result.stderr + result.stdout
+    assert "TELEGRAM_BOT_TOKEN is not set" not in result.stderr

@@ -239,7 +239,7 @@ def test_env_example_documents_every_setting_with_its_default() -> None:
     assert set(documented) == names
     defaults = Settings.from_env({})
     for name, value in documented.items():
-        if name == "WEBHOOK_URL":
+        if name in ("WEBHOOK_URL", "ZALO_WEBHOOK_URL"):
             continue  # an example: no default, and it needs WEBHOOK_SECRET
         assert Settings.from_env({name: value}) == defaults, f"{name}={value}"
 
@@ -267,3 +267,42 @@ def test_operators_are_channel_qualified_and_a_bare_number_is_telegram() -> None
     for bad in ("zalo:", "icq:5", "telegram:abc", "zalo:a b"):
         with pytest.raises(SettingsError, match="ADMIN_IDS"):
             Settings.from_env({"ADMIN_IDS": bad})
+
+
+def test_zalo_settings_defaults_and_values() -> None:
+    default = Settings.from_env({})
+    assert default.zalo_token is None and not default.runs_zalo
+    assert default.zalo_api_base_url == "https://bot-api.zaloplatforms.com"
+    assert default.zalo_monthly_quota == 3000
+    assert default.zalo_webhook_url is None
+    settings = Settings.from_env(
+        {
+            "ZALO_BOT_TOKEN": "12345689:abc-xyz",
+            "ZALO_API_BASE_URL": "https://bot-api.zapps.me/bot/",
+            "ZALO_WEBHOOK_URL": "https://bot.example.org/zalo",
+            "ZALO_WEBHOOK_SECRET": "secret-123",
+            "ZALO_MONTHLY_QUOTA": "500",
+        }
+    )
+    assert settings.runs_zalo and not settings.runs_telegram
+    assert settings.zalo_api_base_url == "https://bot-api.zapps.me"
+    assert settings.zalo_webhook_secret == "secret-123"
+    assert settings.zalo_monthly_quota == 500
+    assert "abc-xyz" not in repr(settings) and "secret-123" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ZALO_BOT_TOKEN": "no-colon"}, "ZALO_BOT_TOKEN"),
+        ({"ZALO_API_BASE_URL": "ftp://x"}, "ZALO_API_BASE_URL"),
+        ({"ZALO_WEBHOOK_URL": "http://x.org/zalo", "ZALO_WEBHOOK_SECRET": "12345678"}, "URL"),
+        ({"ZALO_WEBHOOK_URL": "https://x.org/zalo"}, "ZALO_WEBHOOK_SECRET"),
+        ({"ZALO_WEBHOOK_SECRET": "short"}, "ZALO_WEBHOOK_SECRET"),
+        ({"ZALO_MONTHLY_QUOTA": "0"}, "ZALO_MONTHLY_QUOTA"),
+        ({"ZALO_MONTHLY_QUOTA": "lots"}, "ZALO_MONTHLY_QUOTA"),
+    ],
+)
+def test_malformed_zalo_settings_are_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)

@@ -223,6 +223,14 @@ async def invite(update: Update, context: BotContext) -> None:
             uses=created.max_uses,
             until=created.expires_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
             link=start_link(context, INVITE_PREFIX + created.code),
+        )
+        + (
+            "\n"
+            + tr.gettext(
+                "Members on Zalo send this code to the Zalo bot: {code}", code=created.code
+            )
+            if context.services.settings.runs_zalo
+            else ""
         ),
     )
 

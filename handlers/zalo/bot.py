@@ -1,0 +1,269 @@
+"""The Zalo edge: private-chat messages -> the core's services -> texts back.
+
+Zalo has no buttons, no commands menu and no deep links, so on Zalo:
+
+- the same slash commands as on Telegram are typed (``/help``, ``/members``...); those that
+  need buttons or files (the guided ``/schedule``, ``/attach``, ``/calendar``) say so;
+- a numbered choice the bot sent ("1. Sẽ tham dự", "2. Xin vắng") is answered by replying
+  with its number, while it is open;
+- an invite code (``/invite`` shows it) sent as a message asks to join that cell;
+- ``/setup CODE`` in a private chat makes a cell run from Zalo private chats alone: it has no
+  group (its chat id is a stand-in, ``zalo-cell:<random>``), and members get everything
+  privately.
+
+Each Zalo message is applied once: its message_id is recorded before it is handled (the
+platform hands consumed updates back, and webhooks repeat).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from typing import Any
+
+from bot.domain.cells import Role
+from bot.domain.identity import ChatRef, Identity
+from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin
+from bot.errors import BadInput, UserFacingError
+from bot.i18n import N_, Translator, translator
+from bot.services.registry import Services
+from handlers.telegram import callback_data as cd
+from handlers.telegram import meeting_render as mr
+from handlers.telegram import render
+from handlers.telegram.commands import visible
+from handlers.telegram.usage import example_of
+from handlers.zalo.client import ZaloMessage, parse_update
+from handlers.zalo.notifier import VIRTUAL_GROUP_PREFIX, ZaloNotifier
+from storage.sqlite.zalo import SqliteZaloState
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+# What /invite makes (secrets.token_urlsafe(12)), with or without Telegram's "inv-".
+INVITE_CODE = re.compile(r"(?:inv-)?([A-Za-z0-9_-]{16})")
+NUMBER = re.compile(r"([0-9]{1,3})\.?")
+NOT_ON_ZALO = N_(
+    "/{command} needs buttons or files, which Zalo does not have: use it on Telegram, or ask "
+    "your secretary."
+)
+UNKNOWN = N_("I did not understand. Send /help to see what you can do here.")
+NO_SUCH_CHOICE = N_("There is no open choice with that number. Send /help to see what you can do.")
+GENERIC_ERROR = N_("Something went wrong; nothing was changed. Please try again later.")
+TELEGRAM_ONLY = frozenset({"attach", "calendar", "kind", "role", "remove", "agenda", "recurring"})
+
+
+class ZaloBot:
+    """Handles Zalo updates with the core's services; answers through the Zalo notifier."""
+
+    def __init__(self, services: Services, notifier: ZaloNotifier, state: SqliteZaloState) -> None:
+        self.services = services
+        self.notifier = notifier
+        self.state = state
+
+    async def handle_update(self, update: dict[str, Any]) -> None:
+        """One update from getUpdates or the webhook; a redelivered one is skipped."""
+        message = parse_update(update)
+        if message is None or message.is_bot:
+            return
+        if not await self.state.receive(message.message_id, update, self.services.clock.now()):
+            logger.debug("zalo message %s seen before: skipped", message.message_id)
+            return
+        await self.apply(message)
+        await self.state.handled(message.message_id)
+
+    async def resume(self) -> int:
+        """At start: handle updates received before a stop but not handled; how many."""
+        left = await self.state.unhandled()
+        for update in left:
+            message = parse_update(update)
+            if message is not None:
+                await self.apply(message)
+                await self.state.handled(message.message_id)
+        return len(left)
+
+    async def apply(self, message: ZaloMessage) -> None:
+        """Run one message; a user-facing error is told, anything else logged."""
+        if not message.private or message.text is None:
+            return  # groups are beta on Zalo and not used; images, stickers: nothing to do
+        identity = Identity(CHANNEL, message.from_id, message.display_name)
+        chat = ChatRef(CHANNEL, message.chat_id, is_private=True)
+        members = self.services.members
+        tr = translator(self.services.settings.default_language)
+        try:
+            # Whoever writes to the bot can be messaged privately from now on.
+            await members.start_private(identity, chat)
+            tr = translator(await members.language_for(identity))
+            answer = await self.dispatch(identity, chat, message.text.strip(), tr)
+        except UserFacingError as error:
+            answer = render_error(tr, error)
+        except Exception:
+            logger.exception("zalo message %s failed", message.message_id)
+            answer = "⚠️ " + tr.gettext(GENERIC_ERROR)
+        if answer:
+            await self.notifier.send_text(message.chat_id, answer)
+
+    async def dispatch(self, identity: Identity, chat: ChatRef, text: str, tr: Translator) -> str:
+        """The answer to one text."""
+        if text.startswith("/"):
+            word, _, args = text[1:].partition(" ")
+            return await self.command(identity, chat, word.lower(), args.strip(), tr)
+        number = NUMBER.fullmatch(text)
+        if number:
+            return await self.choose(identity, chat, int(number[1]), tr)
+        dialog = await self.services.dialogs.get(identity, chat)
+        if dialog is not None and dialog[0] == "absence":
+            meeting_id = int(str(dialog[1]["meeting"]))
+            await self.services.attendance.request_absence(identity, chat, meeting_id, text)
+            await self.services.dialogs.end(identity, chat)
+            return tr.gettext("Your request was sent to the secretary.")
+        code = INVITE_CODE.fullmatch(text)
+        if code:
+            return await self.join(identity, code[1], tr)
+        return tr.gettext(UNKNOWN)
+
+    async def join(self, identity: Identity, code: str, tr: Translator) -> str:
+        """An invite code: a request the cell's leaders decide on whichever channel."""
+        request = await self.services.members.redeem_invite(identity, code)
+        await request.announce()
+        return tr.gettext(
+            "Your request to join «{cell}» was sent to the secretary. "
+            "I will tell you here when it is decided.",
+            cell=request.cell.name,
+        )
+
+    async def choose(self, identity: Identity, chat: ChatRef, number: int, tr: Translator) -> str:
+        """A numbered reply: the open choice behind it, applied as its button would be."""
+        user = await self.services.members.known_user(identity)
+        data = None
+        if user is not None:
+            data = await self.state.take(user.id, number, self.services.clock.now())
+        action = cd.parse(data) if data else None
+        attendance = self.services.attendance
+        if isinstance(action, AnswerSummons):
+            if action.attend:
+                await attendance.will_attend(identity, None, action.meeting_id)
+                return tr.gettext("Recorded: you will attend.")
+            await attendance.check_can_answer(identity, None, action.meeting_id)
+            await self.services.dialogs.save(
+                identity, chat, "absence", {"meeting": action.meeting_id}
+            )
+            return tr.gettext("Please reply with the reason for your absence.")
+        if isinstance(action, DecideAbsence):
+            found, member, status = await attendance.decide_absence(
+                identity, None, action.meeting_id, action.user_id, action.approve
+            )
+            await self.services.notices.absence_decided(found, member, status)
+            return tr.gettext(
+                "{name}: {status}.", name=member.name, status=mr.reply_label(tr, status)
+            )
+        if isinstance(action, DecideJoin):
+            decision = await self.services.members.decide_join(
+                identity, action.membership_id, action.kind, None
+            )
+            await decision.announce()
+            who = decision.membership.user.name
+            if decision.approved:
+                return tr.gettext("{name} is now a member.", name=who)
+            return tr.gettext("{name}'s request was declined.", name=who)
+        return tr.gettext(NO_SUCH_CHOICE)
+
+    async def command(
+        self, identity: Identity, chat: ChatRef, name: str, args: str, tr: Translator
+    ) -> str:
+        """A slash command typed on Zalo."""
+        services = self.services
+        if name in ("start", "help"):
+            return await self.help(identity, tr)
+        if name == "lang":
+            language = await services.members.set_language(identity, args)
+            return translator(language).gettext("Language: English.")
+        if name == "name":
+            full = await services.members.set_name(identity, args)
+            return tr.gettext("Your name is recorded as: {name}", name=full)
+        if name == "setup":
+            return await self.setup(identity, args, tr)
+        if name == "invite":
+            created = await services.members.create_invite(identity, chat, args.split())
+            return tr.gettext(
+                "Invite code to «{cell}», for {uses} people, valid until {until}:\n{code}\n"
+                "On Zalo, send this code to the bot; on Telegram, open {link}. "
+                "You approve each request.",
+                cell=created.cell.name,
+                uses=created.max_uses,
+                until=created.expires_at.astimezone(services.settings.tz).strftime(
+                    "%d/%m/%Y %H:%M"
+                ),
+                code=created.code,
+                link=f"/start inv-{created.code}",
+            )
+        if name == "members":
+            return render.roster_text(tr, await services.members.roster(identity, chat))
+        if name == "meetings":
+            cell, upcoming, recent = await services.meetings.overview(identity, chat)
+            lines = [
+                tr.gettext("Meetings of «{cell}»", cell=cell.name),
+                "",
+                tr.gettext("Upcoming:"),
+            ]
+            lines += [mr.meeting_line(tr, m, cell) for m in upcoming] or [tr.gettext("none")]
+            lines += ["", tr.gettext("Recent:")]
+            lines += [mr.meeting_line(tr, m, cell) for m in recent] or [tr.gettext("none")]
+            return "\n".join(lines)
+        if name == "schedule" and args:
+            change = await services.meetings.schedule_text(identity, chat, args, tr.language)
+            await change.announce()
+            return tr.gettext("Scheduled: {meeting}", meeting=change.meeting.title)
+        if name in ("cells", "newcell"):
+            if name == "newcell":
+                code = await services.cells.operator_cell_code(identity, args)
+                return tr.gettext("Setup code for «{name}»: {code}", name=args, code=code)
+            cells = await services.cells.list_cells(identity)
+            return "\n".join(f"#{s.cell.id} {s.cell.name} ({s.active})" for s in cells) or "-"
+        if name in TELEGRAM_ONLY or name == "schedule":
+            return tr.gettext(NOT_ON_ZALO, command=name)
+        return tr.gettext(UNKNOWN)
+
+    async def setup(self, identity: Identity, code: str, tr: Translator) -> str:
+        """/setup CODE on Zalo: a cell run from Zalo private chats (no group)."""
+        if not code:
+            raise BadInput(N_("Give the setup code you received from your operator."))
+        where = ChatRef(CHANNEL, VIRTUAL_GROUP_PREFIX + secrets.token_hex(8), is_private=False)
+        cell = await self.services.cells.setup_cell(identity, where, code)
+        return tr.gettext(
+            "The cell «{name}» is set up on Zalo, and you are its secretary. Make an invite "
+            "code with /invite and give it to members: they send it to this bot.",
+            name=cell.name,
+        )
+
+    async def help(self, identity: Identity, tr: Translator) -> str:
+        """What the caller may do in a Zalo private chat."""
+        services = self.services
+        cells = await services.members.user_cells(identity)
+        leader = any(render.is_leader(m) for _, m in cells)
+        guest = any(m.role is Role.GUEST for _, m in cells)
+        member = any(m.role is not Role.GUEST for _, m in cells)
+        commands = visible(
+            private=True,
+            member=member,
+            leader=leader,
+            operator=services.access.is_operator(identity),
+            guest=guest,
+        )
+        header = tr.gettext(
+            "On Zalo: type the commands below; answer a numbered choice with its number; "
+            "send an invite code to ask to join a cell."
+        )
+        return render.help_text(
+            tr, [c for c in commands if c.name not in TELEGRAM_ONLY], header=header
+        )
+
+
+def render_error(tr: Translator, error: UserFacingError) -> str:
+    """A user-facing error in the user's language, with an example of the right form."""
+    params = {k: str(v) for k, v in error.params.items()}
+    text = "⚠️ " + tr.gettext(error.message, **params)
+    example = example_of(error)
+    if example:
+        text += "\n" + tr.gettext("Example: {example}", example=example)
+    return text

@@ -1,0 +1,136 @@
+"""The Notifier over the Zalo Bot Platform: texts only, choices as a numbered list.
+
+Zalo has no buttons, no edits and no files. A message's choices become lines "1. Sẽ tham dự",
+"2. Xin vắng"; the action behind each number is kept in the database for that person (with an
+expiry), and their reply "1" or "2" is taken as that choice by the Zalo edge. Documents are
+never sent: the member is told to read them where the cell allows (confidential material never
+leaves Telegram's protected private chats).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.domain.identity import Channel, User
+from bot.domain.messages import Choice, Content, Group, Outcome, Recipient
+from bot.i18n import N_, Translator
+from bot.ports import Clock
+from handlers.telegram import callback_data as cd
+from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError, split_message
+
+logger = logging.getLogger(__name__)
+
+# How long a number stays an answer; the core checks the action again when it is used.
+CHOICE_TTL = timedelta(days=7)
+# Cells run entirely from Zalo have no group: their chat id is this prefix and the cell's id.
+VIRTUAL_GROUP_PREFIX = "zalo-cell:"
+
+REPLY_WITH_NUMBER = N_("Reply with the number of your choice.")
+CONFIDENTIAL_NOT_ON_ZALO = N_(
+    "This document is confidential and is never sent on Zalo. Read it where your cell "
+    "allows: ask your secretary."
+)
+DOCUMENT_NOT_ON_ZALO = N_(
+    "Zalo cannot carry documents: read it in the cell's Telegram group or ask your secretary."
+)
+
+
+class ChoiceStore(Protocol):
+    """Where numbered choices wait for the person's reply."""
+
+    async def offer(
+        self, user_id: int, choices: list[tuple[str, str]], now: datetime, expires_at: datetime
+    ) -> list[int]:
+        """Keep choices for a person; their numbers."""
+        ...
+
+
+def numbered(tr: Translator, numbers: list[int], choices: list[Choice]) -> str:
+    """The lines that stand in for buttons."""
+    lines = [f"{n}. {c.label}" for n, c in zip(numbers, choices, strict=True)]
+    return "\n".join([*lines, tr.gettext(REPLY_WITH_NUMBER)])
+
+
+class ZaloNotifier:
+    """Sends through the Zalo client; reports how it went, never raises."""
+
+    def __init__(
+        self,
+        client: ZaloClient,
+        choices: ChoiceStore,
+        clock: Clock,
+        tr_of: Callable[[User], Translator],
+        *,
+        counter: Callable[[int], object] | None = None,
+    ) -> None:
+        self.client = client
+        self.choices = choices
+        self.clock = clock
+        self.tr_of = tr_of
+        # Told how many messages went out (the monthly budget).
+        self.counter = counter
+
+    def private_chat_link(self) -> str:
+        """Zalo has no deep link to a bot's chat: the person writes to the bot by its name."""
+        return "Zalo"
+
+    async def send(self, to: Recipient, content: Content) -> Outcome:
+        """One message to a person's private chat on Zalo."""
+        if isinstance(to, Group):
+            # A cell run from Zalo has no group: members get their own messages privately,
+            # and Zalo's group support (beta) cannot be relied on.
+            return Outcome.DELIVERED if is_virtual_group(to.cell.chat_id) else Outcome.UNREACHABLE
+        user = to.user
+        if user.channel != Channel.ZALO or not user.private_chat_id:
+            return Outcome.UNREACHABLE
+        tr = self.tr_of(user)
+        text = content.text
+        if content.document is not None:
+            note = CONFIDENTIAL_NOT_ON_ZALO if content.protect else DOCUMENT_NOT_ON_ZALO
+            text = f"{text}\n\n{tr.gettext(note)}" if text else tr.gettext(note)
+        flat = [choice for row in content.choices for choice in row]
+        if flat:
+            now = self.clock.now()
+            # Kept before sending: a quick reply must find them.
+            numbers = await self.choices.offer(
+                user.id,
+                [(c.label, cd.for_action(c.action)) for c in flat],
+                now,
+                now + CHOICE_TTL,
+            )
+            text = f"{text}\n\n{numbered(tr, numbers, flat)}"
+        return await self.send_text(user.private_chat_id, text)
+
+    async def send_text(self, chat_id: str, text: str) -> Outcome:
+        """Send a text (in pieces if long) and map Zalo's answer to an outcome."""
+        sent = 0
+        try:
+            for piece in split_message(text):
+                await self.client.call("sendMessage", {"chat_id": chat_id, "text": piece})
+                sent += 1
+        except ZaloError as error:
+            logger.warning("sending to %s on Zalo: %s", chat_id, error)
+            if sent:
+                return Outcome.UNKNOWN  # part of it arrived: never send it again
+            if error.quota_exceeded:
+                # The month's quota is used up: recorded as not reached (leaders see it);
+                # retrying before the month ends would only be refused again.
+                return Outcome.UNREACHABLE
+            return Outcome.FAILED if error.passing else Outcome.UNREACHABLE
+        except ZaloNetworkError as error:
+            logger.warning("sending to %s on Zalo: %s", chat_id, error)
+            if sent or error.sent:
+                return Outcome.UNKNOWN
+            return Outcome.FAILED
+        finally:
+            if sent and self.counter is not None:
+                self.counter(sent)
+        return Outcome.DELIVERED
+
+
+def is_virtual_group(chat_id: str) -> bool:
+    """Whether a cell's chat id is the stand-in of a cell run from Zalo private chats."""
+    return chat_id.startswith(VIRTUAL_GROUP_PREFIX)

@@ -1,0 +1,1 @@
+-- Reserved for the durable inbox of another branch; this placeholder keeps versions gapless.
