@@ -101,8 +101,8 @@ async def test_documents_never_go_to_zalo_and_errors_map_to_outcomes(
     (text,) = fake.texts_to("a1b2c3")
     assert "tài liệu mật" in text and "FILE" not in text
     assert not [c for c in fake.calls if c[0] not in ("sendMessage",)]
-    fake.quota = 1  # used up: recorded as not reached, not retried
-    assert await notifier.send(Person(user), Content("x")) is Outcome.UNREACHABLE
+    fake.quota = 1  # used up: recorded as not reached, not retried; the person stays reachable
+    assert await notifier.send(Person(user), Content("x")) is Outcome.REFUSED
     fake.quota = 100
     fake.faults.append(502)
     assert await notifier.send(Person(user), Content("x")) is Outcome.FAILED

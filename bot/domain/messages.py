@@ -87,6 +87,9 @@ class Outcome(StrEnum):
     # Sent, but no answer came back (a timeout after the request went out): it may have been
     # delivered. Never sent again (at most once), recorded so that leaders can see it.
     UNKNOWN = "unknown"
+    # The channel would not send it for its own reason (a monthly message budget used up): not
+    # delivered and recorded so, but the person stays reachable for later messages.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,8 @@ class DeliveryService:
         else:
             state = DeliveryState.UNREACHABLE
             report.unreachable.append(letter)
-            if isinstance(letter.to, Person):
+            # A refusal for the channel's own reason (its budget) says nothing of the person.
+            if outcome is Outcome.UNREACHABLE and isinstance(letter.to, Person):
                 await uow.users.set_reachable(letter.to.user.id, False)
         await uow.deliveries.settle(letter.topic, letter.key, state, self.clock.now())
 

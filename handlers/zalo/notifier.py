@@ -117,8 +117,9 @@ class ZaloNotifier:
                 return Outcome.UNKNOWN  # part of it arrived: never send it again
             if error.quota_exceeded:
                 # The month's quota is used up: recorded as not reached (leaders see it);
-                # retrying before the month ends would only be refused again.
-                return Outcome.UNREACHABLE
+                # retrying before the month ends would only be refused again. The member
+                # stays reachable for next month.
+                return Outcome.REFUSED
             return Outcome.FAILED if error.passing else Outcome.UNREACHABLE
         except ZaloNetworkError as error:
             logger.warning("sending to %s on Zalo: %s", chat_id, error)

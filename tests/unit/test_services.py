@@ -147,6 +147,22 @@ async def test_an_unreachable_person_is_marked_and_never_tried_again(core: Core)
     assert report.unreachable == [later] and core.notifier.sent == []
 
 
+async def test_a_refusal_for_the_channels_budget_leaves_the_person_reachable(core: Core) -> None:
+    await a_cell(core)
+    s = core.services
+    official = await s.members.known_user(OFFICIAL)
+    assert official is not None
+    core.notifier.outcomes[f"user:{official.id}"] = [Outcome.REFUSED]
+    letter = Letter("test:5", str(official.id), Person(official), Content("hello"))
+    assert (await s.delivery.fan_out([letter])).unreachable == [letter]
+    again = await s.members.known_user(OFFICIAL)
+    assert again is not None and again.reachable
+    async with s.store.reading() as uow:
+        assert await uow.deliveries.states("test:5") == {
+            str(official.id): DeliveryState.UNREACHABLE
+        }
+
+
 # --- a whole reminder fan-out ------------------------------------------------------------------
 
 

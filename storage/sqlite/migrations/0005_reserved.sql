@@ -1,1 +1,0 @@
--- Reserved for the durable inbox of another branch; this placeholder keeps versions gapless.
