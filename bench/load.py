@@ -535,11 +535,13 @@ def startup(work: Path, cells: int, timeout: float) -> None:
         f"(database built in {time.monotonic() - built:.1f} s)",
         flush=True,
     )
+    # One fake for both starts: Telegram's update ids keep growing across a restart, and the
+    # bot (which remembers the ids it handled) takes an id it has seen as a repeat.
+    fake = TimedTelegram()
+    fake.started_users.add(1)
+    server = serve(fake)
+    users = Users(fake)
     for label in ("first start", "restart"):
-        fake = TimedTelegram()
-        fake.started_users.add(1)
-        server = serve(fake)
-        users = Users(fake)
         update, key, index = users.private(1, "/help")
         fake.push_update(update)
         bot = BotProcess("bot", work, process_env(server.base_url, database, work), tag=label)
@@ -548,10 +550,10 @@ def startup(work: Path, cells: int, timeout: float) -> None:
             peak = bot.peak_rss_mb()
         finally:
             bot.stop(timeout=60)
-            server.stop()
         first = f"{arrived - bot.started:.2f} s" if arrived is not None else f"> {timeout:.0f} s"
         memory = f"{peak:.0f} MB" if peak is not None else "n/a (process gone)"
         print(f"  {label}: first update answered {first} after process start; VmHWM {memory}")
+    server.stop()
     conn = sqlite3.connect(database)
     meetings, reminders = conn.execute(
         "SELECT (SELECT count(*) FROM meetings), (SELECT count(*) FROM reminders)"
