@@ -338,8 +338,15 @@ class SeriesRepository(Protocol):
         """Active series, of one cell or of all."""
         ...
 
-    async def needing(self, now: datetime, ahead: int) -> list[Series]:
-        """Active series with fewer than `ahead` scheduled occurrences after now."""
+    async def last_id(self) -> int:
+        """The highest series id (0 when none)."""
+        ...
+
+    async def needing(
+        self, now: datetime, ahead: int, *, after_id: int = 0, up_to_id: int | None = None
+    ) -> list[Series]:
+        """Active series with fewer than `ahead` scheduled occurrences after now, by id, with
+        after_id < id <= up_to_id."""
         ...
 
     async def deactivate(self, series_id: int) -> None:

@@ -44,6 +44,7 @@ ARM_JOB = "reminders:arm"
 ARM_AHEAD = timedelta(hours=48)
 ARM_EVERY = timedelta(hours=1)
 SERIES_BATCH = 10  # series brought ahead per transaction (about 0.1 s of holding the store)
+SERIES_PAGE = 500  # series ids read at a time
 # Recurring rules keep their next occurrences scheduled; checked this often while running.
 SERIES_CHECK_INTERVAL = timedelta(hours=6)
 MAX_OFFSETS = 5
@@ -384,20 +385,27 @@ class ReminderService:
         Only the series short of occurrences are touched, a few per short transaction, so that
         a user's action never waits long behind this (10,000 cells each with a rule)."""
         now = self.clock.now()
-        async with self.store.reading() as uow:
-            due = await uow.series.needing(now, SERIES_AHEAD)
         made = 0
-        for start in range(0, len(due), SERIES_BATCH):
-            armed: list[Reminder] = []
-            async with self.store.transaction() as uow:
-                for series in due[start : start + SERIES_BATCH]:
-                    cell = await uow.cells.get(series.cell_id)
-                    if cell is not None:
-                        for _, reminders in await self.extend_series(uow, cell, series, now):
-                            armed += reminders
-                            made += 1
-            self.apply(armed, [])
-            # Let waiting updates take the store between batches.
+        async with self.store.reading() as uow:
+            last = await uow.series.last_id()
+        for after_id in range(0, last, SERIES_PAGE):
+            # A range of rules at a time: no read or write holds the store for long.
+            async with self.store.reading() as uow:
+                page = await uow.series.needing(
+                    now, SERIES_AHEAD, after_id=after_id, up_to_id=after_id + SERIES_PAGE
+                )
+            for start in range(0, len(page), SERIES_BATCH):
+                armed: list[Reminder] = []
+                async with self.store.transaction() as uow:
+                    for series in page[start : start + SERIES_BATCH]:
+                        cell = await uow.cells.get(series.cell_id)
+                        if cell is not None:
+                            for _, reminders in await self.extend_series(uow, cell, series, now):
+                                armed += reminders
+                                made += 1
+                self.apply(armed, [])
+                # Let waiting updates take the store between batches.
+                await asyncio.sleep(0)
             await asyncio.sleep(0)
         return made
 

@@ -753,19 +753,27 @@ class SqliteSeries(Repository):
             )
         return [_series(r) for r in rows]
 
-    async def needing(self, now: datetime, ahead: int) -> list[Series]:
-        """Active series with fewer than `ahead` scheduled occurrences after now."""
+    async def last_id(self) -> int:
+        """The highest series id (0 when none)."""
+        row = await self.one("SELECT COALESCE(MAX(id), 0) FROM meeting_series")
+        return int(row[0]) if row else 0
+
+    async def needing(
+        self, now: datetime, ahead: int, *, after_id: int = 0, up_to_id: int | None = None
+    ) -> list[Series]:
+        """Active series with fewer than `ahead` scheduled occurrences after now, by id, with
+        after_id < id <= up_to_id (a range at a time keeps each read short)."""
         columns = ", ".join(f"s.{c.strip()}" for c in SERIES_COLUMNS.split(","))
         rows = await self.all(
             f"""
             SELECT {columns} FROM meeting_series s
-            WHERE s.active = 1 AND (
+            WHERE s.active = 1 AND s.id > ? AND s.id <= ? AND (
                 SELECT COUNT(*) FROM meetings m
                 WHERE m.series_id = s.id AND m.status = 'scheduled' AND m.starts_at > ?
             ) < ?
             ORDER BY s.id
             """,
-            (iso(now), ahead),
+            (after_id, 2**62 if up_to_id is None else up_to_id, iso(now), ahead),
         )
         return [_series(r) for r in rows]
 

@@ -316,6 +316,9 @@ async def test_a_series_keeps_its_occurrences_and_stops_when_deactivated(store: 
         assert [s.id for s in await uow.series.needing(NOW, 3)] == [series.id]
         assert await uow.series.needing(NOW, 2) == []
         assert await uow.series.needing(NOW + timedelta(days=20), 2) == [series]
+        assert await uow.series.last_id() == series.id
+        assert await uow.series.needing(NOW, 3, after_id=series.id) == []
+        assert await uow.series.needing(NOW, 3, up_to_id=series.id - 1) == []
         await uow.series.deactivate(series.id)
         assert await uow.series.active() == []
         assert await uow.series.needing(NOW, 3) == []
