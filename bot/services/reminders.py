@@ -158,7 +158,9 @@ class ReminderService:
         self.scheduler.repeat(ARM_JOB, ARM_EVERY)
         self.scheduler.arm(SERIES_JOB_NOW, timedelta(0))
         self.scheduler.repeat(SERIES_JOB, SERIES_CHECK_INTERVAL)
-        logger.info("armed %d pending reminders due in the next %s", armed, ARM_AHEAD)
+        logger.info(
+            "armed %d pending reminders due within %d h", armed, ARM_AHEAD.total_seconds() // 3600
+        )
         return armed
 
     async def arm_coming(self) -> int:
