@@ -28,7 +28,13 @@ from bot.services.channels import ChannelNotifier
 from bot.services.registry import Services
 from config import Settings
 from handlers.zalo.bot import ZaloBot
-from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError, webhook_updates
+from handlers.zalo.client import (
+    ZaloClient,
+    ZaloError,
+    ZaloMessage,
+    ZaloNetworkError,
+    webhook_updates,
+)
 from handlers.zalo.notifier import ZaloNotifier
 from storage.sqlite.db import Database
 from storage.sqlite.zalo import SqliteZaloState
@@ -136,6 +142,7 @@ class ZaloRunner:
         *,
         poll_wait: int = 30,
         min_interval: float = MIN_POLL_INTERVAL,
+        listen: tuple[str, int] = WEBHOOK_LISTEN,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -143,6 +150,7 @@ class ZaloRunner:
         self.notifier = notifier
         self.poll_wait = poll_wait
         self.min_interval = min_interval
+        self.listen = listen
         self.edge: ZaloBot | None = None
         # Tests poll by hand (poll_once) instead of the background loop.
         self.poll = True
@@ -164,7 +172,7 @@ class ZaloRunner:
             await self.client.set_webhook(
                 self.settings.zalo_webhook_url, self.settings.zalo_webhook_secret
             )
-            self._server = await asyncio.start_server(self._serve, *WEBHOOK_LISTEN)
+            self._server = await asyncio.start_server(self._serve, *self.listen)
             return
         assert self.settings.zalo_token is not None
         self._lock = SinglePoller(self.settings.database_path, self.settings.zalo_token)
@@ -205,6 +213,8 @@ class ZaloRunner:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """A minimal HTTP/1.1 endpoint for Zalo's webhook posts (behind a TLS proxy)."""
+        assert self.edge is not None
+        received: list[ZaloMessage] = []
         try:
             request_line = await reader.readline()
             headers: dict[str, str] = {}
@@ -219,6 +229,12 @@ class ZaloRunner:
             status, updates = (
                 (404, []) if path != expected else webhook_updates(secret, headers, body)
             )
+            # Stored before Zalo hears 200: nothing acknowledged is lost if the bot stops now.
+            try:
+                received = [m for u in updates if (m := await self.edge.accept(u)) is not None]
+            except Exception:
+                logger.exception("zalo webhook: could not store the update")
+                status, received = 500, []
             payload = b'{"message":"Success"}' if status == 200 else b"{}"
             writer.write(
                 f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
@@ -229,9 +245,8 @@ class ZaloRunner:
             await writer.drain()
         finally:
             writer.close()
-        assert self.edge is not None
-        for update in updates:
-            await self.edge.handle_update(update)
+        for message in received:
+            await self.edge.handle(message)
 
     async def stop(self) -> None:
         """Stop receiving; close the client."""

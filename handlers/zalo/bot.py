@@ -63,12 +63,23 @@ class ZaloBot:
 
     async def handle_update(self, update: dict[str, Any]) -> None:
         """One update from getUpdates or the webhook; a redelivered one is skipped."""
+        message = await self.accept(update)
+        if message is not None:
+            await self.handle(message)
+
+    async def accept(self, update: dict[str, Any]) -> ZaloMessage | None:
+        """Store an update before it is acknowledged; the message to handle, or None for a
+        redelivered one (or one with nothing to handle)."""
         message = parse_update(update)
         if message is None or message.is_bot:
-            return
+            return None
         if not await self.state.receive(message.message_id, update, self.services.clock.now()):
             logger.debug("zalo message %s seen before: skipped", message.message_id)
-            return
+            return None
+        return message
+
+    async def handle(self, message: ZaloMessage) -> None:
+        """Handle a stored message and mark it handled."""
         await self.apply(message)
         await self.state.handled(message.message_id)
 
