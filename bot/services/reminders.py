@@ -252,7 +252,7 @@ class ReminderService:
         topic = f"reminder:{plan.reminder.id}"
         cell = plan.cell
         letters: list[Letter] = []
-        if cell.bot_present:
+        if cell.bot_present and cell.has_group:
             group_tr = translator(cell.language)
             text = reminder_text(group_tr, plan.meeting, plan.reminder, cell)
             letters.append(Letter(topic, "group", Group(cell), Content(text)))
@@ -273,6 +273,19 @@ class ReminderService:
                 Letter(f"document:{d.id}", str(user.id), Person(user), _document(d))
                 for d in plan.documents
                 if d.confidential
+            ]
+            if cell.sees_group(user):
+                continue
+            # What the group reads, privately to whoever cannot read the group: the
+            # reminder (to those who answered; the others got it with choices above) and
+            # the documents posted there.
+            if user not in plan.recipients:
+                text = reminder_text(tr, plan.meeting, plan.reminder, cell)
+                letters.append(Letter(topic, f"{user.id}:group", Person(user), Content(text)))
+            letters += [
+                Letter(f"document:{d.id}", f"{user.id}:group", Person(user), _document(d))
+                for d in plan.documents
+                if not d.confidential
             ]
         report = await self.delivery.fan_out(letters)
         if report.interrupted:

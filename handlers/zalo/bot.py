@@ -166,7 +166,7 @@ class ZaloBot:
             )
         if isinstance(action, DecideJoin):
             decision = await self.services.members.decide_join(
-                identity, action.membership_id, action.kind, None
+                identity, action.membership_id, action.kind, chat
             )
             await decision.announce()
             who = decision.membership.user.name

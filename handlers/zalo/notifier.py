@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.domain.cells import NO_GROUP_PREFIX
 from bot.domain.identity import Channel, User
 from bot.domain.messages import Choice, Content, Group, Outcome, Recipient
 from bot.i18n import N_, Translator
@@ -25,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 # How long a number stays an answer; the core checks the action again when it is used.
 CHOICE_TTL = timedelta(days=7)
-# Cells run entirely from Zalo have no group: their chat id is this prefix and the cell's id.
-VIRTUAL_GROUP_PREFIX = "zalo-cell:"
+# Cells run entirely from Zalo have no group: their chat id is this prefix and a random part.
+VIRTUAL_GROUP_PREFIX = NO_GROUP_PREFIX
 
 REPLY_WITH_NUMBER = N_("Reply with the number of your choice.")
 CONFIDENTIAL_NOT_ON_ZALO = N_(
@@ -80,8 +81,8 @@ class ZaloNotifier:
     async def send(self, to: Recipient, content: Content) -> Outcome:
         """One message to a person's private chat on Zalo."""
         if isinstance(to, Group):
-            # A cell run from Zalo has no group: members get their own messages privately,
-            # and Zalo's group support (beta) cannot be relied on.
+            # A cell run from Zalo has no group: the core sends its members privately what
+            # a group would read; Zalo's group support (beta) cannot be relied on.
             return Outcome.DELIVERED if is_virtual_group(to.cell.chat_id) else Outcome.UNREACHABLE
         user = to.user
         if user.channel != Channel.ZALO or not user.private_chat_id:

@@ -82,6 +82,9 @@ async def test_a_zalo_member_joins_answers_a_reminder_by_number_and_is_excused(
 
     # The reminder reaches Zalo with numbered choices instead of buttons.
     meeting_id = await schedule(w)
+    # Ba cannot read the Telegram group: what it was told reaches him privately.
+    announced = platform.texts_to(BA)[-1]
+    assert announced.startswith(f"📅 Cuộc họp mới #{meeting_id}") and TITLE in announced
     ids = await reminder_ids(bot, meeting_id)
     await fire_reminder(bot, ids[1440])
     reminder = platform.texts_to(BA)[-1]

@@ -29,6 +29,9 @@ async def world(tmp_path: Path) -> AsyncIterator[ZaloWorld]:
 async def scheduled(world: ZaloWorld) -> int:
     await world.said(SECRETARY, f"/schedule {START_LOCAL} {TITLE}")
     (row,) = await rows(world.bot, "SELECT id FROM meetings")
+    # The cell has no group: Ba is told privately what a group would read.
+    announced = world.platform.texts_to(BA)[-1]
+    assert announced.startswith(f"📅 Cuộc họp mới #{row['id']}") and TITLE in announced
     return int(row["id"])
 
 
