@@ -113,6 +113,20 @@ class NoticeService:
                 letters.append(Letter(topic, f"{user.id}:group", Person(user), content))
         return letters
 
+    async def tell_operators(self, topic: str, text: Callable[[Translator], str]) -> None:
+        """A message to each operator (ADMIN_IDS) who ever wrote to the bot, once per topic."""
+        letters = []
+        async with self.store.reading() as uow:
+            for qualified in sorted(self.settings.admin_ids):
+                channel, _, external_id = qualified.partition(":")
+                user = await uow.users.get(channel, external_id)
+                if user is None:
+                    logger.warning("operator %s never wrote to the bot: not told", qualified)
+                    continue
+                content = Content(text(self.tr(user)))
+                letters.append(Letter(topic, qualified, Person(user), content))
+        await self.delivery.deliver(letters)
+
     async def meeting_added(self, cell: Cell, meeting: Meeting, chat: ChatRef) -> None:
         """A new meeting scheduled from elsewhere is announced in the group; members who
         cannot read the group are told privately (but the one who scheduled it there)."""

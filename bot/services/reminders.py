@@ -292,10 +292,16 @@ class ReminderService:
             return False
         async with self.store.reading() as uow:
             states = await uow.deliveries.states(topic)
+        refused = [
+            letter.to.user
+            for letter in private
+            if isinstance(letter.to, Person) and states.get(letter.key) is DeliveryState.REFUSED
+        ]
         unreachable = [
             letter.to.user
             for letter in private
             if isinstance(letter.to, Person)
+            and letter.to.user not in refused
             and (
                 letter in report.unreachable or states.get(letter.key) is DeliveryState.UNREACHABLE
             )
@@ -305,14 +311,14 @@ class ReminderService:
             for letter in private
             if isinstance(letter.to, Person) and states.get(letter.key) is DeliveryState.UNKNOWN
         ]
-        if not unreachable and not unknown:
+        if not unreachable and not unknown and not refused:
             return True
         notes = [
             Letter(
                 topic,
                 f"{leader.id}:unreachable",
                 Person(leader),
-                Content(_missed_text(self._tr(leader), unreachable, unknown)),
+                Content(_missed_text(self._tr(leader), unreachable, unknown, refused)),
             )
             for leader in plan.leaders
         ]
@@ -423,7 +429,9 @@ class ReminderService:
         return made
 
 
-def _missed_text(tr: Translator, unreachable: list[User], unknown: list[User]) -> str:
+def _missed_text(
+    tr: Translator, unreachable: list[User], unknown: list[User], refused: list[User]
+) -> str:
     # One name a line: a long list is cut between names, never inside one.
     lines = []
     if unreachable:
@@ -440,6 +448,14 @@ def _missed_text(tr: Translator, unreachable: list[User], unknown: list[User]) -
                 "Telegram did not confirm the reminder to these members; they may have "
                 "missed it:{names}",
                 names="".join(f"\n• {u.name}" for u in unknown),
+            )
+        )
+    if refused:
+        lines.append(
+            tr.gettext(
+                "The monthly message budget of these members' channel is used up: they did "
+                "not get the reminder:{names}",
+                names="".join(f"\n• {u.name}" for u in refused),
             )
         )
     return "\n".join(lines)

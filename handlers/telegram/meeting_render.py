@@ -70,6 +70,7 @@ def reply_label(tr: Translator, status: Reply | None) -> str:
 REACH_NOTES = {
     Reach.UNKNOWN: N_("reminder not confirmed: may have missed it"),
     Reach.UNREACHABLE: N_("cannot get private reminders"),
+    Reach.REFUSED: N_("not sent: the monthly message budget of their channel is used up"),
     Reach.NONE: N_("no reminder reached them"),
 }
 

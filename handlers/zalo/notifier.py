@@ -39,6 +39,18 @@ DOCUMENT_NOT_ON_ZALO = N_(
 )
 
 
+class Allowance(Protocol):
+    """The channel's message budget."""
+
+    async def allows(self) -> bool:
+        """Whether one more message may go out."""
+        ...
+
+    async def spent(self, messages: int) -> None:
+        """Count messages that went out."""
+        ...
+
+
 class ChoiceStore(Protocol):
     """Where numbered choices wait for the person's reply."""
 
@@ -65,14 +77,14 @@ class ZaloNotifier:
         clock: Clock,
         tr_of: Callable[[User], Translator],
         *,
-        counter: Callable[[int], object] | None = None,
+        budget: Allowance | None = None,
     ) -> None:
         self.client = client
         self.choices = choices
         self.clock = clock
         self.tr_of = tr_of
-        # Told how many messages went out (the monthly budget).
-        self.counter = counter
+        # The monthly budget: counts what went out, refuses past the limit.
+        self.budget = budget
 
     def private_chat_link(self) -> str:
         """Zalo has no deep link to a bot's chat: the person writes to the bot by its name."""
@@ -107,6 +119,11 @@ class ZaloNotifier:
 
     async def send_text(self, chat_id: str, text: str) -> Outcome:
         """Send a text (in pieces if long) and map Zalo's answer to an outcome."""
+        if self.budget is not None and not await self.budget.allows():
+            # The month's budget is used up: not tried (the platform would refuse it too);
+            # recorded as not reached, and the person stays reachable for next month.
+            logger.warning("zalo monthly budget used up: not sent to %s", chat_id)
+            return Outcome.REFUSED
         sent = 0
         try:
             for piece in split_message(text):
@@ -128,8 +145,8 @@ class ZaloNotifier:
                 return Outcome.UNKNOWN
             return Outcome.FAILED
         finally:
-            if sent and self.counter is not None:
-                self.counter(sent)
+            if sent and self.budget is not None:
+                await self.budget.spent(sent)
         return Outcome.DELIVERED
 
 

@@ -51,13 +51,12 @@ async def running(
 ) -> AsyncIterator[ZaloWorld]:
     """The bot on Telegram and Zalo; operators: one on Telegram, one on Zalo."""
     with FakeZaloServer(platform) as server:
-        settings = make_settings(
-            tmp_path,
-            zalo_token=ZALO_TOKEN,
-            zalo_api_base_url=server.base_url,
-            admin_ids=frozenset({f"telegram:{OPERATOR_ID}", f"zalo:{OPERATOR}"}),
-            **overrides,
-        )
+        values: dict[str, Any] = {
+            "zalo_token": ZALO_TOKEN,
+            "zalo_api_base_url": server.base_url,
+            "admin_ids": frozenset({f"telegram:{OPERATOR_ID}", f"zalo:{OPERATOR}"}),
+        }
+        settings = make_settings(tmp_path, **(values | overrides))
         clock = FakeClock(NOW)
         fake = FakeTelegram(clock=clock.now)
         app = build_application(

@@ -158,9 +158,7 @@ async def test_a_refusal_for_the_channels_budget_leaves_the_person_reachable(cor
     again = await s.members.known_user(OFFICIAL)
     assert again is not None and again.reachable
     async with s.store.reading() as uow:
-        assert await uow.deliveries.states("test:5") == {
-            str(official.id): DeliveryState.UNREACHABLE
-        }
+        assert await uow.deliveries.states("test:5") == {str(official.id): DeliveryState.REFUSED}
 
 
 # --- a whole reminder fan-out ------------------------------------------------------------------
