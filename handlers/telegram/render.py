@@ -49,6 +49,14 @@ def member_line(tr: Translator, member: Membership) -> str:
     return f"{member.number}. {member.user.name}{username} — {', '.join(parts)} {reach}"
 
 
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
+
+
+def channel_name(channel: str) -> str:
+    """A channel as its users know it (a brand: the same in every language)."""
+    return CHANNEL_NAMES.get(channel, channel)
+
+
 def roster_text(tr: Translator, roster: Roster) -> str:
     """The /members message."""
     members = roster.members
@@ -63,7 +71,11 @@ def roster_text(tr: Translator, roster: Roster) -> str:
         ),
         "",
     ]
-    lines += [member_line(tr, m) for m in members]
+    if len({m.user.channel for m in members}) > 1:
+        # Members on several channels: say where each is (the group reaches only one).
+        lines += [f"{member_line(tr, m)} · {channel_name(m.user.channel)}" for m in members]
+    else:
+        lines += [member_line(tr, m) for m in members]
     unreachable = [m for m in members if not m.user.reachable]
     if unreachable:
         lines += [
