@@ -68,6 +68,8 @@ class DeliveryState(StrEnum):
     UNREACHABLE = "unreachable"
     # Sent without an answer, or claimed when the bot stopped: maybe delivered, never resent.
     UNKNOWN = "unknown"
+    # The channel refused it for its own reason (its monthly budget): the person is reachable.
+    REFUSED = "refused"
 
 
 class UserRepository(Protocol):

@@ -87,13 +87,9 @@ async def test_documents_never_go_to_zalo_and_errors_map_to_outcomes(
 ) -> None:
     clock = FakeClock(NOW)
     client = ZaloClient(TOKEN, fake.base_url)  # type: ignore[attr-defined]
-    counted: list[int] = []
+    counted = CountingBudget()
     notifier = ZaloNotifier(
-        client,
-        SqliteZaloState(database),
-        clock,
-        lambda u: translator("vi"),
-        counter=counted.append,
+        client, SqliteZaloState(database), clock, lambda u: translator("vi"), budget=counted
     )
     user = await zalo_user(database)
     secret = Content("Nghị quyết", document=DocumentRef("telegram", "FILE"), protect=True)
@@ -108,7 +104,11 @@ async def test_documents_never_go_to_zalo_and_errors_map_to_outcomes(
     assert await notifier.send(Person(user), Content("x")) is Outcome.FAILED
     fake.faults.append(400)
     assert await notifier.send(Person(user), Content("x")) is Outcome.UNREACHABLE
-    assert counted == [1]
+    assert counted.spent_messages == [1]
+    counted.left = 0  # the bot's own budget is used up: refused without calling the API
+    calls = len(fake.calls)
+    assert await notifier.send(Person(user), Content("x")) is Outcome.REFUSED
+    assert len(fake.calls) == calls
     telegram_user = User(9, "telegram", "9", "T", None, None, None, None, "9", True)
     assert await notifier.send(Person(telegram_user), Content("x")) is Outcome.UNREACHABLE
     await client.close()
@@ -147,3 +147,19 @@ async def test_an_update_is_recognised_when_redelivered_also_after_a_restart(
     assert await state.receive("m-1", {"k": 1}, NOW) is False
     assert await state.unhandled() == [{"k": 2}]  # received, then the bot stopped
     await db.close()
+
+
+class CountingBudget:
+    """An allowance that records what was spent."""
+
+    def __init__(self) -> None:
+        self.left = 1000
+        self.spent_messages: list[int] = []
+
+    async def allows(self) -> bool:
+        """While some are left."""
+        return self.left > 0
+
+    async def spent(self, messages: int) -> None:
+        """Recorded."""
+        self.spent_messages.append(messages)

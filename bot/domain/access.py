@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.cells import Kind, Membership, Role
+from bot.domain.cells import Cell, Kind, Membership, Role
 from bot.domain.identity import User
 
 
@@ -75,6 +75,12 @@ def is_leader(membership: Membership) -> bool:
 def summoned(memberships: Iterable[Membership]) -> list[User]:
     """The users summoned to a cell's meetings, in roster order."""
     return [m.user for m in memberships if is_summoned(m)]
+
+
+def outside_group(cell: Cell, users: Iterable[User]) -> list[User]:
+    """Those who cannot read the cell's group (on another channel, or the cell has none):
+    what is said in the group reaches them only privately."""
+    return [u for u in users if not cell.sees_group(u)]
 
 
 def leaders(memberships: Iterable[Membership]) -> list[User]:

@@ -85,6 +85,10 @@ def parse_role(text: str) -> Role | None:
     return next((r for r, words in ROLE_WORDS.items() if word in words), None)
 
 
+# The chat id of a cell with no group begins with this (kept as first written, on Zalo).
+NO_GROUP_PREFIX = "zalo-cell:"
+
+
 @dataclass(frozen=True)
 class Cell:
     """A party cell bound to one group chat."""
@@ -97,6 +101,16 @@ class Cell:
     timezone: str
     language: str
     bot_present: bool
+
+    @property
+    def has_group(self) -> bool:
+        """Whether the cell has a group chat (a cell run from private chats alone has a
+        stand-in chat id instead)."""
+        return not self.chat_id.startswith(NO_GROUP_PREFIX)
+
+    def sees_group(self, user: User) -> bool:
+        """Whether the user can read the cell's group: it exists and is on their channel."""
+        return self.has_group and user.channel == self.channel
 
 
 @dataclass(frozen=True)

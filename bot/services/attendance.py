@@ -27,6 +27,7 @@ class Reach(StrEnum):
     REACHED = "reached"  # at least one was delivered (or none is due, or they answered)
     UNKNOWN = "unknown"  # sent without confirmation: they may have missed it
     UNREACHABLE = "unreachable"  # they cannot be messaged privately
+    REFUSED = "refused"  # their channel's monthly message budget was used up
     NONE = "none"  # due reminders did not reach them (e.g. Telegram failed until the start)
 
 
@@ -178,6 +179,8 @@ class AttendanceService:
                     reach = Reach.REACHED
                 elif DeliveryState.UNKNOWN in seen:
                     reach = Reach.UNKNOWN
+                elif DeliveryState.REFUSED in seen:
+                    reach = Reach.REFUSED
                 elif DeliveryState.UNREACHABLE in seen or not m.user.may_be_messaged:
                     reach = Reach.UNREACHABLE
                 else:

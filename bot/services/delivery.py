@@ -125,7 +125,9 @@ class DeliveryService:
             state = DeliveryState.UNKNOWN
             report.unknown.append(letter)
         else:
-            state = DeliveryState.UNREACHABLE
+            state = (
+                DeliveryState.REFUSED if outcome is Outcome.REFUSED else DeliveryState.UNREACHABLE
+            )
             report.unreachable.append(letter)
             # A refusal for the channel's own reason (its budget) says nothing of the person.
             if outcome is Outcome.UNREACHABLE and isinstance(letter.to, Person):

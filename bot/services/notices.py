@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
-from bot.domain.access import summoned
+from bot.domain.access import outside_group, summoned
 from bot.domain.cells import Cell, Membership, Via
 from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.meetings import Meeting, Reply
@@ -72,7 +73,7 @@ class NoticeService:
         the member who gave the command in private is not told twice."""
         group_tr = translator(cell.language)
         letters: list[Letter] = []
-        if cell.bot_present:
+        if cell.bot_present and cell.has_group:
             text = group_tr.gettext(
                 message, **when_params(group_tr, cell, meeting, previous_start)
             )
@@ -90,16 +91,59 @@ class NoticeService:
         until = max(meeting.starts_at, previous_start or meeting.starts_at)
         await self.delivery.deliver(letters, until=until)
 
+    async def group_letters(
+        self,
+        topic: str,
+        cell: Cell,
+        group_text: str | None,
+        text: Callable[[Translator], str],
+        *,
+        skip: Callable[[User], bool] = lambda user: False,
+    ) -> list[Letter]:
+        """What the group is told (``group_text``; None: not in the group), and the same
+        privately to each summoned member who cannot read the group, in their language."""
+        letters: list[Letter] = []
+        if group_text is not None and cell.has_group:
+            letters.append(Letter(topic, "group", Group(cell), Content(group_text)))
+        async with self.store.reading() as uow:
+            members = await uow.memberships.of_cell(cell.id)
+        for user in outside_group(cell, summoned(members)):
+            if not skip(user):
+                content = Content(text(self.tr(user)))
+                letters.append(Letter(topic, f"{user.id}:group", Person(user), content))
+        return letters
+
+    async def tell_operators(self, topic: str, text: Callable[[Translator], str]) -> None:
+        """A message to each operator (ADMIN_IDS) who ever wrote to the bot, once per topic."""
+        letters = []
+        async with self.store.reading() as uow:
+            for qualified in sorted(self.settings.admin_ids):
+                channel, _, external_id = qualified.partition(":")
+                user = await uow.users.get(channel, external_id)
+                if user is None:
+                    logger.warning("operator %s never wrote to the bot: not told", qualified)
+                    continue
+                content = Content(text(self.tr(user)))
+                letters.append(Letter(topic, qualified, Person(user), content))
+        await self.delivery.deliver(letters)
+
     async def meeting_added(self, cell: Cell, meeting: Meeting, chat: ChatRef) -> None:
-        """A new meeting scheduled from elsewhere is announced in the group."""
-        if chat.chat_id == cell.chat_id or not cell.bot_present:
-            return
-        tr = translator(cell.language)
-        text = tr.gettext(NEW, **when_params(tr, cell, meeting))
-        await self.delivery.send(
-            Letter(f"scheduled:{meeting.id}", "group", Group(cell), Content(text)),
-            until=meeting.starts_at,
+        """A new meeting scheduled from elsewhere is announced in the group; members who
+        cannot read the group are told privately (but the one who scheduled it there)."""
+
+        def text(tr: Translator) -> str:
+            return tr.gettext(NEW, **when_params(tr, cell, meeting))
+
+        in_group = chat.chat_id == cell.chat_id
+        group_text = None if in_group or not cell.bot_present else text(translator(cell.language))
+        letters = await self.group_letters(
+            f"scheduled:{meeting.id}",
+            cell,
+            group_text,
+            text,
+            skip=lambda user: in_private_chat(user, chat),
         )
+        await self.delivery.deliver(letters, until=meeting.starts_at)
 
     async def join_requested(
         self, cell: Cell, membership: Membership, leaders: list[User]
@@ -145,17 +189,33 @@ class NoticeService:
         outcome = await self.delivery.send(
             Letter(topic, str(member.user.id), Person(member.user), Content(text))
         )
-        if not approved or (chat is not None and chat.chat_id == cell.chat_id):
+        if not approved:
             return
-        group_tr = translator(self.settings.default_language)
-        text = group_tr.gettext("{name} joined the cell.", name=member.user.name)
-        if outcome is Outcome.UNREACHABLE:
-            text += "\n" + group_tr.gettext(
-                "{name}: open {link} and press Start to get reminders privately.",
-                name=member.user.name,
-                link=self.notifier.private_chat_link(),
-            )
-        await self.delivery.send(Letter(topic, "group", Group(cell), Content(text)))
+
+        def joined(tr: Translator) -> str:
+            return tr.gettext("{name} joined the cell.", name=member.user.name)
+
+        group_text = None
+        if chat is None or chat.chat_id != cell.chat_id:
+            group_tr = translator(self.settings.default_language)
+            group_text = joined(group_tr)
+            if outcome is Outcome.UNREACHABLE:
+                group_text += "\n" + group_tr.gettext(
+                    "{name}: open {link} and press Start to get reminders privately.",
+                    name=member.user.name,
+                    link=self.notifier.private_chat_link(),
+                )
+        letters = await self.group_letters(
+            topic,
+            cell,
+            group_text,
+            joined,
+            # Neither the new member nor the leader who decided in their private chat.
+            skip=lambda user: (
+                user.id == member.user.id or (chat is not None and in_private_chat(user, chat))
+            ),
+        )
+        await self.delivery.deliver(letters)
 
     async def absence_requested(
         self, meeting: Meeting, member: User, reason: str, leaders: list[User]
@@ -209,4 +269,11 @@ def _join_request_text(tr: Translator, cell: Cell, membership: Membership) -> st
         username=username,
         cell=cell.name,
         how=how,
+    )
+
+
+def in_private_chat(user: User, chat: ChatRef) -> bool:
+    """Whether the chat is the user's own private chat with the bot."""
+    return (
+        chat.is_private and user.channel == chat.channel and user.private_chat_id == chat.chat_id
     )

@@ -254,7 +254,7 @@ class ReminderService:
         topic = f"reminder:{plan.reminder.id}"
         cell = plan.cell
         letters: list[Letter] = []
-        if cell.bot_present:
+        if cell.bot_present and cell.has_group:
             group_tr = translator(cell.language)
             text = reminder_text(group_tr, plan.meeting, plan.reminder, cell)
             letters.append(Letter(topic, "group", Group(cell), Content(text)))
@@ -276,15 +276,34 @@ class ReminderService:
                 for d in plan.documents
                 if d.confidential
             ]
+            if cell.sees_group(user):
+                continue
+            # What the group reads, privately to whoever cannot read the group: the
+            # reminder (to those who answered; the others got it with choices above) and
+            # the documents posted there.
+            if user not in plan.recipients:
+                text = reminder_text(tr, plan.meeting, plan.reminder, cell)
+                letters.append(Letter(topic, f"{user.id}:group", Person(user), Content(text)))
+            letters += [
+                Letter(f"document:{d.id}", f"{user.id}:group", Person(user), _document(d))
+                for d in plan.documents
+                if not d.confidential
+            ]
         report = await self.delivery.fan_out(letters)
         if report.interrupted:
             return False
         async with self.store.reading() as uow:
             states = await uow.deliveries.states(topic)
+        refused = [
+            letter.to.user
+            for letter in private
+            if isinstance(letter.to, Person) and states.get(letter.key) is DeliveryState.REFUSED
+        ]
         unreachable = [
             letter.to.user
             for letter in private
             if isinstance(letter.to, Person)
+            and letter.to.user not in refused
             and (
                 letter in report.unreachable or states.get(letter.key) is DeliveryState.UNREACHABLE
             )
@@ -294,14 +313,14 @@ class ReminderService:
             for letter in private
             if isinstance(letter.to, Person) and states.get(letter.key) is DeliveryState.UNKNOWN
         ]
-        if not unreachable and not unknown:
+        if not unreachable and not unknown and not refused:
             return True
         notes = [
             Letter(
                 topic,
                 f"{leader.id}:unreachable",
                 Person(leader),
-                Content(_missed_text(self._tr(leader), unreachable, unknown)),
+                Content(_missed_text(self._tr(leader), unreachable, unknown, refused)),
             )
             for leader in plan.leaders
         ]
@@ -412,7 +431,9 @@ class ReminderService:
         return made
 
 
-def _missed_text(tr: Translator, unreachable: list[User], unknown: list[User]) -> str:
+def _missed_text(
+    tr: Translator, unreachable: list[User], unknown: list[User], refused: list[User]
+) -> str:
     # One name a line: a long list is cut between names, never inside one.
     lines = []
     if unreachable:
@@ -429,6 +450,14 @@ def _missed_text(tr: Translator, unreachable: list[User], unknown: list[User]) -
                 "Telegram did not confirm the reminder to these members; they may have "
                 "missed it:{names}",
                 names="".join(f"\n• {u.name}" for u in unknown),
+            )
+        )
+    if refused:
+        lines.append(
+            tr.gettext(
+                "The monthly message budget of these members' channel is used up: they did "
+                "not get the reminder:{names}",
+                names="".join(f"\n• {u.name}" for u in refused),
             )
         )
     return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shlex
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -19,7 +18,7 @@ from bot.domain.cells import Membership, Role, parse_kind, parse_role
 from bot.domain.messages import DecideJoin
 from bot.errors import BadInput, NotFound, Usage
 from bot.i18n import N_, Translator, translator
-from bot.services.members import MemberRef, parse_member_ref
+from bot.services.members import MemberRef
 from handlers.telegram import callback_data as cd
 from handlers.telegram import render
 from handlers.telegram.commands import COMMANDS, visible
@@ -248,20 +247,11 @@ def _member_args(update: Update, usage: Usage) -> tuple[MemberRef, list[str]]:
     """A member named by reply, number or @username, and the remaining words."""
     message = update.effective_message
     assert message is not None
-    try:
-        words = shlex.split(command_args(message))
-    except ValueError:
-        words = command_args(message).split()
+    words = render.split_args(command_args(message))
     target = message.reply_to_message.from_user if message.reply_to_message else None
     if target is not None and not target.is_bot:
         return MemberRef(external_id=str(target.id)), words
-    ref = parse_member_ref(words[0]) if words else None
-    if ref is None:
-        raise BadInput(
-            N_("Name the member by their number in /members (or reply to their message)."),
-            usage=usage,
-        )
-    return ref, words[1:]
+    return render.member_args(words, usage)
 
 
 async def kind(update: Update, context: BotContext) -> None:

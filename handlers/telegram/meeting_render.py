@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.domain.cells import Cell
 from bot.domain.meetings import (
     MEETING_TYPE_LABELS,
@@ -11,10 +13,22 @@ from bot.domain.meetings import (
     Meeting,
     Reply,
 )
+from bot.errors import BadInput
 from bot.i18n import N_, Translator
 from bot.rules.agenda import AgendaItem
-from bot.services.attendance import Reach
+from bot.rules.recurrence import RecurrenceRule
+from bot.services.attendance import AnswerRow, Reach
+from bot.services.meetings import Change
 from bot.texts import when
+
+
+def meeting_number(text: str, example: str) -> int:
+    """A meeting's number as typed after a command ("12" or "#12")."""
+    word = text.lstrip("#")
+    # ASCII digits only: isdigit() also takes "²" (int() refuses it) and other scripts' digits.
+    if not (word.isascii() and word.isdigit()) or len(word) > 9 or int(word) == 0:
+        raise BadInput(N_("Give the meeting's number from /meetings."), example=example)
+    return int(word)
 
 
 def meeting_line(tr: Translator, meeting: Meeting, cell: Cell) -> str:
@@ -56,6 +70,7 @@ def reply_label(tr: Translator, status: Reply | None) -> str:
 REACH_NOTES = {
     Reach.UNKNOWN: N_("reminder not confirmed: may have missed it"),
     Reach.UNREACHABLE: N_("cannot get private reminders"),
+    Reach.REFUSED: N_("not sent: the monthly message budget of their channel is used up"),
     Reach.NONE: N_("no reminder reached them"),
 }
 
@@ -64,3 +79,55 @@ def reach_note(tr: Translator, reach: Reach) -> str:
     """After a member's answer: whether the reminders may have missed them ("" if reached)."""
     note = REACH_NOTES.get(reach)
     return f" — ⚠️ {tr.gettext(note)}" if note else ""
+
+
+def overview_text(
+    tr: Translator, cell: Cell, upcoming: list[Meeting], recent: list[Meeting]
+) -> str:
+    """/meetings: upcoming and recent meetings of a cell."""
+    lines = [tr.gettext("Meetings of «{cell}»", cell=cell.name), "", tr.gettext("Upcoming:")]
+    lines += [meeting_line(tr, m, cell) for m in upcoming] or [tr.gettext("none")]
+    lines += ["", tr.gettext("Recent:")]
+    lines += [meeting_line(tr, m, cell) for m in recent] or [tr.gettext("none")]
+    lines += ["", tr.gettext("Details: /meeting N")]
+    return "\n".join(lines)
+
+
+def answers_text(tr: Translator, meeting: Meeting, rows: list[AnswerRow]) -> str:
+    """/answers N: each member's answer, and whether the reminders may have missed them."""
+    lines = [
+        tr.gettext("Answers for meeting #{id} «{title}»:", id=meeting.id, title=meeting.title)
+    ]
+    for row in rows:
+        lines.append(
+            f"• {row.user.name}: {reply_label(tr, row.status)}"
+            + (f" ({row.reason})" if row.reason else "")
+            + reach_note(tr, row.reach)
+        )
+    return "\n".join(lines)
+
+
+def agenda_text(tr: Translator, meeting: Meeting, items: list[AgendaItem]) -> str:
+    """The agenda after an edit."""
+    lines = [tr.gettext("Agenda of meeting #{id}:", id=meeting.id)]
+    lines += [f"{n}. {i.render(tr.language)}" for n, i in enumerate(items, 1)]
+    return "\n".join(lines)
+
+
+def offsets_text(tr: Translator, offsets: Sequence[int]) -> str:
+    """The cell's reminder times, as set."""
+    shown = ", ".join(
+        f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" if o else "0" for o in offsets
+    )
+    return tr.gettext(
+        "Reminders before each meeting: {offsets} (0 = at the start).", offsets=shown
+    )
+
+
+def recurring_text(tr: Translator, rule: RecurrenceRule, changes: list[Change]) -> str:
+    """The regular meeting's rule and the coming meetings it made."""
+    lines = [
+        tr.gettext("Regular meeting: {rule}. Coming meetings:", rule=rule.describe(tr.language))
+    ]
+    lines += [meeting_line(tr, c.meeting, c.cell) for c in changes]
+    return "\n".join(lines)

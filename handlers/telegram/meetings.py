@@ -45,12 +45,7 @@ TYPE_CODES = {
 }
 
 
-def _meeting_id(text: str, example: str) -> int:
-    word = text.lstrip("#")
-    # ASCII digits only: isdigit() also takes "²" (int() refuses it) and other scripts' digits.
-    if not (word.isascii() and word.isdigit()) or len(word) > 9 or int(word) == 0:
-        raise BadInput(N_("Give the meeting's number from /meetings."), example=example)
-    return int(word)
+_meeting_id = mr.meeting_number
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -164,11 +159,7 @@ async def recurring(update: Update, context: BotContext) -> None:
             example="/recurring ngày 5 hằng tháng 19:30",
         )
     rule, changes = await context.services.meetings.set_recurrence(identity, chat, text)
-    lines = [
-        tr.gettext("Regular meeting: {rule}. Coming meetings:", rule=rule.describe(tr.language))
-    ]
-    lines += [mr.meeting_line(tr, c.meeting, c.cell) for c in changes]
-    await confirm(update, "\n".join(lines))
+    await confirm(update, mr.recurring_text(tr, rule, changes))
 
 
 async def meetings_command(update: Update, context: BotContext) -> None:
@@ -176,12 +167,7 @@ async def meetings_command(update: Update, context: BotContext) -> None:
     identity, chat = caller(update)
     tr = await tr_for(update, context)
     cell, upcoming, recent = await context.services.meetings.overview(identity, chat)
-    lines = [tr.gettext("Meetings of «{cell}»", cell=cell.name), "", tr.gettext("Upcoming:")]
-    lines += [mr.meeting_line(tr, m, cell) for m in upcoming] or [tr.gettext("none")]
-    lines += ["", tr.gettext("Recent:")]
-    lines += [mr.meeting_line(tr, m, cell) for m in recent] or [tr.gettext("none")]
-    lines += ["", tr.gettext("Details: /meeting N")]
-    await reply(update, "\n".join(lines))
+    await reply(update, mr.overview_text(tr, cell, upcoming, recent))
 
 
 async def meeting(update: Update, context: BotContext) -> None:
@@ -251,9 +237,7 @@ async def agenda(update: Update, context: BotContext) -> None:
     found, items = await context.services.meetings.edit_agenda(
         identity, chat, meeting_id, words[1].lower(), words[2:]
     )
-    lines = [tr.gettext("Agenda of meeting #{id}:", id=found.id)]
-    lines += [f"{n}. {i.render(tr.language)}" for n, i in enumerate(items, 1)]
-    await confirm(update, "\n".join(lines))
+    await confirm(update, mr.agenda_text(tr, found, items))
 
 
 async def link(update: Update, context: BotContext) -> None:
@@ -340,13 +324,7 @@ async def reminders_command(update: Update, context: BotContext) -> None:
     offsets, _ = await context.services.reminders.set_offsets(
         identity, chat, command_args(message)
     )
-    shown = ", ".join(
-        f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" if o else "0" for o in offsets
-    )
-    await confirm(
-        update,
-        tr.gettext("Reminders before each meeting: {offsets} (0 = at the start).", offsets=shown),
-    )
+    await confirm(update, mr.offsets_text(tr, offsets))
 
 
 async def answers(update: Update, context: BotContext) -> None:
@@ -358,14 +336,7 @@ async def answers(update: Update, context: BotContext) -> None:
     found, rows = await context.services.attendance.answers(
         identity, chat, _meeting_id(command_args(message), "/answers 12")
     )
-    lines = [tr.gettext("Answers for meeting #{id} «{title}»:", id=found.id, title=found.title)]
-    for row in rows:
-        lines.append(
-            f"• {row.user.name}: {mr.reply_label(tr, row.status)}"
-            + (f" ({row.reason})" if row.reason else "")
-            + mr.reach_note(tr, row.reach)
-        )
-    await reply(update, "\n".join(lines))
+    await reply(update, mr.answers_text(tr, found, rows))
 
 
 # --- buttons -----------------------------------------------------------------------------------

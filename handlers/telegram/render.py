@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.access import LEADER_ROLES
 from bot.domain.cells import KIND_LABELS, ROLE_LABELS, Kind, Membership, Role
+from bot.errors import BadInput, Usage
 from bot.i18n import N_, Translator
-from bot.services.members import Roster
+from bot.services.members import MemberRef, Roster, parse_member_ref
 from handlers.telegram import callback_data as cd
 from handlers.telegram.commands import Command
 
@@ -15,6 +18,25 @@ BUTTON_LABEL_MAX = 40
 # Telegram takes at most 100 buttons in one keyboard; members past this are changed with
 # /kind, /role and /remove, which the roster text names.
 ROSTER_BUTTONS_MAX = 100
+
+
+def split_args(text: str) -> list[str]:
+    """A command's words, quotes grouping ("Nguyễn Văn A" is one)."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def member_args(words: list[str], usage: Usage) -> tuple[MemberRef, list[str]]:
+    """A member named by number or @username first, and the remaining words."""
+    ref = parse_member_ref(words[0]) if words else None
+    if ref is None:
+        raise BadInput(
+            N_("Name the member by their number in /members (or reply to their message)."),
+            usage=usage,
+        )
+    return ref, words[1:]
 
 
 def member_line(tr: Translator, member: Membership) -> str:
@@ -25,6 +47,14 @@ def member_line(tr: Translator, member: Membership) -> str:
     reach = "✉️" if member.user.reachable else "🔕"
     username = f" @{member.user.username}" if member.user.username else ""
     return f"{member.number}. {member.user.name}{username} — {', '.join(parts)} {reach}"
+
+
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
+
+
+def channel_name(channel: str) -> str:
+    """A channel as its users know it (a brand: the same in every language)."""
+    return CHANNEL_NAMES.get(channel, channel)
 
 
 def roster_text(tr: Translator, roster: Roster) -> str:
@@ -41,7 +71,11 @@ def roster_text(tr: Translator, roster: Roster) -> str:
         ),
         "",
     ]
-    lines += [member_line(tr, m) for m in members]
+    if len({m.user.channel for m in members}) > 1:
+        # Members on several channels: say where each is (the group reaches only one).
+        lines += [f"{member_line(tr, m)} · {channel_name(m.user.channel)}" for m in members]
+    else:
+        lines += [member_line(tr, m) for m in members]
     unreachable = [m for m in members if not m.user.reachable]
     if unreachable:
         lines += [

@@ -28,6 +28,7 @@ from bot.services.channels import ChannelNotifier
 from bot.services.registry import Services
 from config import Settings
 from handlers.zalo.bot import ZaloBot
+from handlers.zalo.budget import MonthlyBudget, operators_warning
 from handlers.zalo.client import (
     ZaloClient,
     ZaloError,
@@ -161,6 +162,8 @@ class ZaloRunner:
     def bind(self, services: Services) -> None:
         """The services the edge calls."""
         self.edge = ZaloBot(services, self.notifier, self.state)
+        if isinstance(self.notifier.budget, MonthlyBudget):
+            self.notifier.budget.warn = operators_warning(services)
 
     async def start(self) -> None:
         """Handle what was left from before a stop, then receive by webhook or polling."""
@@ -282,7 +285,8 @@ def build_runner(
             return translator(language_of(user))
         return translator(user.language or settings.default_language)
 
-    notifier = ZaloNotifier(client, state, clock, tr_of)
+    budget = MonthlyBudget(state, clock, settings.zalo_monthly_quota, settings.tz)
+    notifier = ZaloNotifier(client, state, clock, tr_of, budget=budget)
     return ZaloRunner(settings, client, state, notifier)
 
 

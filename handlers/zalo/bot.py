@@ -2,8 +2,9 @@
 
 Zalo has no buttons, no commands menu and no deep links, so on Zalo:
 
-- the same slash commands as on Telegram are typed (``/help``, ``/members``...); those that
-  need buttons or files (the guided ``/schedule``, ``/attach``, ``/calendar``) say so;
+- the same slash commands as on Telegram are typed (``/help``, ``/members``, ``/move``...);
+  those that need buttons or files (the guided ``/schedule``, ``/attach``, ``/calendar``) say
+  so;
 - a numbered choice the bot sent ("1. Sẽ tham dự", "2. Xin vắng") is answered by replying
   with its number, while it is open;
 - an invite code (``/invite`` shows it) sent as a message asks to join that cell;
@@ -22,12 +23,13 @@ import re
 import secrets
 from typing import Any
 
-from bot.domain.cells import Role
+from bot.domain.cells import Role, parse_kind, parse_role
 from bot.domain.identity import ChatRef, Identity
 from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin
-from bot.errors import BadInput, UserFacingError
+from bot.errors import BadInput, Usage, UserFacingError
 from bot.i18n import N_, Translator, translator
 from bot.services.registry import Services
+from bot.texts import when as meeting_when
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
@@ -50,7 +52,12 @@ NOT_ON_ZALO = N_(
 UNKNOWN = N_("I did not understand. Send /help to see what you can do here.")
 NO_SUCH_CHOICE = N_("There is no open choice with that number. Send /help to see what you can do.")
 GENERIC_ERROR = N_("Something went wrong; nothing was changed. Please try again later.")
-TELEGRAM_ONLY = frozenset({"attach", "calendar", "kind", "role", "remove", "agenda", "recurring"})
+NO_FILES_ON_ZALO = N_(
+    "Zalo cannot carry files, so the calendar file is only on Telegram. The meetings are in "
+    "/meetings, each with /meeting N."
+)
+TELEGRAM_ONLY = frozenset({"attach", "calendar"})
+MOVE_EXAMPLE = "/move 12 06/12/2026 19:30"
 
 
 class ZaloBot:
@@ -170,7 +177,7 @@ class ZaloBot:
             )
         if isinstance(action, DecideJoin):
             decision = await self.services.members.decide_join(
-                identity, action.membership_id, action.kind, None
+                identity, action.membership_id, action.kind, chat
             )
             await decision.announce()
             who = decision.membership.user.name
@@ -212,15 +219,13 @@ class ZaloBot:
             return render.roster_text(tr, await services.members.roster(identity, chat))
         if name == "meetings":
             cell, upcoming, recent = await services.meetings.overview(identity, chat)
-            lines = [
-                tr.gettext("Meetings of «{cell}»", cell=cell.name),
-                "",
-                tr.gettext("Upcoming:"),
-            ]
-            lines += [mr.meeting_line(tr, m, cell) for m in upcoming] or [tr.gettext("none")]
-            lines += ["", tr.gettext("Recent:")]
-            lines += [mr.meeting_line(tr, m, cell) for m in recent] or [tr.gettext("none")]
-            return "\n".join(lines)
+            return mr.overview_text(tr, cell, upcoming, recent)
+        if name in MEETING_COMMANDS:
+            return await MEETING_COMMANDS[name](self, identity, chat, args, tr)
+        if name in ("kind", "role", "remove"):
+            return await self.member_command(identity, chat, name, args, tr)
+        if name == "calendar":
+            return tr.gettext(NO_FILES_ON_ZALO)
         if name == "schedule" and args:
             change = await services.meetings.schedule_text(identity, chat, args, tr.language)
             await change.announce()
@@ -234,6 +239,115 @@ class ZaloBot:
         if name in TELEGRAM_ONLY or name == "schedule":
             return tr.gettext(NOT_ON_ZALO, command=name)
         return tr.gettext(UNKNOWN)
+
+    async def meeting(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/meeting N: one meeting with agenda and link (documents are named only)."""
+        meeting_id = mr.meeting_number(args, "/meeting 12")
+        cell, found, items, docs = await self.services.meetings.details(identity, chat, meeting_id)
+        return mr.meeting_text(tr, found, cell, items, docs)
+
+    async def answers(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/answers N: each member's answer, and whom the reminders may have missed."""
+        meeting_id = mr.meeting_number(args, "/answers 12")
+        found, rows = await self.services.attendance.answers(identity, chat, meeting_id)
+        return mr.answers_text(tr, found, rows)
+
+    async def move(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/move N dd/mm/yyyy HH:MM."""
+        words = args.split(maxsplit=1)
+        if len(words) != 2:
+            raise BadInput(
+                N_("Give the meeting's number and the new date and time."), example=MOVE_EXAMPLE
+            )
+        meeting_id = mr.meeting_number(words[0], MOVE_EXAMPLE)
+        change = await self.services.meetings.move(
+            identity, chat, meeting_id, words[1], tr.language
+        )
+        await change.announce()
+        return tr.gettext(
+            "Meeting #{id} moved to {when}.",
+            id=change.meeting.id,
+            when=meeting_when(tr, change.meeting, change.cell),
+        )
+
+    async def cancel(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/cancel N."""
+        meeting_id = mr.meeting_number(args, "/cancel 12")
+        change = await self.services.meetings.cancel(identity, chat, meeting_id)
+        await change.announce()
+        return tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id)
+
+    async def link(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/link N [URL]: set the link, or generate one."""
+        words = args.split()
+        if not words or len(words) > 2:
+            raise BadInput(
+                N_("Give the meeting's number and a link (or nothing to generate one)."),
+                example="/link 12 https://meet.jit.si/...",
+            )
+        meeting_id = mr.meeting_number(words[0], "/link 12")
+        found = await self.services.meetings.set_link(
+            identity, chat, meeting_id, words[1] if len(words) == 2 else None
+        )
+        return tr.gettext("Link of meeting #{id}: {link}", id=found.id, link=found.link)
+
+    async def reminders(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/reminders 24h 1h 0: the cell's reminder times."""
+        offsets, _ = await self.services.reminders.set_offsets(identity, chat, args)
+        return mr.offsets_text(tr, offsets)
+
+    async def agenda(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/agenda N [add TEXT | remove N | move N TO | edit N TEXT]."""
+        words = args.split()
+        example = "/agenda 12 add Phát biểu của đảng viên mới"
+        if not words:
+            raise BadInput(N_("Give the meeting's number from /meetings."), example=example)
+        meeting_id = mr.meeting_number(words[0], example)
+        meetings = self.services.meetings
+        if len(words) == 1:
+            cell, found, items, docs = await meetings.details(identity, chat, meeting_id)
+            return mr.meeting_text(tr, found, cell, items, docs)
+        found, items = await meetings.edit_agenda(
+            identity, chat, meeting_id, words[1].lower(), words[2:]
+        )
+        return mr.agenda_text(tr, found, items)
+
+    async def recurring(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/recurring RULE: the regular meeting's rule; coming occurrences follow it."""
+        if not args or len(args) > 100:
+            raise BadInput(
+                N_("Give the rule of the regular meeting."),
+                example="/recurring ngày 5 hằng tháng 19:30",
+            )
+        rule, changes = await self.services.meetings.set_recurrence(identity, chat, args)
+        return mr.recurring_text(tr, rule, changes)
+
+    async def member_command(
+        self, identity: Identity, chat: ChatRef, name: str, args: str, tr: Translator
+    ) -> str:
+        """/kind N KIND, /role N ROLE, /remove N: a member named by their roster number."""
+        members = self.services.members
+        usage = {"kind": Usage.KIND, "role": Usage.ROLE, "remove": Usage.REMOVE}[name]
+        ref, rest = render.member_args(render.split_args(args), usage)
+        if name == "remove":
+            if rest:
+                raise BadInput(N_("Give only the member's number."), usage=Usage.REMOVE)
+            _, member = await members.remove_member(identity, chat, ref)
+            return tr.gettext("{name} was removed from the cell.", name=member.user.name)
+        if name == "kind":
+            # Vietnamese kinds are several words ("chính thức"): matched whole.
+            new_kind = parse_kind(" ".join(rest)) if rest else None
+            if new_kind is None:
+                raise BadInput(
+                    N_("Choose official, probationary, exempted or elsewhere."), usage=usage
+                )
+            _, member = await members.set_kind(identity, chat, ref, new_kind)
+        else:
+            new_role = parse_role(" ".join(rest)) if rest else None
+            if new_role is None:
+                raise BadInput(N_("Choose deputy, member or guest."), usage=usage)
+            _, member = await members.set_role(identity, chat, ref, new_role)
+        return tr.gettext("Updated: {line}", line=render.member_line(tr, member))
 
     async def setup(self, identity: Identity, code: str, tr: Translator) -> str:
         """/setup CODE on Zalo: a cell run from Zalo private chats (no group)."""
@@ -268,6 +382,18 @@ class ZaloBot:
         return render.help_text(
             tr, [c for c in commands if c.name not in TELEGRAM_ONLY], header=header
         )
+
+
+MEETING_COMMANDS = {
+    "meeting": ZaloBot.meeting,
+    "answers": ZaloBot.answers,
+    "move": ZaloBot.move,
+    "cancel": ZaloBot.cancel,
+    "link": ZaloBot.link,
+    "reminders": ZaloBot.reminders,
+    "agenda": ZaloBot.agenda,
+    "recurring": ZaloBot.recurring,
+}
 
 
 def render_error(tr: Translator, error: UserFacingError) -> str:

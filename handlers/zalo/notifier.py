@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.domain.cells import NO_GROUP_PREFIX
 from bot.domain.identity import Channel, User
 from bot.domain.messages import Choice, Content, Group, Outcome, Recipient
 from bot.i18n import N_, Translator
@@ -25,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 # How long a number stays an answer; the core checks the action again when it is used.
 CHOICE_TTL = timedelta(days=7)
-# Cells run entirely from Zalo have no group: their chat id is this prefix and the cell's id.
-VIRTUAL_GROUP_PREFIX = "zalo-cell:"
+# Cells run entirely from Zalo have no group: their chat id is this prefix and a random part.
+VIRTUAL_GROUP_PREFIX = NO_GROUP_PREFIX
 
 REPLY_WITH_NUMBER = N_("Reply with the number of your choice.")
 CONFIDENTIAL_NOT_ON_ZALO = N_(
@@ -36,6 +37,18 @@ CONFIDENTIAL_NOT_ON_ZALO = N_(
 DOCUMENT_NOT_ON_ZALO = N_(
     "Zalo cannot carry documents: read it in the cell's Telegram group or ask your secretary."
 )
+
+
+class Allowance(Protocol):
+    """The channel's message budget."""
+
+    async def allows(self) -> bool:
+        """Whether one more message may go out."""
+        ...
+
+    async def spent(self, messages: int) -> None:
+        """Count messages that went out."""
+        ...
 
 
 class ChoiceStore(Protocol):
@@ -64,14 +77,14 @@ class ZaloNotifier:
         clock: Clock,
         tr_of: Callable[[User], Translator],
         *,
-        counter: Callable[[int], object] | None = None,
+        budget: Allowance | None = None,
     ) -> None:
         self.client = client
         self.choices = choices
         self.clock = clock
         self.tr_of = tr_of
-        # Told how many messages went out (the monthly budget).
-        self.counter = counter
+        # The monthly budget: counts what went out, refuses past the limit.
+        self.budget = budget
 
     def private_chat_link(self) -> str:
         """Zalo has no deep link to a bot's chat: the person writes to the bot by its name."""
@@ -80,8 +93,8 @@ class ZaloNotifier:
     async def send(self, to: Recipient, content: Content) -> Outcome:
         """One message to a person's private chat on Zalo."""
         if isinstance(to, Group):
-            # A cell run from Zalo has no group: members get their own messages privately,
-            # and Zalo's group support (beta) cannot be relied on.
+            # A cell run from Zalo has no group: the core sends its members privately what
+            # a group would read; Zalo's group support (beta) cannot be relied on.
             return Outcome.DELIVERED if is_virtual_group(to.cell.chat_id) else Outcome.UNREACHABLE
         user = to.user
         if user.channel != Channel.ZALO or not user.private_chat_id:
@@ -106,6 +119,11 @@ class ZaloNotifier:
 
     async def send_text(self, chat_id: str, text: str) -> Outcome:
         """Send a text (in pieces if long) and map Zalo's answer to an outcome."""
+        if self.budget is not None and not await self.budget.allows():
+            # The month's budget is used up: not tried (the platform would refuse it too);
+            # recorded as not reached, and the person stays reachable for next month.
+            logger.warning("zalo monthly budget used up: not sent to %s", chat_id)
+            return Outcome.REFUSED
         sent = 0
         try:
             for piece in split_message(text):
@@ -127,8 +145,8 @@ class ZaloNotifier:
                 return Outcome.UNKNOWN
             return Outcome.FAILED
         finally:
-            if sent and self.counter is not None:
-                self.counter(sent)
+            if sent and self.budget is not None:
+                await self.budget.spent(sent)
         return Outcome.DELIVERED
 
 

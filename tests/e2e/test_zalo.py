@@ -79,9 +79,17 @@ async def test_a_zalo_member_joins_answers_a_reminder_by_number_and_is_excused(
     assert any("Ba Nguyễn" in s for s in sent(bot.fake.calls_since(start), w.secretary.id))
     await w.d.press(w.secretary, w.private(w.secretary), t("vi", "✅ Approve: official"))
     assert "Chào mừng" in platform.texts_to(BA)[-1] or w.name in platform.texts_to(BA)[-1]
+    # With members on two channels, /members says where each is.
+    roster = sent(await w.say(w.secretary, "/members", private=True), w.secretary.id)[0]
+    lines = roster.splitlines()
+    assert any(line.startswith("1. Lan") and line.endswith(" · Telegram") for line in lines)
+    assert any("Ba Nguyễn" in line and line.endswith(" · Zalo") for line in lines)
 
     # The reminder reaches Zalo with numbered choices instead of buttons.
     meeting_id = await schedule(w)
+    # Ba cannot read the Telegram group: what it was told reaches him privately.
+    announced = platform.texts_to(BA)[-1]
+    assert announced.startswith(f"📅 Cuộc họp mới #{meeting_id}") and TITLE in announced
     ids = await reminder_ids(bot, meeting_id)
     await fire_reminder(bot, ids[1440])
     reminder = platform.texts_to(BA)[-1]

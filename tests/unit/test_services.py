@@ -158,9 +158,7 @@ async def test_a_refusal_for_the_channels_budget_leaves_the_person_reachable(cor
     again = await s.members.known_user(OFFICIAL)
     assert again is not None and again.reachable
     async with s.store.reading() as uow:
-        assert await uow.deliveries.states("test:5") == {
-            str(official.id): DeliveryState.UNREACHABLE
-        }
+        assert await uow.deliveries.states("test:5") == {str(official.id): DeliveryState.REFUSED}
 
 
 # --- a whole reminder fan-out ------------------------------------------------------------------
@@ -366,3 +364,86 @@ async def test_a_meeting_scheduled_in_private_is_announced_in_the_group(core: Co
     await elsewhere.announce()
     (sent,) = core.notifier.sent
     assert isinstance(sent.to, Group) and "Hai" in sent.content.text
+
+
+# --- members who cannot read the group ----------------------------------------------------------
+
+ON_ZALO = Identity("zalo", "a1b2c3d4e5f60718293a", "Ba", language_code="vi")
+
+
+async def a_zalo_member(core: Core, secretary: Identity = SECRETARY) -> int:
+    """Ba, on Zalo, joins the secretary's cell by invite code; his user id."""
+    s = core.services
+    created = await s.members.create_invite(secretary, private(secretary), [])
+    await s.members.start_private(ON_ZALO, private(ON_ZALO))
+    request = await s.members.redeem_invite(ON_ZALO, created.code)
+    decision = await s.members.decide_join(secretary, request.membership.id, Kind.OFFICIAL, None)
+    await decision.announce()
+    core.notifier.sent.clear()
+    return await user_id(core, ON_ZALO)
+
+
+async def test_what_the_group_reads_reaches_a_member_on_another_channel_privately(
+    core: Core,
+) -> None:
+    await a_cell(core)
+    ba = await a_zalo_member(core)
+    s = core.services
+    # Scheduled in the group: the group saw it; Ba, on Zalo, is told privately, once.
+    change = await s.meetings.schedule(SECRETARY, GROUP, starts_at=STARTS, title="Họp tháng 12")
+    await change.announce()
+    await change.announce()
+    (sent,) = core.notifier.sent
+    assert sent.where == f"user:{ba}" and "Họp tháng 12" in sent.content.text
+    assert sent.content.text.startswith("📅")
+
+    # Ba answered: the day-before reminder that the group reads reaches him privately (no
+    # choices); the Telegram members who have not answered get theirs with choices.
+    await s.attendance.will_attend(ON_ZALO, None, change.meeting.id)
+    core.notifier.sent.clear()
+    day = change.armed[0]
+    core.clock.set(day.due_at)
+    await s.reminders.run_job(job_name(day.id))
+    to_ba = [m for m in core.notifier.sent if m.where == f"user:{ba}"]
+    assert len(to_ba) == 1 and to_ba[0].content.text.startswith("⏰")
+    assert to_ba[0].content.choices == ()
+    cell = await s.cells.cell_of_chat(GROUP)
+    assert cell is not None
+    assert len([m for m in core.notifier.sent if m.where == f"group:{cell.id}"]) == 1
+
+
+async def test_a_member_who_has_not_answered_gets_one_reminder_not_two(core: Core) -> None:
+    await a_cell(core)
+    ba = await a_zalo_member(core)
+    s = core.services
+    change = await s.meetings.schedule(SECRETARY, GROUP, starts_at=STARTS, title="Họp")
+    day = change.armed[0]
+    core.clock.set(day.due_at)
+    core.notifier.sent.clear()
+    await s.reminders.run_job(job_name(day.id))
+    (to_ba,) = [m for m in core.notifier.sent if m.where == f"user:{ba}"]
+    assert to_ba.content.choices
+
+
+async def test_in_a_cell_without_a_group_every_member_is_told_privately(core: Core) -> None:
+    s = core.services
+    leader = Identity("zalo", "5ec5ec5ec5ec5ec5ec5e", "Hà", language_code="vi")
+    await s.members.start_private(leader, private(leader))
+    code = await s.cells.create_setup_code("Chi bộ Zalo")
+    await s.cells.setup_cell(leader, ChatRef("zalo", "zalo-cell:0123456789abcdef", False), code)
+    ba = await a_zalo_member(core, leader)
+    change = await s.meetings.schedule(leader, private(leader), starts_at=STARTS, title="Họp")
+    await change.announce()
+    # No group letter (there is no group); Ba is told; the secretary saw her confirmation.
+    (sent,) = core.notifier.sent
+    assert sent.where == f"user:{ba}"
+
+    day = change.armed[0]
+    core.clock.set(day.due_at)
+    core.notifier.sent.clear()
+    await s.attendance.will_attend(leader, None, change.meeting.id)
+    await s.reminders.run_job(job_name(day.id))
+    assert not [m for m in core.notifier.sent if isinstance(m.to, Group)]
+    # The secretary answered: she gets the group's reminder privately; Ba his with choices.
+    leader_id = await user_id(core, leader)
+    assert {m.where for m in core.notifier.sent} == {f"user:{ba}", f"user:{leader_id}"}
