@@ -50,12 +50,14 @@ async def both(tmp_path: Path) -> AsyncIterator[tuple[Bot, ZaloRunner, FakeZalo]
     platform.assert_no_violations()
 
 
-async def zalo_says(runner: ZaloRunner, platform: FakeZalo, text: str) -> list[str]:
-    """Ba writes to the Zalo bot; the texts the bot sent him in answer."""
-    before = len(platform.texts_to(BA))
-    platform.user_sends(BA, text, name="Ba Nguyễn")
+async def zalo_says(
+    runner: ZaloRunner, platform: FakeZalo, text: str, *, user: str = BA, name: str = "Ba Nguyễn"
+) -> list[str]:
+    """Someone (Ba unless told) writes to the Zalo bot; the texts the bot sent them in answer."""
+    before = len(platform.texts_to(user))
+    platform.user_sends(user, text, name=name)
     assert await runner.poll_once() == 1
-    return platform.texts_to(BA)[before:]
+    return platform.texts_to(user)[before:]
 
 
 async def test_a_zalo_member_joins_answers_a_reminder_by_number_and_is_excused(

@@ -63,10 +63,7 @@ HOSTILE = [
 
 
 async def _answers(runner: ZaloRunner, platform: FakeZalo, user: str, text: str) -> list[str]:
-    before = len(platform.texts_to(user))
-    platform.user_sends(user, text, name="Khách")
-    assert await runner.poll_once() == 1
-    return platform.texts_to(user)[before:]
+    return await zalo_says(runner, platform, text, user=user, name="Khách")
 
 
 async def test_hostile_input_on_zalo_gets_a_clear_answer_and_an_outsider_changes_nothing(
