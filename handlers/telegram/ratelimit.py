@@ -47,6 +47,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.interval = SPACING_MARGIN / overall_per_second
         self.per_second = int(overall_per_second)
         self._overall: deque[float] = deque()
+        self._overall_lock = asyncio.Lock()
         self.group_per_minute = group_per_minute
         self.max_retries = max_retries
         self.clock = clock
@@ -122,16 +123,22 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         if slot > now:
             await asyncio.sleep(slot - now)
             now = self.clock()
-        overall = max(now, self._next_overall)
-        sent = self._overall
-        while sent and sent[0] <= overall - 1.0:
-            sent.popleft()
-        if len(sent) >= self.per_second:
-            overall = max(overall, sent[-self.per_second] + 1.0 + MARGIN)
-        sent.append(overall)
-        self._next_overall = overall + self.interval
-        if overall > now:
-            await asyncio.sleep(overall - now)
+        # One request at a time takes the overall turn, counted at the moment it really goes
+        # (a busy event loop wakes sleepers late: times reserved ahead would then bunch up).
+        async with self._overall_lock:
+            while True:
+                now = self.clock()
+                sent = self._overall
+                while sent and sent[0] <= now - 1.0:
+                    sent.popleft()
+                turn = self._next_overall
+                if len(sent) >= self.per_second:
+                    turn = max(turn, sent[-self.per_second] + 1.0 + MARGIN)
+                if turn <= now:
+                    break
+                await asyncio.sleep(turn - now)
+            sent.append(now)
+            self._next_overall = now + self.interval
 
 
 def _chat_of(data: dict[str, Any]) -> int | str | None:
