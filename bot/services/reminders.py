@@ -434,33 +434,35 @@ class ReminderService:
 def _missed_text(
     tr: Translator, unreachable: list[User], unknown: list[User], refused: list[User]
 ) -> str:
-    # One name a line: a long list is cut between names, never inside one.
-    lines = []
-    if unreachable:
-        lines.append(
-            tr.gettext(
+    groups = (
+        (
+            N_(
                 "These members cannot get private reminders (they must open the bot "
-                "and press Start):{names}",
-                names="".join(f"\n• {u.name}" for u in unreachable),
-            )
-        )
-    if unknown:
-        lines.append(
-            tr.gettext(
+                "and press Start):{names}"
+            ),
+            unreachable,
+        ),
+        (
+            N_(
                 "Telegram did not confirm the reminder to these members; they may have "
-                "missed it:{names}",
-                names="".join(f"\n• {u.name}" for u in unknown),
-            )
-        )
-    if refused:
-        lines.append(
-            tr.gettext(
+                "missed it:{names}"
+            ),
+            unknown,
+        ),
+        (
+            N_(
                 "The monthly message budget of these members' channel is used up: they did "
-                "not get the reminder:{names}",
-                names="".join(f"\n• {u.name}" for u in refused),
-            )
-        )
-    return "\n".join(lines)
+                "not get the reminder:{names}"
+            ),
+            refused,
+        ),
+    )
+    # One name a line: a long list is cut between names, never inside one.
+    return "\n".join(
+        tr.gettext(message, names="".join(f"\n• {u.name}" for u in users))
+        for message, users in groups
+        if users
+    )
 
 
 def _document(document: Document) -> Content:

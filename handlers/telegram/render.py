@@ -164,29 +164,6 @@ def confirm_remove_keyboard(tr: Translator, member: Membership) -> InlineKeyboar
     )
 
 
-def join_request_keyboard(tr: Translator, membership_id: int) -> InlineKeyboardMarkup:
-    """Approve as official / probationary, or decline."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    tr.gettext("✅ Approve: official"),
-                    callback_data=cd.join_choice(membership_id, Kind.OFFICIAL),
-                ),
-                InlineKeyboardButton(
-                    tr.gettext("✅ Approve: probationary"),
-                    callback_data=cd.join_choice(membership_id, Kind.PROBATIONARY),
-                ),
-            ],
-            [
-                InlineKeyboardButton(
-                    tr.gettext("❌ Decline"), callback_data=cd.join_choice(membership_id, None)
-                )
-            ],
-        ]
-    )
-
-
 def language_keyboard() -> InlineKeyboardMarkup:
     """The two languages, each named in itself."""
     return InlineKeyboardMarkup(
