@@ -10,6 +10,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import SystemClock
 from bot.ports import Clock
+from bot.services.channels import ChannelNotifier
 from bot.services.registry import Services
 from config import Settings
 from handlers import telegram as telegram_handlers
@@ -63,7 +64,8 @@ def build_application(
         settings,
         clock or SystemClock(),
         database,
-        TelegramNotifier(application.bot),
+        # Routed: a person whose first account is on another channel is reached there.
+        ChannelNotifier({"telegram": TelegramNotifier(application.bot)}, "telegram"),
         scheduler,
     )
     scheduler.bind(services.reminders.run_job)

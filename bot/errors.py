@@ -23,6 +23,7 @@ class Usage(StrEnum):
     AGENDA = "agenda"
     REMINDERS = "reminders"
     LANG = "lang"
+    CONNECT = "connect"
 
 
 class UserFacingError(Exception):

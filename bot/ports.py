@@ -103,6 +103,32 @@ class UserRepository(Protocol):
         """Whether private messages reach the user."""
         ...
 
+    async def open_private(self, channel: str, external_id: str, chat_id: str) -> None:
+        """The account opened a private chat (the account's own row)."""
+        ...
+
+    async def set_account_reachable(self, channel: str, external_id: str, reachable: bool) -> None:
+        """Whether private messages reach this account (the account's own row)."""
+        ...
+
+    async def connect(self, account_id: int, person_id: int) -> None:
+        """Make an account (and any connected to it) one of the person's accounts."""
+        ...
+
+    async def set_prefers(self, user_id: int, channel: str | None) -> None:
+        """The channel the person's private messages go to first."""
+        ...
+
+    async def add_connect_code(
+        self, user_id: int, code_hash: str, now: datetime, expires_at: datetime
+    ) -> None:
+        """A one-time code for connecting another account to this user."""
+        ...
+
+    async def take_connect_code(self, code_hash: str, now: datetime) -> int | None:
+        """Use a code once: who asked for it; None when unknown, used or expired."""
+        ...
+
 
 class CellRepository(Protocol):
     """Cells and the groups they are bound to."""
@@ -231,6 +257,10 @@ class MembershipRepository(Protocol):
         via: str | None = None,
     ) -> Membership:
         """Change a membership, recording each changed field; returns it as it now is."""
+        ...
+
+    async def reassign(self, membership_id: int, user_id: int) -> None:
+        """Give a membership to another user (the same person's first account)."""
         ...
 
     async def history(self, membership_id: int) -> list[MembershipChange]:
@@ -419,6 +449,10 @@ class AnswerRepository(Protocol):
         now: datetime,
     ) -> None:
         """Record or replace an answer (a missing reason keeps the stored one)."""
+        ...
+
+    async def move(self, from_user_id: int, to_user_id: int) -> None:
+        """Give one person's answers to another (the receiver's stay where both answered)."""
         ...
 
     async def of_meeting(self, meeting_id: int) -> dict[int, Answer]:

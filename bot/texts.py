@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.cells import Cell, Kind
+from bot.domain.identity import User
 from bot.domain.meetings import Meeting
 from bot.domain.messages import AnswerSummons, Choice, DecideAbsence, DecideJoin
 from bot.domain.reminders import Reminder
@@ -97,3 +98,59 @@ def join_choices(tr: Translator, membership_id: int) -> tuple[tuple[Choice, ...]
         ),
         (Choice(tr.gettext("❌ Decline"), DecideJoin(membership_id, None)),),
     )
+
+
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
+
+
+def connect_text(tr: Translator, user: User, code: str, minutes: int) -> str:
+    """/connect: the person's accounts, and a one-time code for the other channel."""
+    channels = ", ".join(CHANNEL_NAMES.get(c, c) for c in user.channels)
+    first = CHANNEL_NAMES.get(user.reached_on()[0].channel, user.channel)
+    lines = [
+        tr.gettext("Your accounts: {channels}.", channels=channels),
+        tr.gettext(
+            "To receive the bot's messages on your other channel too (Telegram or Zalo), send "
+            "this to the bot there within {minutes} minutes:",
+            minutes=minutes,
+        ),
+        f"/connect {code}",
+        tr.gettext("The code works once. Never give it to anyone else."),
+    ]
+    if user.accounts:
+        lines.insert(
+            1,
+            tr.gettext(
+                "Private messages go to {channel} first. Change with /connect telegram or "
+                "/connect zalo.",
+                channel=first,
+            ),
+        )
+    return "\n".join(lines)
+
+
+def connected_text(tr: Translator, user: User, merged_cells: int) -> str:
+    """The accounts were connected."""
+    channels = ", ".join(CHANNEL_NAMES.get(c, c) for c in user.channels)
+    first = CHANNEL_NAMES.get(user.reached_on()[0].channel, user.channel)
+    lines = [
+        tr.gettext("✅ Connected: {channels}. You are one member everywhere.", channels=channels),
+        tr.gettext(
+            "Private messages go to {channel} first, and to your other account when they "
+            "cannot reach you there. Change with /connect telegram or /connect zalo.",
+            channel=first,
+        ),
+    ]
+    if merged_cells:
+        lines.append(
+            tr.gettext(
+                "Cells where you had two roster lines, now one each: {n}.", n=merged_cells
+            )
+        )
+    return "\n".join(lines)
+
+
+def prefers_text(tr: Translator, user: User) -> str:
+    """/connect telegram|zalo: where private messages now go first."""
+    first = CHANNEL_NAMES.get(user.reached_on()[0].channel, user.channel)
+    return tr.gettext("✅ Private messages now go to {channel} first.", channel=first)

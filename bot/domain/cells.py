@@ -109,8 +109,9 @@ class Cell:
         return not self.chat_id.startswith(NO_GROUP_PREFIX)
 
     def sees_group(self, user: User) -> bool:
-        """Whether the user can read the cell's group: it exists and is on their channel."""
-        return self.has_group and user.channel == self.channel
+        """Whether the user can read the cell's group: it exists and is on one of their
+        channels."""
+        return self.has_group and self.channel in user.channels
 
 
 @dataclass(frozen=True)

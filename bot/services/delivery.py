@@ -131,7 +131,10 @@ class DeliveryService:
             report.unreachable.append(letter)
             # A refusal for the channel's own reason (its budget) says nothing of the person.
             if outcome is Outcome.UNREACHABLE and isinstance(letter.to, Person):
+                # Every account of the person was tried and none could be reached.
                 await uow.users.set_reachable(letter.to.user.id, False)
+                for account in letter.to.user.accounts:
+                    await uow.users.set_reachable(account.user_id, False)
         await uow.deliveries.settle(letter.topic, letter.key, state, self.clock.now())
 
     # --- notices: kept and retried -------------------------------------------------------------

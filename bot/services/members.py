@@ -158,16 +158,14 @@ class MemberService:
         """The user opened a private chat: they can now be reached there."""
         async with self.store.transaction() as uow:
             user = await uow.users.upsert(identity, self.clock.now())
-            if not user.reachable or user.private_chat_id != chat.chat_id:
-                await uow.users.set_private_chat(user.id, chat.chat_id)
+            # The account's own chat (a person's other accounts keep theirs).
+            await uow.users.open_private(identity.channel, identity.external_id, chat.chat_id)
         return user
 
     async def set_reachable(self, channel: str, external_id: str, reachable: bool) -> None:
         """Record that the user blocked the bot (or unblocked it)."""
         async with self.store.transaction() as uow:
-            user = await uow.users.get(channel, external_id)
-            if user is not None and user.reachable != reachable:
-                await uow.users.set_reachable(user.id, reachable)
+            await uow.users.set_account_reachable(channel, external_id, reachable)
 
     async def set_name(self, identity: Identity, text: str) -> str:
         """Record the caller's full name as in party records (members only)."""

@@ -116,6 +116,7 @@ class NoticeService:
     async def tell_operators(self, topic: str, text: Callable[[Translator], str]) -> None:
         """A message to each operator (ADMIN_IDS) who ever wrote to the bot, once per topic."""
         letters = []
+        told: set[int] = set()  # an operator listed with both accounts is told once
         async with self.store.reading() as uow:
             for qualified in sorted(self.settings.admin_ids):
                 channel, _, external_id = qualified.partition(":")
@@ -123,6 +124,9 @@ class NoticeService:
                 if user is None:
                     logger.warning("operator %s never wrote to the bot: not told", qualified)
                     continue
+                if user.id in told:
+                    continue
+                told.add(user.id)
                 content = Content(text(self.tr(user)))
                 letters.append(Letter(topic, qualified, Person(user), content))
         await self.delivery.deliver(letters)

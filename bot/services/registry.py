@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.ports import Clock, Notifier, Scheduler, Store
 from bot.services.access import Access
+from bot.services.accounts import AccountService
 from bot.services.attendance import AttendanceService
 from bot.services.cells import CellService
 from bot.services.delivery import DeliveryService
@@ -33,6 +34,7 @@ class Services:
     attendance: AttendanceService
     reminders: ReminderService
     dialogs: DialogService
+    accounts: AccountService
 
     @classmethod
     def build(
@@ -61,4 +63,5 @@ class Services:
             attendance=AttendanceService(store, clock, access, notices),
             reminders=reminders,
             dialogs=DialogService(store, clock),
+            accounts=AccountService(store, clock),
         )

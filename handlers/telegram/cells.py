@@ -19,6 +19,7 @@ from bot.domain.messages import DecideJoin
 from bot.errors import BadInput, NotFound, Usage
 from bot.i18n import N_, Translator, translator
 from bot.services.members import MemberRef
+from handlers.connect import connect_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import render
 from handlers.telegram.commands import COMMANDS, visible
@@ -178,6 +179,7 @@ async def ask_to_start_privately(update: Update, context: BotContext, tr: Transl
     """Tell a user who cannot get private messages how to fix that."""
     identity, _ = caller(update)
     user = await context.services.members.known_user(identity)
+    user = user.on(identity.channel) if user is not None else None
     if user is None or not user.reachable:
         await confirm(
             update,
@@ -340,6 +342,17 @@ async def newcell(update: Update, context: BotContext) -> None:
             code=code,
         ),
     )
+
+
+async def connect(update: Update, context: BotContext) -> None:
+    """/connect [CODE | telegram | zalo] (private chat only): one person on both channels."""
+    identity, chat = caller(update)
+    if not chat.is_private:
+        # A code posted in a group could be used by anyone who reads it.
+        raise BadInput(N_("Use this command in your private chat with the bot."))
+    message = update.effective_message
+    assert message is not None
+    await reply(update, await connect_reply(context.services, identity, command_args(message)))
 
 
 # --- buttons -----------------------------------------------------------------------------------
@@ -517,6 +530,7 @@ def register(application: BotApplication) -> None:
         "remove": remove,
         "cells": cells_command,
         "newcell": newcell,
+        "connect": connect,
     }
     for command, callback in commands.items():
         # Only new messages: an edited command must not run again (ptb's default takes edits).

@@ -40,6 +40,14 @@ COMMANDS = (
     Command("join", N_("ask to join this group's cell"), False, True, Need.ANYONE),
     Command("lang", N_("language: vi or en"), True, True, Need.ANYONE, "vi|en"),
     Command("name", N_("your full name as in party records"), True, True, Need.PARTICIPANT, "…"),
+    Command(
+        "connect",
+        N_("one member on Telegram and Zalo: a code for your other account"),
+        True,
+        False,
+        Need.ANYONE,
+        N_("[CODE]"),
+    ),
     Command("members", N_("the cell's members"), True, True, Need.MEMBER),
     Command(
         "setup",

@@ -210,6 +210,8 @@ async def _reachable(context: BotContext, user: TgUser) -> str | None:
     except Exception:  # the database may be what failed: fall back to the group
         logger.warning("user lookup failed while telling an error")
         return None
+    # The person's Telegram account (their first account may be on another channel).
+    known = known.on(CHANNEL) if known is not None else None
     if known is None or not known.reachable or not known.private_chat_id:
         return None
     return known.private_chat_id

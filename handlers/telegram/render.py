@@ -44,7 +44,7 @@ def member_line(tr: Translator, member: Membership) -> str:
     parts = [tr.gettext(KIND_LABELS[member.kind])]
     if member.role is not Role.MEMBER:
         parts.append(tr.gettext(ROLE_LABELS[member.role]))
-    reach = "✉️" if member.user.reachable else "🔕"
+    reach = "✉️" if member.user.reachable_somewhere else "🔕"
     username = f" @{member.user.username}" if member.user.username else ""
     return f"{member.number}. {member.user.name}{username} — {', '.join(parts)} {reach}"
 
@@ -71,12 +71,15 @@ def roster_text(tr: Translator, roster: Roster) -> str:
         ),
         "",
     ]
-    if len({m.user.channel for m in members}) > 1:
+    if len({c for m in members for c in m.user.channels}) > 1:
         # Members on several channels: say where each is (the group reaches only one).
-        lines += [f"{member_line(tr, m)} · {channel_name(m.user.channel)}" for m in members]
+        lines += [
+            f"{member_line(tr, m)} · {' + '.join(channel_name(c) for c in m.user.channels)}"
+            for m in members
+        ]
     else:
         lines += [member_line(tr, m) for m in members]
-    unreachable = [m for m in members if not m.user.reachable]
+    unreachable = [m for m in members if not m.user.reachable_somewhere]
     if unreachable:
         lines += [
             "",

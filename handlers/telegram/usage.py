@@ -22,6 +22,7 @@ USAGES: dict[Usage, tuple[str, dict[str, object]]] = {
     Usage.AGENDA: ("/agenda 12 add Phát biểu của đảng viên mới", {}),
     Usage.REMINDERS: ("/reminders 24h 1h 0", {}),
     Usage.LANG: ("/lang en", {}),
+    Usage.CONNECT: ("/connect 12345 67890", {}),
 }
 
 

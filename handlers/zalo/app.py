@@ -298,8 +298,11 @@ def attach(application: Any, settings: Settings) -> ZaloRunner:
     runner = build_runner(
         settings, application.bot_data.database, old.clock, language_of=old.members.user_language
     )
+    telegram = old.delivery.notifier
+    if isinstance(telegram, ChannelNotifier):
+        telegram = telegram.notifiers["telegram"]
     notifier: Notifier = ChannelNotifier(
-        {"telegram": old.delivery.notifier, "zalo": runner.notifier}, "telegram"
+        {"telegram": telegram, "zalo": runner.notifier}, "telegram"
     )
     services = Services.build(settings, old.clock, old.store, notifier, scheduler)
     bind = getattr(scheduler, "bind", None)

@@ -30,6 +30,7 @@ from bot.errors import BadInput, Usage, UserFacingError
 from bot.i18n import N_, Translator, translator
 from bot.services.registry import Services
 from bot.texts import when as meeting_when
+from handlers.connect import connect_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
@@ -196,6 +197,8 @@ class ZaloBot:
         if name == "lang":
             language = await services.members.set_language(identity, args)
             return translator(language).gettext("Language: English.")
+        if name in ("connect", "ketnoi"):
+            return await connect_reply(services, identity, args)
         if name == "name":
             full = await services.members.set_name(identity, args)
             return tr.gettext("Your name is recorded as: {name}", name=full)

@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.domain.cells import Cell, InviteCode, Kind, Membership, Role, SetupCode, Status
 from bot.domain.dialogs import Dialog
-from bot.domain.identity import Identity, User
+from bot.domain.identity import Account, Identity, User
 from bot.domain.meetings import (
     Answer,
     Document,
@@ -93,8 +93,14 @@ USER_COLUMNS = (
     "u.id AS u_id, u.channel AS u_channel, u.external_id AS u_external_id, "
     "u.display_name AS u_display_name, u.username AS u_username, u.full_name AS u_full_name, "
     "u.language AS u_language, u.platform_language AS u_platform_language, "
-    "u.private_chat_id AS u_private_chat_id, u.reachable AS u_reachable"
+    "u.private_chat_id AS u_private_chat_id, u.reachable AS u_reachable, "
+    "u.prefers AS u_prefers, "
+    "(SELECT json_group_array(json_array(x.id, x.channel, x.external_id, x.private_chat_id, "
+    "x.reachable)) FROM users x WHERE x.person_id = u.id) AS u_accounts"
 )
+# A channel account as the person it belongs to: the account itself, or the person it was
+# connected to.
+ACCOUNT_JOIN = "users a JOIN users u ON u.id = COALESCE(a.person_id, a.id)"
 
 
 def _user(row: sqlite3.Row) -> User:
@@ -109,6 +115,17 @@ def _user(row: sqlite3.Row) -> User:
         platform_language=row["u_platform_language"],
         private_chat_id=row["u_private_chat_id"],
         reachable=bool(row["u_reachable"]),
+        accounts=_accounts(row["u_accounts"]),
+        prefers=row["u_prefers"],
+    )
+
+
+def _accounts(raw: str | None) -> tuple[Account, ...]:
+    if not raw or raw == "[]":
+        return ()
+    return tuple(
+        Account(user_id, channel, external_id, chat, bool(reachable))
+        for user_id, channel, external_id, chat, reachable in json.loads(raw)
     )
 
 
@@ -118,7 +135,7 @@ class SqliteUsers(Repository):
     async def get(self, channel: str, external_id: str) -> User | None:
         """The user with that channel identity."""
         row = await self.one(
-            f"SELECT {USER_COLUMNS} FROM users u WHERE u.channel = ? AND u.external_id = ?",
+            f"SELECT {USER_COLUMNS} FROM {ACCOUNT_JOIN} WHERE a.channel = ? AND a.external_id = ?",
             (channel, external_id),
         )
         return _user(row) if row else None
@@ -152,12 +169,70 @@ class SqliteUsers(Repository):
                       display_name AS u_display_name, username AS u_username,
                       full_name AS u_full_name, language AS u_language,
                       platform_language AS u_platform_language,
-                      private_chat_id AS u_private_chat_id, reachable AS u_reachable
+                      private_chat_id AS u_private_chat_id, reachable AS u_reachable,
+                      prefers AS u_prefers, person_id AS u_person_id,
+                      (SELECT json_group_array(json_array(x.id, x.channel, x.external_id,
+                                                          x.private_chat_id, x.reachable))
+                       FROM users x WHERE x.person_id = users.id) AS u_accounts
             """,
             (*params, iso(now)),
         )
         assert row is not None
+        if row["u_person_id"] is not None:
+            # An account connected to a person: the person is who acts.
+            person = await self.get_by_id(row["u_person_id"])
+            assert person is not None
+            return person
         return _user(row)
+
+    async def open_private(self, channel: str, external_id: str, chat_id: str) -> None:
+        """The account opened a private chat: reachable there (the account's own row, also
+        when it is connected to a person)."""
+        await self.run(
+            "UPDATE users SET private_chat_id = ?, reachable = 1 "
+            "WHERE channel = ? AND external_id = ? "
+            "AND (private_chat_id IS NOT ? OR reachable = 0)",
+            (chat_id, channel, external_id, chat_id),
+        )
+
+    async def set_account_reachable(self, channel: str, external_id: str, reachable: bool) -> None:
+        """Whether private messages reach this account (the account's own row)."""
+        await self.run(
+            "UPDATE users SET reachable = ? WHERE channel = ? AND external_id = ? "
+            "AND reachable != ?",
+            (int(reachable), channel, external_id, int(reachable)),
+        )
+
+    async def connect(self, account_id: int, person_id: int) -> None:
+        """Make an account (and any connected to it) one of the person's accounts."""
+        await self.run(
+            "UPDATE users SET person_id = ?, prefers = NULL WHERE id = ? OR person_id = ?",
+            (person_id, account_id, account_id),
+        )
+
+    async def set_prefers(self, user_id: int, channel: str | None) -> None:
+        """The channel the person's private messages go to first."""
+        await self.run("UPDATE users SET prefers = ? WHERE id = ?", (channel, user_id))
+
+    async def add_connect_code(
+        self, user_id: int, code_hash: str, now: datetime, expires_at: datetime
+    ) -> None:
+        """A one-time code for connecting another account to this user (only its hash)."""
+        await self.run(
+            "INSERT INTO connect_codes (code_hash, user_id, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            (code_hash, user_id, iso(now), iso(expires_at)),
+        )
+
+    async def take_connect_code(self, code_hash: str, now: datetime) -> int | None:
+        """Use a code once: the id of the user who asked for it, None when unknown, used or
+        expired."""
+        row = await self.one(
+            "UPDATE connect_codes SET used_at = ?"
+            " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id",
+            (iso(now), code_hash, iso(now)),
+        )
+        return int(row["user_id"]) if row else None
 
     async def set_full_name(self, user_id: int, name: str) -> None:
         """The name as in party records."""
@@ -357,8 +432,8 @@ class SqliteMemberships(Repository):
             f"""
             SELECT m.id, m.cell_id, m.number, m.status, m.kind, m.role, m.via, m.requested_at,
                    m.joined_at, {USER_COLUMNS}
-            FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.cell_id = ?
-            WHERE u.channel = ? AND u.external_id = ?
+            FROM {ACCOUNT_JOIN} LEFT JOIN memberships m ON m.user_id = u.id AND m.cell_id = ?
+            WHERE a.channel = ? AND a.external_id = ?
             """,
             (cell_id, channel, external_id),
         )
@@ -496,6 +571,10 @@ class SqliteMemberships(Repository):
         fresh = await self.get_by_id(membership.id)
         assert fresh is not None
         return fresh
+
+    async def reassign(self, membership_id: int, user_id: int) -> None:
+        """Give a membership to another user (the same person's first account)."""
+        await self.run("UPDATE memberships SET user_id = ? WHERE id = ?", (user_id, membership_id))
 
     async def history(self, membership_id: int) -> list[MembershipChange]:
         """Changes of one membership, oldest first."""
@@ -920,6 +999,14 @@ class SqliteAnswers(Repository):
                 decided_by = excluded.decided_by, updated_at = excluded.updated_at
             """,
             (meeting_id, user_id, status.value, reason, decided_by, iso(now)),
+        )
+
+    async def move(self, from_user_id: int, to_user_id: int) -> None:
+        """Give one person's answers to another (accounts connected): where both answered the
+        same meeting, the receiver's answer stays."""
+        await self.run(
+            "UPDATE OR IGNORE attendance_replies SET user_id = ? WHERE user_id = ?",
+            (to_user_id, from_user_id),
         )
 
     async def of_meeting(self, meeting_id: int) -> dict[int, Answer]:
