@@ -20,7 +20,8 @@ async def connect_reply(services: Services, identity: Identity, args: str) -> st
         return prefers_text(tr, await accounts.prefer(identity, wanted))
     if wanted:
         done = await accounts.connect(identity, wanted)
-        tr = translator(await services.members.language_for(identity))
+        # The person's language now (their first account's, if it has one).
+        tr = translator(services.members.user_language(done.person))
         return connected_text(tr, done.person, done.merged_cells)
     code = await accounts.new_code(identity)
     user = await accounts.status(identity)

@@ -98,7 +98,12 @@ class AccountService:
             person = await uow.users.get_by_id(issuer.id)
             assert person is not None
             if caller.id == person.id:
-                raise Conflict(N_("These accounts are already connected."))
+                if person.accounts:
+                    raise Conflict(N_("These accounts are already connected."))
+                raise BadInput(
+                    N_("Send this code to the bot on your other channel (Telegram or Zalo)."),
+                    usage=Usage.CONNECT,
+                )
             if identity.channel in person.channels:
                 raise Conflict(
                     N_(

@@ -141,7 +141,9 @@ class MemberService:
         async with self.store.reading() as uow:
             user = await uow.users.get(identity.channel, identity.external_id)
         chosen = user.language if user else None
-        return resolve_language(chosen, identity.language_code, self.settings.default_language)
+        # A channel that tells no language (Zalo) takes the person's other account's.
+        platform = identity.language_code or (user.platform_language if user else None)
+        return resolve_language(chosen, platform, self.settings.default_language)
 
     def user_language(self, user: User) -> str:
         """The language of a known user (for messages the bot starts)."""
