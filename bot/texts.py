@@ -143,9 +143,7 @@ def connected_text(tr: Translator, user: User, merged_cells: int) -> str:
     ]
     if merged_cells:
         lines.append(
-            tr.gettext(
-                "Cells where you had two roster lines, now one each: {n}.", n=merged_cells
-            )
+            tr.gettext("Cells where you had two roster lines, now one each: {n}.", n=merged_cells)
         )
     return "\n".join(lines)
 

@@ -68,8 +68,9 @@ REFUSALS = {
 # secretary and deputy manage their own cell; operators see every cell and create cell codes
 # but never manage one. A guest is in the cell (invited to attend and speak), so records a name
 # for the minutes. A member card is the management panel of one member: leaders only.
-# Personal commands (/start, /lang, /name, /cells, /newcell) act on the caller, not a cell:
-# "own" gives them in private, "foreign" in cell B's group, with the same outcome.
+# Personal commands (/start, /lang, /name, /cells, /newcell, /connect) act on the caller, not a
+# cell: "own" gives them in private, "foreign" in cell B's group, with the same outcome (but
+# /connect, refused in any group: a code posted there could be used by anyone).
 # fmt: off
 EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     #                   nonmember guest   probat.  official deputy secretary operator
@@ -104,6 +105,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "cells/foreign":   (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/own":     (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/foreign": (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, PRIVATE),
+    "connect/own":     (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "connect/foreign": (PRIVATE,  PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE),
     # Buttons, pressed in the actor's private chat on a member of A ("own") or of B ("foreign");
     # "back" and "language" are pressed on a message in the private chat or in B's group.
     "press.approve/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
@@ -200,7 +203,7 @@ class Case:
 
 # --- running an action -------------------------------------------------------------------------
 
-PERSONAL = {"start", "lang", "name", "cells", "newcell"}
+PERSONAL = {"start", "lang", "name", "cells", "newcell", "connect"}
 
 
 async def send(case: Case) -> list[Call]:
@@ -221,6 +224,7 @@ async def send(case: Case) -> list[Call]:
         "remove": f"/remove {target}",
         "cells": "/cells",
         "newcell": f"/newcell {NEW_CELL}",
+        "connect": "/connect",
     }
     if case.scope == "dm" or (case.scope == "own" and case.action in PERSONAL):
         chat = case.private
@@ -406,6 +410,12 @@ async def check_newcell(case: Case, calls: list[Call]) -> None:
     assert row == (1,)
 
 
+async def check_connect(case: Case, calls: list[Call]) -> None:
+    reply = first_reply(calls)
+    assert re.search(r"^/connect \d{5} \d{5}$", reply, re.M), reply
+    assert await fetch_one(case.bot, "SELECT COUNT(*) FROM connect_codes") == (1,)
+
+
 async def check_button(case: Case, calls: list[Call]) -> None:
     button = case.action.removeprefix("press.")
     assert alert_text(calls) == "", "a button answered with an alert"
@@ -459,6 +469,7 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "remove": check_remove,
     "cells": check_cells,
     "newcell": check_newcell,
+    "connect": check_connect,
 }
 
 
