@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.access import Action, leaders, summoned
 from bot.domain.cells import Cell
 from bot.domain.identity import ChatRef, Identity, User
-from bot.domain.meetings import Document, Meeting, MeetingStatus, MeetingType, Series
+from bot.domain.meetings import Document, Meeting, MeetingStatus, MeetingType, Reply, Series
 from bot.domain.messages import Content, Group, Letter, Person, retry_delay
 from bot.domain.reminders import Reminder, ReminderStatus, Verdict, reminder_times, verdict
 from bot.errors import BadInput, Usage
@@ -99,7 +99,7 @@ class ReminderPlan:
     reminder: Reminder
     meeting: Meeting
     cell: Cell
-    recipients: list[User]  # summoned members who have not answered
+    recipients: list[User]  # who gets it privately: not answered (at the start: expected)
     summoned: list[User]
     leaders: list[User]
     documents: list[Document]
@@ -222,7 +222,15 @@ class ReminderService:
             answers = await uow.answers.of_meeting(meeting.id)
             documents = await uow.documents.of_meeting(meeting.id)
         everyone = summoned(members)
-        recipients = [u for u in everyone if u.id not in answers]
+        if reminder.offset_minutes == 0:
+            # At the start, with the link: whoever is expected, those who said they will
+            # attend included (not those excused or waiting for a decision on it).
+            away = (Reply.ABSENT_WITH_REASON, Reply.ABSENCE_REQUESTED)
+            recipients = [
+                u for u in everyone if u.id not in answers or answers[u.id].status not in away
+            ]
+        else:
+            recipients = [u for u in everyone if u.id not in answers]
         return ReminderPlan(
             reminder, meeting, cell, recipients, everyone, leaders(members), documents
         )
@@ -268,7 +276,11 @@ class ReminderService:
             tr = self._tr(user)
             if user in plan.recipients:
                 text = reminder_text(tr, plan.meeting, plan.reminder, cell, private=True)
-                content = Content(text, answer_choices(tr, plan.meeting.id))
+                # At the start, answers are closed: the link only.
+                choices = (
+                    answer_choices(tr, plan.meeting.id) if plan.reminder.offset_minutes else ()
+                )
+                content = Content(text, choices)
                 private.append(Letter(topic, str(user.id), Person(user), content))
                 letters.append(private[-1])
             letters += [
