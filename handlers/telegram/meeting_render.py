@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from bot.domain.cells import Cell
@@ -19,7 +20,7 @@ from bot.rules.agenda import AgendaItem
 from bot.rules.recurrence import RecurrenceRule
 from bot.services.attendance import AnswerRow, Reach
 from bot.services.meetings import Change
-from bot.texts import when
+from bot.texts import ABSENCE, when
 
 
 def meeting_number(text: str, example: str) -> int:
@@ -99,11 +100,25 @@ def answers_text(tr: Translator, meeting: Meeting, rows: list[AnswerRow]) -> str
         tr.gettext("Answers for meeting #{id} «{title}»:", id=meeting.id, title=meeting.title)
     ]
     for row in rows:
+        # One current state: a reason goes with an absence only.
+        reason = row.reason if row.status in ABSENCE and row.reason else None
         lines.append(
             f"• {row.user.name}: {reply_label(tr, row.status)}"
-            + (f" ({row.reason})" if row.reason else "")
+            + (f" ({reason})" if reason else "")
             + reach_note(tr, row.reach)
         )
+    count = Counter(row.status for row in rows)
+    lines.append(
+        tr.gettext(
+            "In all: {attend} will attend, {excused} excused, {waiting} waiting for a decision, "
+            "{declined} absence not accepted, {none} no answer.",
+            attend=count[Reply.WILL_ATTEND],
+            excused=count[Reply.ABSENT_WITH_REASON],
+            waiting=count[Reply.ABSENCE_REQUESTED],
+            declined=count[Reply.ABSENCE_DECLINED],
+            none=count[None],
+        )
+    )
     return "\n".join(lines)
 
 

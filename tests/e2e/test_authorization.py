@@ -379,19 +379,35 @@ async def check_members(case: Case, calls: list[Call]) -> None:
     assert (people["applicant"].name in reply) == leader, reply
 
 
+def reply_and_notice(case: Case, calls: list[Call]) -> tuple[str, list[str]]:
+    """The answer to the actor, and what the changed member was told privately."""
+    target = case.cell.people["target"].user.id
+    to_target = [
+        str(c["text"]) for c in calls if c.method == "sendMessage" and c["chat_id"] == target
+    ]
+    others = [c for c in calls if not (c.method == "sendMessage" and c["chat_id"] == target)]
+    return first_reply(others), to_target
+
+
 async def check_kind(case: Case, calls: list[Call]) -> None:
-    assert first_reply(calls).startswith(case.text("Updated: {line}", line=""))
+    reply, told = reply_and_notice(case, calls)
+    assert reply.startswith(case.text("Updated: {line}", line=""))
+    assert len(told) == 1, told
     assert await case.membership("target") == ("active", "probationary", "member")
 
 
 async def check_role(case: Case, calls: list[Call]) -> None:
-    assert first_reply(calls).startswith(case.text("Updated: {line}", line=""))
+    reply, told = reply_and_notice(case, calls)
+    assert reply.startswith(case.text("Updated: {line}", line=""))
+    assert len(told) == 1, told
     assert await case.membership("target") == ("active", "official", "deputy")
 
 
 async def check_remove(case: Case, calls: list[Call]) -> None:
     name = case.cell.people["target"].name
-    assert first_reply(calls) == case.text("{name} was removed from the cell.", name=name)
+    reply, told = reply_and_notice(case, calls)
+    assert reply == case.text("{name} was removed from the cell.", name=name)
+    assert len(told) == 1, told
     assert await case.membership("target") == ("removed", "official", "member")
 
 

@@ -19,6 +19,7 @@ A meeting of a cell the actor cannot see is answered exactly like a missing one.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from bot.clock import FakeClock
 from bot.domain.identity import ChatRef
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from bot.services.registry import Services
+from bot.texts import OFFER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
 from storage.sqlite.db import Database
@@ -130,6 +132,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "press.attend/foreign":          ANSWER_FOREIGN,
     "press.absent/own":              ANSWER_OWN,
     "press.absent/foreign":          ANSWER_FOREIGN,
+    "press.send-absence/own":        ANSWER_OWN,
+    "press.send-absence/foreign":    ANSWER_FOREIGN,
     "press.approve-absence/own":     MANAGE_BY_NUMBER_OWN,
     "press.approve-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
     "press.decline-absence/own":     MANAGE_BY_NUMBER_OWN,
@@ -321,6 +325,14 @@ async def prepare(case: Case) -> None:
         services = case.bot.app.bot_data.services
         chat = ChatRef("telegram", str(case.cell.chat_id), False, case.cell.name)
         await services.dialogs.save(identity(case.actor), chat, "schedule", {"step": "type"})
+    if case.action == "press.send-absence":
+        # The actor typed an absence request in private and was offered this meeting (or
+        # forged the offer: the request checks again).
+        services = case.bot.app.bot_data.services
+        chat = ChatRef("telegram", str(case.actor.id), True)
+        await services.dialogs.save(
+            identity(case.actor), chat, OFFER, {"meeting": case.meeting_id, "reason": "Đi trực"}
+        )
 
 
 async def send(case: Case) -> list[Call]:
@@ -372,6 +384,7 @@ async def press(case: Case) -> list[Call]:
         "approve-absence": cd.absence(n, target, True),
         "decline-absence": cd.absence(n, target, False),
         "step": cd.dialog_step("type:r"),
+        "send-absence": f"as:{n}",
     }[button]
     chat = case.cell.chat if button == "step" else case.private
     message_id = keyboard_message(case.bot, chat, data)
@@ -543,18 +556,31 @@ async def check_answers(case: Case, calls: list[Call]) -> None:
 async def check_button(case: Case, calls: list[Call]) -> None:
     button = case.action.removeprefix("press.")
     target_id = case.mworld.target_user_ids[case.key]
-    if button in ("attend", "approve-absence", "decline-absence"):
-        # The answered message loses its buttons.
+    if button in ("approve-absence", "decline-absence"):
+        # The decided request loses its buttons.
         assert [c.method for c in calls if c.method.startswith("edit")] == [
             "editMessageReplyMarkup"
         ]
+    if button == "attend":
+        # The answered message shows the answer, its button marked: it can still change.
+        (edit,) = [c for c in calls if c.method.startswith("edit")]
+        assert edit.method == "editMessageText"
+        assert str(edit["text"]).endswith(case.text("Your answer: you will attend."))
+        labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["✅ " + case.text("Will attend"), case.text("Request absence")]
     if button == "attend":
         assert alert_text(calls) == case.text("Recorded: you will attend.")
         assert await case.reply_status(await case.actor_user_id()) == "will_attend"
     elif button == "absent":
         assert replies(calls) == [case.text("Please reply with the reason for your absence.")]
         dialog = await case.dialog(case.private)
-        assert dialog == ("absence", f'{{"meeting": {case.meeting_id}}}'), dialog
+        assert dialog is not None and dialog[0] == "absence", dialog
+        assert json.loads(dialog[1])["meeting"] == case.meeting_id, dialog
+    elif button == "send-absence":
+        (edit,) = [c for c in calls if c.method.startswith("edit")]
+        assert edit["text"] == case.text("Your request was sent to the secretary.")
+        assert await case.reply_status(await case.actor_user_id()) == "absence_requested"
+        assert await case.dialog(case.private) is None
     elif button in ("approve-absence", "decline-absence"):
         approve = button == "approve-absence"
         status = "absent_with_reason" if approve else "absence_declined"
@@ -653,6 +679,7 @@ BUTTON_PREFIXES = {
     "approve-absence": "ab",
     "decline-absence": "ab",
     "step": "sd",
+    "send-absence": "as",
 }
 
 
