@@ -19,7 +19,7 @@ from bot.domain.messages import DecideJoin
 from bot.errors import BadInput, NotFound, Usage
 from bot.i18n import N_, Translator, translator
 from bot.services.members import MemberRef
-from handlers.connect import connect_reply
+from handlers.connect import connect_reply, id_text
 from handlers.telegram import callback_data as cd
 from handlers.telegram import render
 from handlers.telegram.commands import COMMANDS, visible
@@ -78,13 +78,20 @@ async def start(update: Update, context: BotContext) -> None:
     await confirm(
         update,
         tr.gettext(
-            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-            "send reminders and keep attendance, votes and minutes.",
+            "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+            "reminders and record who will attend and who asks to be excused.",
             name=identity.display_name,
         )
         + "\n\n"
         + await help_for(update, context, tr),
     )
+
+
+async def my_id(update: Update, context: BotContext) -> None:
+    """/id: the caller's id on this channel, as operators list it in ADMIN_IDS."""
+    identity, _ = caller(update)
+    tr = await tr_for(update, context)
+    await reply(update, id_text(tr, identity))
 
 
 async def help_for(update: Update, context: BotContext, tr: Translator) -> str:
@@ -531,6 +538,7 @@ def register(application: BotApplication) -> None:
         "cells": cells_command,
         "newcell": newcell,
         "connect": connect,
+        "id": my_id,
     }
     for command, callback in commands.items():
         # Only new messages: an edited command must not run again (ptb's default takes edits).

@@ -48,6 +48,9 @@ COMMANDS = (
         Need.ANYONE,
         N_("[CODE]"),
     ),
+    Command(
+        "id", N_("your id on this channel (for operators' ADMIN_IDS)"), True, False, Need.ANYONE
+    ),
     Command("members", N_("the cell's members"), True, True, Need.MEMBER),
     Command(
         "setup",

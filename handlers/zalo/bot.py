@@ -33,7 +33,7 @@ from bot.services.attendance import MAX_REASON
 from bot.services.registry import Services
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
-from handlers.connect import connect_reply
+from handlers.connect import connect_reply, id_text
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
@@ -231,6 +231,8 @@ class ZaloBot:
             return translator(language).gettext("Language: English.")
         if name in ("connect", "ketnoi"):
             return await connect_reply(services, identity, args)
+        if name == "id":
+            return id_text(tr, identity)
         if name == "name":
             full = await services.members.set_name(identity, args)
             return tr.gettext("Your name is recorded as: {name}", name=full)

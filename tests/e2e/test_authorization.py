@@ -105,6 +105,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "cells/foreign":   (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/own":     (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/foreign": (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, PRIVATE),
+    "id/own":          (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "id/foreign":      (OK,       OK,     OK,      OK,      OK,    OK,       OK),
     "connect/own":     (OK,       OK,     OK,      OK,      OK,    OK,       OK),
     "connect/foreign": (PRIVATE,  PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE),
     # Buttons, pressed in the actor's private chat on a member of A ("own") or of B ("foreign");
@@ -203,7 +205,7 @@ class Case:
 
 # --- running an action -------------------------------------------------------------------------
 
-PERSONAL = {"start", "lang", "name", "cells", "newcell", "connect"}
+PERSONAL = {"start", "lang", "name", "cells", "newcell", "connect", "id"}
 
 
 async def send(case: Case) -> list[Call]:
@@ -225,6 +227,7 @@ async def send(case: Case) -> list[Call]:
         "cells": "/cells",
         "newcell": f"/newcell {NEW_CELL}",
         "connect": "/connect",
+        "id": "/id",
     }
     if case.scope == "dm" or (case.scope == "own" and case.action in PERSONAL):
         chat = case.private
@@ -288,8 +291,8 @@ async def check_start(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     if case.scope == "own":
         hello = case.text(
-            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-            "send reminders and keep attendance, votes and minutes.",
+            "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+            "reminders and record who will attend and who asks to be excused.",
             name=_name(case.actor),
         )
         assert reply.startswith(hello), reply
@@ -426,6 +429,10 @@ async def check_newcell(case: Case, calls: list[Call]) -> None:
     assert row == (1,)
 
 
+async def check_id(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).endswith(f" telegram:{case.actor.id}"), first_reply(calls)
+
+
 async def check_connect(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     assert re.search(r"^/connect \d{5} \d{5}$", reply, re.M), reply
@@ -486,6 +493,7 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "cells": check_cells,
     "newcell": check_newcell,
     "connect": check_connect,
+    "id": check_id,
 }
 
 

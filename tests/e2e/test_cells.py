@@ -35,8 +35,8 @@ from tests.harness.driver import TgUser
 SETUP_EXAMPLE = "/setup ABCD-EFGH-JKLM"
 SETUP_CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 HELLO = (
-    "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-    "send reminders and keep attendance, votes and minutes."
+    "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+    "reminders and record who will attend and who asks to be excused."
 )
 WRONG_CODE = "This setup code is wrong, used or expired. Ask your operator."
 NOT_OPERATOR = "Only operators can do this."

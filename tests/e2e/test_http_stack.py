@@ -134,8 +134,8 @@ async def test_polling_over_http_answers_start_and_setup(
         fake.push_update(users.message_update(SECRETARY, private, "/start"))
         await eventually(lambda: bool(texts_to(fake, SECRETARY.id)), "the answer to /start")
         hello = vi.gettext(
-            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-            "send reminders and keep attendance, votes and minutes.",
+            "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+            "reminders and record who will attend and who asks to be excused.",
             name="Lan Trần",
         )
         assert texts_to(fake, SECRETARY.id)[0].startswith(hello)
