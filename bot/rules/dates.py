@@ -7,17 +7,18 @@ Read, in any order before the title:
 - a date: ``05/12/2026``, ``05-12-2026``, ``05.12.2026``, ``05/12`` (the next one), ``ngày 5
   tháng 12 [năm 2026]``; ``hôm nay`` / ``nay`` / today, ``mai`` / ``ngày mai`` / tomorrow,
   ``mốt`` / ``ngày kia`` / the day after tomorrow, ``tonight``; a weekday (``thứ 2`` ..
-  ``thứ 7``, ``thứ hai`` .. ``thứ bảy``, ``chủ nhật``, ``CN``, ``T5``, ``thursday``): alone the
-  next one, with ``tuần này`` / ``này`` / ``this`` the one of this week (Monday to Sunday), with
-  ``tuần sau`` / ``tuần tới`` / ``next`` the one of next week. A weekday given with a date must
-  match it (``thứ Bảy, 05/12/2026``, as the bot shows dates, is read back).
+  ``thứ 7``, ``thứ hai`` .. ``thứ bảy``, ``chủ nhật``, ``CN``, ``T5``, ``thursday``): alone or
+  with ``này`` / ``tới`` / ``this`` the coming one (today's if its time is still ahead), with
+  ``tuần này`` / ``this week`` the one of this week (Monday to Sunday), with ``tuần sau`` /
+  ``tuần tới`` / ``next`` the one of next week. A weekday given with a date must match it
+  (``thứ Bảy, 05/12/2026``, as the bot shows dates, is read back).
 - a time: ``19:30``, ``19h30``, ``19h``, ``19g30``, ``19 giờ 30``, ``19 giờ``, ``7 giờ rưỡi``,
   ``19.30`` (after a date), ``7pm``, ``7:30 pm``; ``sáng`` / ``trưa`` / ``chiều`` / ``tối`` /
   ``đêm`` (morning, noon, afternoon, evening, night, am, pm) before or after it shift the hour:
   ``8h tối`` is 20:00, ``2h chiều`` 14:00, ``tối mai 8h`` tomorrow at 20:00.
 
-Words are compared without diacritics only when typed without any ("thu 5 tuan sau"), so that
-"một" is never "mốt" and "tới" / "tôi" never "tối".
+A word typed with diacritics must have its own ("một" is never "mốt", "tới" and "tôi" never
+"tối"); one typed without any is compared without them ("thu 5 tuan sau", and "toi" is "tối").
 """
 
 from __future__ import annotations
@@ -80,19 +81,20 @@ _WEEKDAYS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("cn",), 6),
     *(((name,), n) for n, names in enumerate(_EN_WEEKDAYS) for name in names),
 )
-# Which week a weekday is in: 0 this one, 1 the next one, None the coming day of that name.
+# Which week a weekday is in: 0 this one, 1 the next one, None the coming day of that name
+# ("thứ 6 này" said on a Saturday is the Friday ahead).
 _WEEKS_AFTER: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("tuần", "sau"), 1),
     (("tuần", "tới"), 1),
     (("tuần", "này"), 0),
     (("next", "week"), 1),
     (("this", "week"), 0),
-    (("này",), 0),
+    (("này",), None),
     (("tới",), None),
 )
 _WEEKS_BEFORE: tuple[tuple[tuple[str, ...], int | None], ...] = (
     (("next",), 1),
-    (("this",), 0),
+    (("this",), None),
     (("coming",), None),
 )
 # Parts of the day, by their folded word (recurrence.py passes folded words too).
