@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.errors import BadInput, Usage
 from bot.i18n import N_, translator
-from bot.rules.dates import fold
+from bot.rules.dates import fold, quoted
 
 MAX_ITEMS = 30
 MAX_ITEM_LENGTH = 300
@@ -205,14 +205,19 @@ _MOVE_FILLERS = frozenset(fold(word) for word in _MOVE_WORDS)
 
 def _item_number(word: str) -> int:
     if not (word.isascii() and word.isdigit()) or len(word) > 3:
-        raise BadInput(NOT_A_NUMBER, usage=Usage.AGENDA, word=word)
+        raise BadInput(NOT_A_NUMBER, usage=Usage.AGENDA, word=quoted(word))
     return int(word)
+
+
+def edit_operation(verb: str) -> str | None:
+    """add, remove, move or edit for a typed verb ("xoá", "Thêm", "sua"...), else None."""
+    return _VERB_BY_WORD.get(fold(verb))
 
 
 def apply_edit(items: Sequence[AgendaItem], verb: str, args: Sequence[str]) -> list[AgendaItem]:
     """The agenda after a typed edit: add TEXT, remove K, move K to P, edit K TEXT, or their
     Vietnamese verbs thêm, xóa, chuyển, sửa (with or without diacritics)."""
-    operation = _VERB_BY_WORD.get(fold(verb))
+    operation = edit_operation(verb)
     if operation == "add" and args:
         return add_item(items, " ".join(args))
     if operation == "remove" and len(args) == 1:

@@ -155,6 +155,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def quoted(word: str, limit: int = 30) -> str:
+    """A typed word to name in a refusal, cut short if it is long."""
+    return word if len(word) <= limit else word[: limit - 1] + "…"
+
+
 def parse_time(word: str, *, example: str) -> tuple[int, int] | None:
     """Hour and minute of a folded time word (19:30, 19h30, 19h), or None if it is not one."""
     match = _TIME.fullmatch(word)
@@ -525,7 +530,7 @@ def _instant(
     if reading.clock is None:
         if default_time is None:
             if stopped_at and stopped_at[0].isdigit():
-                raise BadInput(NOT_A_TIME, example=example, word=stopped_at)
+                raise BadInput(NOT_A_TIME, example=example, word=quoted(stopped_at))
             raise BadInput(MISSING_TIME, example=example)
         reading.clock = default_time
     hour, minute = reading.clock

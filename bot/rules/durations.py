@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from bot.errors import BadInput, Usage
 from bot.i18n import N_, translator
-from bot.rules.dates import fold
+from bot.rules.dates import fold, quoted
 
 MIN_DURATION_MINUTES = 5
 MAX_DURATION_MINUTES = 600
@@ -35,7 +35,7 @@ _UNITS = {
 _AND = frozenset({"va", "and"})
 _HALF = "ruoi"  # "rưỡi": and a half
 _LEXEME = re.compile(
-    r"(?P<space>\s*)(?:(?P<number>\d+(?:\.\d+)?)|(?P<word>[^\W\d_]+|')|(?P<sep>[,;+&])|(?P<other>\S))"
+    r"(?P<space>\s*)(?:(?P<number>[0-9]+(?:\.[0-9]+)?)|(?P<word>[^\W\d_]+|')|(?P<sep>[,;+&])|(?P<other>\S))"
 )
 
 UNREADABLE_DURATION = N_("Write the duration, e.g. 90 minutes, 2 hours or 1h30.")
@@ -73,7 +73,7 @@ class _Amount:
 def _refusal(message: str, usage: Usage | None, word: str) -> BadInput:
     """A refusal naming the word; a duration shows its example, reminder times their command."""
     example = DURATION_EXAMPLE if usage is None else None
-    return BadInput(message, usage=usage, example=example, word=word.strip())
+    return BadInput(message, usage=usage, example=example, word=quoted(word.strip()))
 
 
 def _amounts(text: str, *, not_one: str, usage: Usage | None) -> list[_Amount]:
@@ -86,6 +86,8 @@ def _amounts(text: str, *, not_one: str, usage: Usage | None) -> list[_Amount]:
     for lexeme in _LEXEME.finditer(typed):
         number, word = lexeme["number"], lexeme["word"]
         if number is not None:
+            if len(number) > 9:  # beyond any duration; int() refuses 4300 digits and more
+                raise _refusal(not_one, usage, number)
             if amounts and glued_to_unit and not lexeme["space"]:
                 amounts[-1].parts.append((Fraction(number), None))
                 amounts[-1].text += number
@@ -166,7 +168,7 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     for amount in amounts:
         minutes = _minutes(amount, not_one=NOT_AN_OFFSET, usage=Usage.REMINDERS)
         if minutes > MAX_OFFSET_MINUTES:
-            raise BadInput(OFFSET_TOO_EARLY, usage=Usage.REMINDERS, word=amount.text.strip())
+            raise _refusal(OFFSET_TOO_EARLY, Usage.REMINDERS, amount.text)
         values.add(minutes)
     if len(values) > MAX_OFFSETS:
         raise BadInput(TOO_MANY_OFFSETS, usage=Usage.REMINDERS, max=MAX_OFFSETS, count=len(values))
