@@ -382,7 +382,8 @@ class _Reading:
         return taken
 
     def _weekday(self, words: Sequence[_Word], i: int) -> int:
-        if self.weekday is not None:
+        # After the whole date and time, a weekday opens the title ("Chủ nhật xanh").
+        if self.weekday is not None or (self.has_date and self.clock is not None):
             return 0
         found = _longest(words, i, _WEEKDAYS)
         if found is None:
@@ -398,13 +399,6 @@ class _Reading:
             taken, weekday = found
         assert weekday is not None
         text = " ".join(w.typed for w in words[i : i + taken])
-        if self.clock is not None and self.has_date:
-            # After the whole date and time, a weekday that does not fit opens the title.
-            try:
-                if self.resolve_date(weekday_check=False).weekday() != weekday:
-                    return 0
-            except BadInput:
-                return 0
         self.weekday, self.weekday_text, self.last = weekday, text, "weekday"
         return taken
 
@@ -422,7 +416,7 @@ class _Reading:
 
     # --- the result --------------------------------------------------------------------------
 
-    def resolve_date(self, *, weekday_check: bool = True) -> date:
+    def resolve_date(self) -> date:
         """The local date the words name (needs the clock for "the next one")."""
         today = self.now_local.date()
         clock = self.clock or (0, 0)
@@ -439,7 +433,7 @@ class _Reading:
                 found = today + timedelta(days=(self.weekday - today.weekday()) % 7)
                 if found == today and clock < (self.now_local.hour, self.now_local.minute):
                     found += timedelta(days=7)
-        if weekday_check and self.weekday is not None and found.weekday() != self.weekday:
+        if self.weekday is not None and found.weekday() != self.weekday:
             raise BadInput(
                 WRONG_WEEKDAY,
                 example=self.example,

@@ -81,6 +81,7 @@ TYPED = [
     # words after the whole date and time start the title
     ("05/12/2026 19:30 Thứ hai là kiểm điểm", (5, 12, 2026, 19, 30), "Thứ hai là kiểm điểm"),
     ("thứ 2 19h Mai phát biểu", (23, 11, 2026, 19, 0), "Mai phát biểu"),
+    ("06/12/2026 8h Chủ nhật xanh", (6, 12, 2026, 8, 0), "Chủ nhật xanh"),
     ("mai 19h tối Tôi", (22, 11, 2026, 19, 0), "Tôi"),
     # English
     ("tomorrow 7pm", (22, 11, 2026, 19, 0), ""),
