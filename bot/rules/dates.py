@@ -160,6 +160,26 @@ def quoted(word: str, limit: int = 30) -> str:
     return word if len(word) <= limit else word[: limit - 1] + "…"
 
 
+# Times written in several words, on folded text: "19 gio 30 phut", "7 gio ruoi", "7h ruoi",
+# "7 pm"; each becomes one word parse_time reads ("19h30", "7h30", "7pm").
+_SPACED_TIME = re.compile(
+    r"\b(\d{1,2})(?:\s*(?:gio|h|g)(?:\s*(\d{1,2})(?:\s*(?:phut|p)\b)?|\s*(ruoi))?|\s+([ap]m))\b",
+    re.ASCII,
+)
+
+
+def join_spaced_times(folded: str) -> str:
+    """Folded text with each time written in several words made one word (for parse_time)."""
+
+    def joined(match: re.Match[str]) -> str:
+        hour, minute, half, am_pm = match.groups()
+        if am_pm:
+            return hour + am_pm
+        return f"{hour}h{minute or ('30' if half else '')}"
+
+    return _SPACED_TIME.sub(joined, folded)
+
+
 def parse_time(word: str, *, example: str) -> tuple[int, int] | None:
     """Hour and minute of a folded time word (19:30, 19h30, 19h), or None if it is not one."""
     match = _TIME.fullmatch(word)

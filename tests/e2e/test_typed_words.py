@@ -12,6 +12,7 @@ import pytest
 
 from bot.rules import dates, durations
 from bot.rules.agenda import NOT_A_NUMBER, UNKNOWN_EDIT, AgendaItem
+from bot.rules.recurrence import RecurrenceRule
 from tests.conftest import Bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, make_cell, t
 from tests.e2e.db import rows
@@ -237,3 +238,15 @@ async def check_zalo(world: ZaloWorld) -> None:
     )
     agenda = await world.said(SECRETARY, f"/agenda {row['id']} thêm Phát biểu")
     assert agenda.endswith(". Phát biểu")
+
+
+@BOTH_LANGUAGES
+async def test_recurring_reads_times_written_in_words(bot: Bot, lang: str) -> None:
+    w = await make_cell(bot, lang)
+    text = await w.reply_in_private(w.secretary, "/recurring thứ 7 đầu tiên 7 giờ rưỡi tối")
+    rule = RecurrenceRule.monthly_weekday(1, 5, 19, 30)
+    assert text.splitlines()[0] == t(
+        lang, "Regular meeting: {rule}. Coming meetings:", rule=rule.describe(lang)
+    )
+    starts = [r[0] for r in await rows(bot, "SELECT starts_at FROM meetings ORDER BY starts_at")]
+    assert starts[0] == utc("05/12/2026 19:30")
