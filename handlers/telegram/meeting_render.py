@@ -17,6 +17,7 @@ from bot.domain.meetings import (
 from bot.errors import BadInput
 from bot.i18n import N_, Translator
 from bot.rules.agenda import AgendaItem
+from bot.rules.durations import format_duration, format_offsets
 from bot.rules.recurrence import RecurrenceRule
 from bot.services.attendance import AnswerRow, Reach
 from bot.services.meetings import Change
@@ -50,7 +51,12 @@ def meeting_text(
 ) -> str:
     """A meeting with its agenda, link and documents."""
     lines = [meeting_line(tr, meeting, cell)]
-    lines.append(tr.gettext("Duration: {minutes} minutes", minutes=meeting.duration_minutes))
+    lines.append(
+        tr.gettext(
+            "Duration: {duration}",
+            duration=format_duration(meeting.duration_minutes, tr.language),
+        )
+    )
     if meeting.link:
         lines.append(tr.gettext("Link: {link}", link=meeting.link))
     lines += ["", tr.gettext("Agenda:")]
@@ -130,12 +136,9 @@ def agenda_text(tr: Translator, meeting: Meeting, items: list[AgendaItem]) -> st
 
 
 def offsets_text(tr: Translator, offsets: Sequence[int]) -> str:
-    """The cell's reminder times, as set."""
-    shown = ", ".join(
-        f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" if o else "0" for o in offsets
-    )
+    """The cell's reminder times, as set: "1 ngày, 1 giờ và 15 phút trước"."""
     return tr.gettext(
-        "Reminders before each meeting: {offsets} (0 = at the start).", offsets=shown
+        "Reminders for each meeting: {times}.", times=format_offsets(offsets, tr.language)
     )
 
 

@@ -33,6 +33,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.app import build_application
 from bot.clock import FakeClock
 from bot.domain.identity import ChatRef
+from bot.rules.durations import format_offsets
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from bot.services.registry import Services
 from bot.texts import OFFER
@@ -481,7 +482,8 @@ async def check_recurring(case: Case, calls: list[Call]) -> None:
 
 async def check_reminders(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls) == case.text(
-        "Reminders before each meeting: {offsets} (0 = at the start).", offsets="48h, 2h, 0"
+        "Reminders for each meeting: {times}.",
+        times=format_offsets((2880, 120, 0), case.language),
     )
     row = await fetch_one(
         case.bot, "SELECT reminder_offsets FROM cells WHERE id = ?", await case.cell_id()

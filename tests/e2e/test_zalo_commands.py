@@ -80,7 +80,9 @@ async def test_reminders_agenda_recurring_on_zalo(world: ZaloWorld) -> None:
     meeting_id = await scheduled(world)
     assert await world.said(BA, "/reminders 24h 1h 0") == LEADERS_ONLY
     assert await world.said(SECRETARY, "/reminders 24h 1h 0") == t(
-        "vi", "Reminders before each meeting: {offsets} (0 = at the start).", offsets="24h, 1h, 0"
+        "vi",
+        "Reminders for each meeting: {times}.",
+        times="1 ngày và 1 giờ trước và lúc bắt đầu họp",
     )
 
     assert await world.said(BA, f"/agenda {meeting_id} add Phát biểu") == LEADERS_ONLY
