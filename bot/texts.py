@@ -12,6 +12,7 @@ from bot.domain.messages import AnswerSummons, Choice, DecideAbsence, DecideJoin
 from bot.domain.reminders import Reminder
 from bot.i18n import N_, Translator
 from bot.rules.dates import format_when
+from bot.rules.durations import format_duration
 
 
 def when(tr: Translator, meeting: Meeting, cell: Cell) -> str:
@@ -41,17 +42,11 @@ def reminder_text(
     """The reminder message (group or private)."""
     if reminder.offset_minutes == 0:
         head = tr.gettext("⏰ The meeting starts now: {title}", title=meeting.title)
-    elif reminder.offset_minutes % 60 == 0:
-        head = tr.gettext(
-            "⏰ Reminder: {title} in {hours} h",
-            title=meeting.title,
-            hours=reminder.offset_minutes // 60,
-        )
     else:
         head = tr.gettext(
-            "⏰ Reminder: {title} in {minutes} min",
+            "⏰ Reminder: {title} starts in {duration}",
             title=meeting.title,
-            minutes=reminder.offset_minutes,
+            duration=format_duration(reminder.offset_minutes, tr.language),
         )
     lines = [
         head,

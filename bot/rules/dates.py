@@ -585,7 +585,7 @@ def format_when(dt_utc: datetime, tz: tzinfo, lang: str) -> str:
 
 
 def weekday_name(weekday: int, lang: str) -> str:
-    """The name of a weekday, 0 for Monday to 6 for Sunday ("Thứ Hai" ... "Chủ Nhật")."""
+    """The name of a weekday, 0 for Monday to 6 for Sunday ("Thứ Hai" ... "Chủ nhật")."""
     return translator(lang).gettext(WEEKDAY_NAMES[weekday])
 
 

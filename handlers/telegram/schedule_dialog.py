@@ -101,7 +101,7 @@ async def ask(message: Message, tr: Translator, state: State, context: BotContex
         rows = [
             [
                 (
-                    tr.gettext("Agenda of a {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[t])),
+                    tr.gettext("Agenda for the {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[t])),
                     f"agenda:{code}",
                 )
             ]

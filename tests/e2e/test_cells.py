@@ -188,7 +188,11 @@ async def test_help_in_a_group_that_is_not_a_cell(bot: Bot, lang: str) -> None:
     text = only_text(await bot.driver.send(user, group, "/help"), -2002)
     assert text.splitlines()[0] == t(lang, "This group is not a cell yet.")
     assert listed(text) == {"help", "join", "lang", "setup"}
-    assert "/setup CODE — " + t(lang, "make this group a cell (with the operator's code)") in text
+    assert (
+        f"/setup {t(lang, 'CODE')} — "
+        + t(lang, "make this group a cell (with the operator's code)")
+        in text
+    )
     assert "/join — " + t(lang, "ask to join this group's cell") in text
 
 
@@ -212,7 +216,7 @@ async def test_help_in_a_cell_group_depends_on_the_callers_standing(bot: Bot, la
     text = await world.reply_in_group(world.secretary, "/help")
     assert listed(text) == {"help", "lang", "name", "members", "invite", "kind", "role", "remove"}
     assert "/invite [10] [7] — " + t(lang, "an invite link: uses, days") in text
-    assert "/remove N — " + t(lang, "take a member off the roster") in text
+    assert f"/remove {t(lang, 'N')} — " + t(lang, "take a member off the roster") in text
 
 
 @BOTH_LANGUAGES
@@ -226,7 +230,10 @@ async def test_help_in_private_for_an_operator_and_a_plain_user(
     assert text.splitlines()[0] == t(lang, "What you can do in this chat:")
     assert listed(text) == {"start", "help", "lang", "cells", "newcell"}
     assert "/cells — " + t(lang, "all cells (operators)") in text
-    assert "/newcell NAME — " + t(lang, "a setup code for a new cell (operators)") in text
+    assert (
+        f"/newcell {t(lang, 'NAME')} — " + t(lang, "a setup code for a new cell (operators)")
+        in text
+    )
 
     user = person(240, "Dân", lang=lang)
     text = only_text(await bot.driver.send(user, bot.driver.private_chat(user), "/help"), 240)

@@ -132,7 +132,7 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
     calls = await w.d.press(
         w.secretary,
         w.group,
-        t(lang, "Agenda of a {kind}", kind=t(lang, "thematic meeting")),
+        t(lang, "Agenda for the {kind}", kind=t(lang, "thematic meeting")),
     )
     confirm = messages(calls)[-1]["text"]
     assert t(lang, "Title: {title}", title="Học tập nghị quyết") in confirm

@@ -113,7 +113,7 @@ async def test_a_typed_duration_in_the_guided_dialog_is_echoed_in_words(
     calls = await w.d.send(w.secretary, chat, "2 tiếng")
     await w.d.press(w.secretary, chat, t(lang, "No link for now"))
     calls = await w.d.press(
-        w.secretary, chat, t(lang, "Agenda of a {kind}", kind=t(lang, "regular meeting"))
+        w.secretary, chat, t(lang, "Agenda for the {kind}", kind=t(lang, "regular meeting"))
     )
     summary = messages(calls)[-1]["text"]
     assert t(lang, "Duration: {duration}", duration=t(lang, "{n} hours", n=2)) in summary

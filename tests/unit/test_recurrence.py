@@ -184,7 +184,7 @@ def test_inconsistent_rules_cannot_be_built() -> None:
         ),
         (
             "monthly-weekday:-1SU@08:00",
-            "Chủ Nhật cuối cùng hằng tháng, lúc 08:00",
+            "Chủ nhật cuối cùng hằng tháng, lúc 08:00",
             "Last Sunday of every month at 08:00",
         ),
         ("weekly:MO@07:05", "Thứ Hai hằng tuần, lúc 07:05", "Every Monday at 07:05"),
