@@ -36,7 +36,7 @@ from bench.reminder_startup import migrate, settings
 from bot.app import build_application
 from bot.clock import FakeClock
 from storage.sqlite.repositories import iso
-from tests.harness.fake_api import FakeRequest, FakeTelegram, Fault, JSONDict
+from sandbox.fake_api import FakeRequest, FakeTelegram, Fault, JSONDict
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 GROUP = -100_555

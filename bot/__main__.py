@@ -31,9 +31,10 @@ EXIT_USAGE = 2
 PRIVATE_UMASK = 0o077
 
 NO_TOKEN = (
-    "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
-    "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment, and run again."
-    " (For Zalo, set ZALO_BOT_TOKEN.)"
+    "cellmeet: no TELEGRAM_BOT_TOKEN (nor ZALO_BOT_TOKEN): starting the sandbox, a local "
+    "training chat where you play the secretary and the members. To run the real bot, create "
+    "one with @BotFather in Telegram (/newbot) and put TELEGRAM_BOT_TOKEN=<token> in .env "
+    "(see .env.example) or the environment."
 )
 
 
@@ -75,7 +76,8 @@ def parser() -> argparse.ArgumentParser:
         description="cellmeet: a Telegram bot for online party-cell meetings. "
         "Settings come from the environment or .env (see README).",
         epilog="commands:\n"
-        "  python -m bot                      run the bot\n"
+        "  python -m bot                      run the bot (the sandbox if no token is set)\n"
+        "  python -m bot sandbox [--empty] [--port N]   the local training sandbox\n"
         "  python -m bot migrate              apply migrations\n"
         "  python -m bot backup PATH          online backup while the bot runs\n"
         "  python -m bot restore PATH         restore a backup (stop the bot first)\n"
@@ -86,6 +88,16 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "run", help="run the bot (the default): polling, or webhook if WEBHOOK_URL"
+    )
+    sandbox_cmd = commands.add_parser(
+        "sandbox",
+        help="a local training chat on 127.0.0.1 with a demo cell (the default without a token)",
+    )
+    sandbox_cmd.add_argument(
+        "--empty", action="store_true", help="start without the demo cell"
+    )
+    sandbox_cmd.add_argument(
+        "--port", type=int, default=None, help="port of the page on 127.0.0.1 (default 8765)"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
     backup_cmd = commands.add_parser(
@@ -130,6 +142,8 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     name = args.command or "run"
     if name == "run":
         return run(settings)
+    if name == "sandbox":
+        return sandbox(settings, port=args.port, empty=args.empty)
     if name == "migrate":
         version = asyncio.run(_migrate(settings))
         print(f"database {settings.database_path} is at schema version {version}")
@@ -165,7 +179,7 @@ def run(settings: Settings) -> int:
     """Run the bot until interrupted."""
     if not settings.token and not settings.zalo_token:
         print(NO_TOKEN, file=sys.stderr)
-        return EXIT_USAGE
+        return sandbox(settings)
     # Open, check and migrate the database before anything talks to Telegram.
     asyncio.run(_migrate(settings))
     # --- Zalo (handlers/zalo/app.py): alone with only a Zalo token, else beside Telegram ---
@@ -206,6 +220,32 @@ def run(settings: Settings) -> int:
         print(
             f"cellmeet: cannot reach the Bot API at {settings.api_base_url} ({error}); "
             "check the network or TELEGRAM_API_BASE_URL.",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    return 0
+
+
+def sandbox(settings: Settings, *, port: int | None = None, empty: bool = False) -> int:
+    """The training sandbox until interrupted; it never opens DATABASE_PATH."""
+    from sandbox.app import DEFAULT_PORT, run_sandbox
+
+    chosen = DEFAULT_PORT if port is None else port
+    if not 0 <= chosen <= 65535:
+        print("cellmeet: --port must be 0-65535", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        asyncio.run(
+            run_sandbox(
+                settings, port=chosen, empty=empty, announce=lambda line: print(line, flush=True)
+            )
+        )
+    except KeyboardInterrupt:
+        return 0
+    except OSError as error:
+        print(
+            f"cellmeet: cannot serve the sandbox on 127.0.0.1:{chosen} ({error.strerror or error});"
+            " choose another port with --port N.",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE

@@ -43,8 +43,8 @@ from tests.e2e.world import (
     store_bot_message,
     tr_text,
 )
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, FakeRequest, FakeTelegram
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.

@@ -53,8 +53,8 @@ from tests.e2e.world import (
     tr_text,
 )
 from tests.fakes import RecordingNotifier, RecordingScheduler
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, FakeRequest, FakeTelegram
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.

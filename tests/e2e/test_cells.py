@@ -30,7 +30,7 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
+from sandbox.driver import TgUser
 
 SETUP_EXAMPLE = "/setup ABCD-EFGH-JKLM"
 SETUP_CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")

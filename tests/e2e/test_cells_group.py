@@ -21,7 +21,7 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
+from sandbox.driver import TgUser
 
 SUPERGROUP_ID = -1001234567890
 UNREACHABLE_NOTE = (

@@ -24,7 +24,7 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
+from sandbox.driver import TgUser
 
 REQUEST_SENT = "Your request to join «{cell}» was sent to the secretary."
 APPROVE_OFFICIAL = "✅ Approve: official"

@@ -19,7 +19,7 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
+from sandbox.driver import TgUser
 
 NOT_MEMBER = "Only members of this cell can do this."
 NOT_LEADER = "Only the secretary or deputy secretary of this cell can do this."

@@ -48,8 +48,8 @@ from tests.e2e.world import (
     store_bot_message,
     tr_text,
 )
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call
 
 EXAMPLES = settings(
     max_examples=60,

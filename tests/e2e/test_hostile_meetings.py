@@ -50,8 +50,8 @@ from tests.e2e.world import (
     start_world_bot,
     store_bot_message,
 )
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -24,7 +24,7 @@ from tests.e2e.meetings_support import (
     rows,
     schedule,
 )
-from tests.harness.fake_api import Call
+from sandbox.fake_api import Call
 
 START = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
 DAY_BEFORE_DUE = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)

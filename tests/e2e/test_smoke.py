@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import Bot
-from tests.harness.driver import TgUser
+from sandbox.driver import TgUser
 
 
 async def test_setup_join_approve_members(bot: Bot) -> None:

@@ -16,7 +16,7 @@ from bot.clock import FakeClock
 from handlers.telegram.runtime import serve
 from tests.conftest import NOW
 from tests.conftest import make_settings as settings_for
-from tests.harness.fake_api import FakeRequest, FakeTelegram
+from sandbox.fake_api import FakeRequest, FakeTelegram
 
 SECRET = "s3cret_webhook-token"
 

@@ -31,8 +31,8 @@ from tests.e2e.db import Snapshot as Snapshot
 from tests.e2e.db import fetch_one as fetch_one
 from tests.e2e.db import snapshot as snapshot
 from tests.fakes import RecordingNotifier, RecordingScheduler
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, JSONDict, inline_buttons
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, JSONDict, inline_buttons
 
 DB_NAME = "cellmeet.sqlite3"
 FRESH_GROUP_ID = -1009
