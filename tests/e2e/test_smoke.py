@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Bot
 from sandbox.driver import TgUser
+from tests.conftest import Bot
 
 
 async def test_setup_join_approve_members(bot: Bot) -> None:

@@ -1,4 +1,4 @@
-"""The product's sandbox/driver.py under its old test name (same module object, not a copy)."""
+"""The product's sandbox/driver.py under its old name: the same module object, not a copy."""
 
 import sys
 
