@@ -93,9 +93,7 @@ def parser() -> argparse.ArgumentParser:
         "sandbox",
         help="a local training chat on 127.0.0.1 with a demo cell (the default without a token)",
     )
-    sandbox_cmd.add_argument(
-        "--empty", action="store_true", help="start without the demo cell"
-    )
+    sandbox_cmd.add_argument("--empty", action="store_true", help="start without the demo cell")
     sandbox_cmd.add_argument(
         "--port", type=int, default=None, help="port of the page on 127.0.0.1 (default 8765)"
     )
@@ -244,8 +242,8 @@ def sandbox(settings: Settings, *, port: int | None = None, empty: bool = False)
         return 0
     except OSError as error:
         print(
-            f"cellmeet: cannot serve the sandbox on 127.0.0.1:{chosen} ({error.strerror or error});"
-            " choose another port with --port N.",
+            f"cellmeet: cannot serve the sandbox on 127.0.0.1:{chosen} "
+            f"({error.strerror or error}); choose another port with --port N.",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE

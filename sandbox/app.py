@@ -36,8 +36,10 @@ async def run_sandbox(
     port: int = DEFAULT_PORT,
     empty: bool = False,
     announce: Callable[[str], None] = print,
+    on_ready: Callable[[Sandbox], None] | None = None,
 ) -> None:
-    """Serve the sandbox until interrupted (OSError if the port cannot be had)."""
+    """Serve the sandbox until interrupted or its `stop_event` is set without a reset (OSError
+    if the port cannot be had); `on_ready` is given the sandbox once its page is up."""
     keep_local()
     # One line per request, each with the (local) token in its URL: of no use to a trainee.
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
@@ -61,6 +63,8 @@ async def run_sandbox(
                 if not announced:
                     announce(f"cellmeet sandbox: open http://{HOST}:{sandbox.port}/")
                     announced = True
+                    if on_ready is not None:
+                        on_ready(sandbox)
                 await running
                 if not sandbox.reset_requested:
                     return

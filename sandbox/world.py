@@ -13,6 +13,7 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -242,9 +243,7 @@ class Sandbox:
             raise SandboxError("a message has 1 to 4096 characters")
         if reply_to is not None and self.fake.message(chat.id, reply_to) is None:
             reply_to = None
-        update = self.users.message_update(
-            person.user, chat, text, reply_to_message_id=reply_to
-        )
+        update = self.users.message_update(person.user, chat, text, reply_to_message_id=reply_to)
         self.actions.append(Action(key, chat.id, text=text))
         self.fake.push_update(update)
         self.changed()
@@ -321,89 +320,95 @@ class Sandbox:
 
     # -- seeding --------------------------------------------------------------------------------
 
-    async def _settle(self, since: int) -> list[Call]:
-        """Until the bot fetched the update sent after bookmark `since`, answered, and has been
-        quiet a moment; its calls."""
+    async def _until(self, condition: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + SETTLE_DEADLINE_SECONDS
-        while True:
-            since_sent = self.fake.calls_since(since)
-            fetched = next(
-                (
-                    c.seq
-                    for c in since_sent
-                    if c.method == "getUpdates" and c.ok and c.response.get("result")
-                ),
-                None,
-            )
-            calls = [
-                c
-                for c in since_sent
-                if c.method != "getUpdates" and fetched is not None and c.seq > fetched
-            ]
-            quiet = time.monotonic() - self.last_call_at > QUIET_SECONDS
-            if calls and quiet:
-                return calls
-            if time.monotonic() > deadline:
-                raise RuntimeError("the bot did not answer while the demo cell was made")
-            await asyncio.sleep(0.02)
+        while not condition():
+            if time.monotonic() > deadline or self.stop_event.is_set():
+                raise RuntimeError(f"the demo cell could not be made: no {what}")
+            await asyncio.sleep(0.01)
 
-    async def _say(self, person: Person, chat: TgChat, text: str) -> list[Call]:
+    def _texts_to(self, chat_id: int, since: int) -> list[str]:
+        return [
+            str(call.get("text", ""))
+            for call in self.fake.calls_since(since)
+            if call.method == "sendMessage" and call.ok and call.get("chat_id") == chat_id
+        ]
+
+    async def _all_answer(self, said: list[tuple[Person, TgChat, str]], what: str) -> None:
+        """Everyone says their line at once (their chats run side by side); until each chat
+        had as many answers as lines were said in it."""
         since = self.fake.next_call_seq
-        self.send(person.key, chat.id, text)
-        return await self._settle(since)
+        lines: dict[int, int] = {}
+        for person, chat, text in said:
+            self.send(person.key, chat.id, text)
+            lines[chat.id] = lines.get(chat.id, 0) + 1
+        await self._until(
+            lambda: all(len(self._texts_to(c, since)) >= n for c, n in lines.items()), what
+        )
 
-    async def _approve(self, person: Person) -> None:
-        kind = person.joins_as
-        for message in reversed(self.fake.messages_in(SECRETARY.user.id)):
-            for button in inline_buttons(message):
-                data = str(button.get("callback_data", ""))
-                if re.fullmatch(rf"jr:[0-9]+:{kind}", data):
-                    since = self.fake.next_call_seq
-                    self.press(SECRETARY.key, SECRETARY.user.id, message["message_id"], data)
-                    await self._settle(since)
-                    return
-        raise RuntimeError(f"no join request of {person.key} reached the secretary")
+    def _join_requests(self) -> list[tuple[int, str]]:
+        return [
+            (message["message_id"], str(button["callback_data"]))
+            for message in self.fake.messages_in(SECRETARY.user.id)
+            for button in inline_buttons(message)
+            if str(button.get("callback_data", "")).startswith("jr:")
+        ]
+
+    async def _quiet(self) -> None:
+        """Until the bot sent nothing for a moment (notices sent after a commit)."""
+        await self._until(lambda: time.monotonic() - self.last_call_at > QUIET_SECONDS, "quiet")
 
     async def seed(self) -> None:
         """Make the demo cell through the bot, as its people would: the operator's code,
         /setup, /join and approval, kinds and roles, full names; then empty the chats."""
-        operator = self.users.private_chat(OPERATOR.user)
-        await self._say(OPERATOR, operator, "/start")
-        calls = await self._say(OPERATOR, operator, f"/newcell {GROUP.title}")
-        codes = [
-            m[0]
-            for c in calls
-            if c.method == "sendMessage"
-            for m in [_SETUP_CODE.search(str(c.get("text", "")))]
-            if m
-        ]
-        if not codes:
-            raise RuntimeError("the bot gave the operator no setup code")
         members = [p for p in PEOPLE if p.joins_as]
-        for person in [SECRETARY, *members]:
-            await self._say(person, self.users.private_chat(person.user), "/start")
-        await self._say(SECRETARY, GROUP, f"/setup {codes[0]}")
+        private = {p.key: self.users.private_chat(p.user) for p in PEOPLE}
+        await self._all_answer(
+            [(p, private[p.key], "/start") for p in [OPERATOR, SECRETARY, *members]], "/start"
+        )
+        since = self.fake.next_call_seq
+        self.send(OPERATOR.key, OPERATOR.user.id, f"/newcell {GROUP.title}")
+        codes: list[str] = []
+
+        def code_given() -> bool:
+            codes[:] = _SETUP_CODE.findall("\n".join(self._texts_to(OPERATOR.user.id, since)))
+            return bool(codes)
+
+        await self._until(code_given, "setup code for the operator")
+        await self._all_answer([(SECRETARY, GROUP, f"/setup {codes[0]}")], "answer to /setup")
         for person in members:
-            await self._say(person, GROUP, "/join")
-            await self._approve(person)
-        secretary_chat = self.users.private_chat(SECRETARY.user)
-        for person in members:
-            if person.then:
-                await self._say(SECRETARY, secretary_chat, person.then)
-        for person in [SECRETARY, *members]:
-            await self._say(person, self.users.private_chat(person.user), f"/name {person.full_name}")
+            # One at a time, so that each request is known to be this person's.
+            self.send(person.key, GROUP.id, "/join")
+            await self._until(lambda: bool(self._join_requests()), "join request")
+            message_id, data = self._join_requests()[-1]
+            kind_data = re.sub(r":[a-z]$", f":{person.joins_as}", data)
+            self.press(SECRETARY.key, SECRETARY.user.id, message_id, kind_data)
+            await self._until(lambda: not self._join_requests(), "approval")
+        await self._until(lambda: not self.fake.unanswered_callback_queries(), "button answer")
+        await self._all_answer(
+            [(SECRETARY, private[SECRETARY.key], str(p.then)) for p in members if p.then],
+            "kinds and roles",
+        )
+        await self._all_answer(
+            [(p, private[p.key], f"/name {p.full_name}") for p in [SECRETARY, *members]],
+            "full names",
+        )
+        await self._quiet()
         self.fake.forget_messages()
         self.files.clear()
         self.force_replies.clear()
         self.toasts.clear()
         self.actions.clear()
+        self.seen.clear()
         self.tour_done = {"newcell", "setup"}
         self.changed()
 
     # -- what the page shows --------------------------------------------------------------------
 
     async def _tour(self) -> list[JSONDict]:
-        def did(person: str | None, what: str, *, chat: int | None = None, data: bool = False) -> bool:
+        def did(
+            person: str | None, what: str, *, chat: int | None = None, data: bool = False
+        ) -> bool:
             return any(
                 (person is None or a.person == person)
                 and (chat is None or a.chat_id == chat)
@@ -426,7 +431,8 @@ class Sandbox:
             "answers": did(SECRETARY.key, "/answers"),
         }
         done.update(step for step, ok in checks.items() if ok)
-        if "schedule" not in done and await self._next_meeting() is not None:
+        # The database is read only while the bot runs (not during a reset).
+        if "schedule" not in done and self.ready.is_set() and await self._next_meeting():
             done.add("schedule")
         texts = tour_texts(self.language)
         return [{"key": key, "text": texts[key], "done": key in done} for key in TOUR_STEPS]
