@@ -33,4 +33,4 @@ VOLUME ["/data"]
 USER cellmeet
 # Only used in webhook mode (WEBHOOK_PORT); long polling needs no open port.
 EXPOSE 8443
-CMD ["python", "-m", "bot"]
+CMD ["python", "-m", "bot", "run"]

@@ -31,10 +31,14 @@ EXIT_USAGE = 2
 PRIVATE_UMASK = 0o077
 
 NO_TOKEN = (
-    "cellmeet: no TELEGRAM_BOT_TOKEN (nor ZALO_BOT_TOKEN): starting the sandbox, a local "
-    "training chat where you play the secretary and the members. To run the real bot, create "
-    "one with @BotFather in Telegram (/newbot) and put TELEGRAM_BOT_TOKEN=<token> in .env "
-    "(see .env.example) or the environment."
+    "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
+    "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment, and run again."
+    " (For Zalo, set ZALO_BOT_TOKEN.)"
+)
+SANDBOX_INSTEAD = (
+    "cellmeet: no TELEGRAM_BOT_TOKEN (nor ZALO_BOT_TOKEN) is set, so this is the sandbox: a "
+    "local training chat where you play the secretary and the members. To run the real bot, "
+    "create one with @BotFather in Telegram (/newbot) and put TELEGRAM_BOT_TOKEN=<token> in .env."
 )
 
 
@@ -77,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
         "Settings come from the environment or .env (see README).",
         epilog="commands:\n"
         "  python -m bot                      run the bot (the sandbox if no token is set)\n"
+        "  python -m bot run                  run the bot (exit 2 if no token is set)\n"
         "  python -m bot sandbox [--empty] [--port N]   the local training sandbox\n"
         "  python -m bot migrate              apply migrations\n"
         "  python -m bot backup PATH          online backup while the bot runs\n"
@@ -95,7 +100,10 @@ def parser() -> argparse.ArgumentParser:
     )
     sandbox_cmd.add_argument("--empty", action="store_true", help="start without the demo cell")
     sandbox_cmd.add_argument(
-        "--port", type=int, default=None, help="port of the page on 127.0.0.1 (default 8765)"
+        "--port",
+        type=int,
+        default=None,
+        help="port of the page on 127.0.0.1 (default SANDBOX_PORT, 8765; 0 = any)",
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
     backup_cmd = commands.add_parser(
@@ -139,6 +147,10 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     """Run one command; DatabaseUnusable escapes with its one line."""
     name = args.command or "run"
     if name == "run":
+        if args.command is None and not settings.token and not settings.zalo_token:
+            # `make run` on a fresh clone: something to try rather than an error.
+            print(SANDBOX_INSTEAD, file=sys.stderr)
+            return sandbox(settings)
         return run(settings)
     if name == "sandbox":
         return sandbox(settings, port=args.port, empty=args.empty)
@@ -177,7 +189,7 @@ def run(settings: Settings) -> int:
     """Run the bot until interrupted."""
     if not settings.token and not settings.zalo_token:
         print(NO_TOKEN, file=sys.stderr)
-        return sandbox(settings)
+        return EXIT_USAGE
     # Open, check and migrate the database before anything talks to Telegram.
     asyncio.run(_migrate(settings))
     # --- Zalo (handlers/zalo/app.py): alone with only a Zalo token, else beside Telegram ---
@@ -226,9 +238,9 @@ def run(settings: Settings) -> int:
 
 def sandbox(settings: Settings, *, port: int | None = None, empty: bool = False) -> int:
     """The training sandbox until interrupted; it never opens DATABASE_PATH."""
-    from sandbox.app import DEFAULT_PORT, run_sandbox
+    from sandbox.app import run_sandbox
 
-    chosen = DEFAULT_PORT if port is None else port
+    chosen = settings.sandbox_port if port is None else port
     if not 0 <= chosen <= 65535:
         print("cellmeet: --port must be 0-65535", file=sys.stderr)
         return EXIT_USAGE

@@ -19,7 +19,6 @@ from sandbox.world import Sandbox
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PORT = 8765
 HOST = "127.0.0.1"
 
 
@@ -33,7 +32,7 @@ def keep_local() -> None:
 async def run_sandbox(
     settings: Settings,
     *,
-    port: int = DEFAULT_PORT,
+    port: int = 0,
     empty: bool = False,
     announce: Callable[[str], None] = print,
     on_ready: Callable[[Sandbox], None] | None = None,
