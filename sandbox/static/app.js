@@ -196,7 +196,7 @@ function renderChats() {
     const last = chat.messages[chat.messages.length - 1];
     const preview = last ? (last.text || (last.document && last.document.name) || "") : "";
     const badge = chat.unread ? `<span class="badge">${chat.unread}</span>` : "";
-    const letter = chat.group ? "👥" : "🤖";
+    const letter = chat.group ? "CB" : "bot";
     return `<button type="button" class="chat-item" data-chat="${chat.id}">
       <span class="avatar">${letter}</span>
       <span class="meta"><span class="name">${esc(chatTitle(chat))}</span>
@@ -214,7 +214,7 @@ function messageHtml(m) {
     const size = m.document.size ? ` · ${Math.max(1, Math.round(m.document.size / 1024))} KB` : "";
     const link = m.protected ? esc(m.document.name)
       : `<a href="${esc(m.document.url)}" download="${esc(m.document.name)}">${esc(m.document.name)}</a>`;
-    parts.push(`<div class="doc"><span class="icon">📄</span><span>${link}${size}</span></div>`);
+    parts.push(`<div class="doc"><span class="icon">▤</span><span>${link}${size}</span></div>`);
   }
   if (m.photo) parts.push(`<div class="photo"><img src="${esc(m.photo)}" alt=""></div>`);
   if (m.text) parts.push(`<div class="text">${formatted(m.text, m.entities)}</div>`);
