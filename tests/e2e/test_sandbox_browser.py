@@ -13,11 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import Locator, sync_playwright
 
 from bot.i18n import translator
 from tests.conftest import SETTINGS
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "sandbox"
@@ -88,7 +87,7 @@ def test_a_secretary_schedules_a_meeting_and_sees_a_member_answer_the_reminder(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     requested: list[str] = []
     problems: list[str] = []
-    with playwright_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
@@ -114,7 +113,7 @@ def test_a_secretary_schedules_a_meeting_and_sees_a_member_answer_the_reminder(
                 page.fill("#text", text)
                 page.press("#text", "Enter")
 
-            def bot_message(containing: str) -> playwright_api.Locator:
+            def bot_message(containing: str) -> Locator:
                 found = page.locator(".msg.bot", has_text=containing).last
                 found.wait_for()
                 return found
