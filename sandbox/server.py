@@ -39,7 +39,17 @@ class _Handler(RequestHandler):
         )
         self.set_header("Cache-Control", "no-store")
 
+    def prepare(self) -> None:
+        """Only this machine's own names: a web page elsewhere cannot reach the sandbox through
+        a name of its own pointed at 127.0.0.1 (DNS rebinding)."""
+        host = self.request.host.rsplit(":", 1)[0].strip("[]").lower()
+        if host not in ("127.0.0.1", "localhost"):
+            raise HTTPError(403, "the sandbox answers only 127.0.0.1")
+
     def json_body(self) -> JSONDict:
+        # JSON only: a form posted by another site (which needs no permission) is refused.
+        if not self.request.headers.get("Content-Type", "").startswith("application/json"):
+            raise HTTPError(415, "the body must be JSON")
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError:

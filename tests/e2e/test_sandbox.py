@@ -18,6 +18,7 @@ import pytest
 from bot.i18n import translator
 from config import Settings
 from sandbox.app import run_sandbox
+from sandbox.fake_api import UploadedFile
 from sandbox.people import GROUP_ID, PEOPLE
 from sandbox.world import Sandbox
 
@@ -291,3 +292,74 @@ async def test_empty_starts_without_the_demo_cell(tmp_path: Path) -> None:
     finally:
         await stop(running)
     assert not (tmp_path / "production.sqlite3").exists()
+
+
+async def test_a_reply_box_when_the_bot_asks_and_the_answer_goes_on(running: Running) -> None:
+    await running.post("send", person="secretary", chat=SECRETARY_ID, text="/schedule")
+    kinds = await running.bot_says(
+        "secretary", SECRETARY_ID, lambda m: bool(m["buttons"]), "the kinds of meeting"
+    )
+    assert not kinds["force_reply"]
+    first = kinds["buttons"][0][0]
+    await running.post(
+        "press", person="secretary", chat=SECRETARY_ID, message=kinds["id"], data=first["data"]
+    )
+    asked = await running.bot_says(
+        "secretary", SECRETARY_ID, lambda m: m["force_reply"], "the question with a reply box"
+    )
+    day = datetime.fromtimestamp(asked["date"], ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=4)
+    await running.post(
+        "send",
+        person="secretary",
+        chat=SECRETARY_ID,
+        text=day.strftime("%d/%m/%Y 19:30"),
+        reply_to=asked["id"],
+    )
+    mine = [m for m in await running.messages("secretary", SECRETARY_ID) if m["mine"]][-1]
+    assert mine["reply_to"]["id"] == asked["id"]
+    durations = await running.bot_says(
+        "secretary",
+        SECRETARY_ID,
+        lambda m: any(b["data"].startswith("sd:dur:") for row in m["buttons"] for b in row),
+        "the next question (how long)",
+    )
+    assert durations["id"] > asked["id"]
+
+
+async def test_protected_content_is_shown_as_such_and_not_offered_for_download(
+    running: Running,
+) -> None:
+    # What the bot sends for a confidential document (`/attach N mat`), as its Notifier does.
+    fake = running.sandbox.fake
+    status, _ = fake.handle(
+        "sendDocument",
+        {"chat_id": OFFICIAL_ID, "caption": "Tài liệu mật", "protect_content": True},
+        {"document": UploadedFile("nghi-quyet.pdf", b"%PDF-1.4 mat", "application/pdf")},
+    )
+    assert status == 200
+    status, _ = fake.handle(
+        "sendDocument",
+        {"chat_id": OFFICIAL_ID, "caption": "Tài liệu thường"},
+        {"document": UploadedFile("chuong-trinh.pdf", b"%PDF-1.4 open", "application/pdf")},
+    )
+    assert status == 200
+    secret, ordinary = [m for m in await running.messages("official", OFFICIAL_ID) if m["bot"]]
+    assert secret["protected"] is True
+    assert ordinary["protected"] is False
+    assert secret["document"]["name"] == "nghi-quyet.pdf"
+    download = await running.client.get(ordinary["document"]["url"])
+    assert download.content == b"%PDF-1.4 open"
+
+
+async def test_the_page_answers_only_its_own_host_and_json_actions(running: Running) -> None:
+    rebound = await running.client.get(
+        "/api/state", params={"person": "secretary"}, headers={"Host": "evil.example:8765"}
+    )
+    assert rebound.status_code == 403
+    form = await running.client.post(
+        "/api/send",
+        content=b"person=secretary&chat=900002&text=/help",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert form.status_code == 415
+    assert not [m for m in await running.messages("secretary", SECRETARY_ID)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -144,3 +145,28 @@ def test_python_m_bot_without_a_token_starts_the_sandbox_on_127_0_0_1_only(
     assert all(line.startswith("connect ('127.0.0.1', ") for line in connects), connects
     lookups = {line for line in contacts if line.startswith("lookup ")}
     assert lookups <= {"lookup '127.0.0.1'", "lookup b'127.0.0.1'", "lookup None"}, lookups
+
+
+def test_a_port_in_use_is_told_in_one_line(tmp_path: Path) -> None:
+    env = dict.fromkeys(SETTINGS, "")
+    env.update(PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert f"127.0.0.1:{port}" in lines[0]
+    assert "--port" in lines[0]
+    assert result.stdout == ""
