@@ -765,6 +765,12 @@ class FakeTelegram:
                 )
             ]
 
+    def trim_calls(self, keep: int) -> None:
+        """Forget the oldest calls once there are more than `keep` (a long-running sandbox)."""
+        with self._lock:
+            if len(self.calls) > keep:
+                del self.calls[: len(self.calls) - keep // 2]
+
     def clear_calls(self) -> None:
         """Forget the call log (violations stay)."""
         with self._lock:

@@ -45,7 +45,8 @@ from sandbox.texts import TOUR_STEPS, page_texts, tour_texts
 logger = logging.getLogger(__name__)
 
 BOT_USERNAME = "cellmeet_sandbox_bot"
-# A bot call is taken as the end of what an update set off once the bot is quiet this long.
+# The demo cell is complete once the bot has sent nothing for this long (notices that follow
+# a commit included).
 QUIET_SECONDS = 0.15
 SETTLE_DEADLINE_SECONDS = 15.0
 # The bot asks the local Bot API for updates this often (its answer waits up to 1 s).
@@ -54,7 +55,6 @@ MAX_TEXT = 4096
 # getUpdates calls kept in the call log (the page has no use for them).
 KEEP_CALLS = 2000
 _SETUP_CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
-CLOCK_MOVES = ("hour", "day", "reminder", "meeting")
 
 
 class SandboxError(ValueError):
@@ -178,9 +178,7 @@ class Sandbox:
 
     def _observe(self, call: Call) -> None:
         if call.method == "getUpdates":
-            if len(self.fake.calls) > KEEP_CALLS:
-                with self.fake._lock:
-                    del self.fake.calls[: len(self.fake.calls) - KEEP_CALLS // 2]
+            self.fake.trim_calls(KEEP_CALLS)
             return
         self.last_call_at = time.monotonic()
         result = call.response.get("result") if call.ok else None

@@ -82,6 +82,12 @@ function timeOf(seconds, withDate) {
     .format(new Date(seconds * 1000));
 }
 
+function dayOf(seconds) {
+  return new Intl.DateTimeFormat(view.state.language === "en" ? "en-GB" : "vi-VN",
+    {weekday: "long", day: "numeric", month: "numeric", year: "numeric", timeZone: view.state.timezone})
+    .format(new Date(seconds * 1000));
+}
+
 async function api(path, body) {
   const response = await fetch(path, {
     method: "POST",
@@ -243,7 +249,15 @@ function renderChat() {
   $("chat-sub").textContent = chat.group ? "" : "@cellmeet_sandbox_bot";
   const box = $("messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-  const html = chat.messages.length ? chat.messages.map(messageHtml).join("")
+  // A date between the messages of different days, as Telegram shows it.
+  let day = "";
+  const items = chat.messages.map((m) => {
+    const today = dayOf(m.date);
+    const separator = today !== day ? `<div class="day">${esc(today)}</div>` : "";
+    day = today;
+    return separator + messageHtml(m);
+  });
+  const html = items.length ? items.join("")
     : `<div class="empty">${esc(view.state.texts.empty_chat)}</div>`;
   const changed = box.dataset.html !== html;
   if (changed) {

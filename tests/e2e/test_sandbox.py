@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from bot.domain.identity import ChatRef
 from bot.i18n import translator
 from config import Settings
 from sandbox.app import run_sandbox
@@ -363,3 +364,35 @@ async def test_the_page_answers_only_its_own_host_and_json_actions(running: Runn
     )
     assert form.status_code == 415
     assert not [m for m in await running.messages("secretary", SECRETARY_ID)]
+
+
+async def test_recurring_meetings_are_kept_ahead_as_the_clock_moves(running: Running) -> None:
+    application = running.sandbox.application
+    assert application is not None
+    services = application.bot_data.services
+    cell = await services.cells.cell_of_chat(ChatRef("telegram", str(GROUP_ID), False))
+    assert cell is not None
+
+    async def coming() -> list[datetime]:
+        now = running.sandbox.clock.now()
+        async with services.store.reading() as uow:
+            return [m.starts_at for m in await uow.meetings.of_cell(cell.id, after=now)]
+
+    await running.post(
+        "send", person="secretary", chat=SECRETARY_ID, text="/recurring ngày 5 hằng tháng 19:30"
+    )
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while len(await coming()) < 3:
+        assert time.monotonic() < deadline, "the rule's meetings were not scheduled"
+        await asyncio.sleep(0.05)
+    first, second, third = await coming()
+    assert first < second < third
+
+    await running.post("clock", to="meeting")
+    await running.post("clock", to="day")
+    # The first occurrence is past; the upkeep, run as the clock passed its times, keeps three
+    # occurrences ahead.
+    ahead = await coming()
+    assert ahead[:2] == [second, third]
+    assert len(ahead) == 3
+    assert ahead[2].astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).day == 5

@@ -179,7 +179,15 @@ def test_a_secretary_schedules_a_meeting_and_sees_a_member_answer_the_reminder(
             page.click("#tools-toggle")
             be("deputy", GROUP_CHAT)
             bot_message("Sinh hoạt chi bộ tháng 12")
+            page.locator(".day").first.wait_for()
             shot("09-group")
+
+            # The English switch.
+            page.click(".lang[data-lang='en']")
+            page.locator("#text[placeholder='Message']").wait_for()
+            page.click("#tools-toggle")
+            page.locator("#tour-title", has_text="Guided tour").wait_for()
+            shot("10-english")
         finally:
             browser.close()
     assert problems == []
