@@ -24,6 +24,7 @@ from sandbox.world import Sandbox, SandboxError
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_SECONDS = 15.0
+GONE = -1  # put in a page's queue when it disconnects
 
 
 class _Handler(RequestHandler):
@@ -194,6 +195,7 @@ class EventsHandler(_Handler):
         """Stream until the page goes away."""
         self.set_header("Content-Type", "text/event-stream")
         queue: asyncio.Queue[int] = asyncio.Queue(maxsize=100)
+        self.queue = queue
         self.sandbox.subscribers.add(queue)
         try:
             self.write(f"retry: 1000\ndata: {self.sandbox.version}\n\n")
@@ -205,8 +207,10 @@ class EventsHandler(_Handler):
                     self.write(": keepalive\n\n")
                 else:
                     # One event for a burst of changes.
-                    while not queue.empty():
+                    while not queue.empty() and version != GONE:
                         version = queue.get_nowait()
+                    if version == GONE:
+                        return
                     self.write(f"data: {version}\n\n")
                 await self.flush()
         except StreamClosedError:
@@ -217,7 +221,11 @@ class EventsHandler(_Handler):
                 self.finish()
 
     def on_connection_close(self) -> None:
-        """Nothing to keep for a page that went away."""
+        """The page went away: stop its stream now rather than at the next keepalive."""
+        queue = getattr(self, "queue", None)
+        if queue is not None:
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(GONE)
 
 
 def make_app(sandbox: Sandbox) -> Application:

@@ -396,3 +396,27 @@ async def test_recurring_meetings_are_kept_ahead_as_the_clock_moves(running: Run
     assert ahead[:2] == [second, third]
     assert len(ahead) == 3
     assert ahead[2].astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).day == 5
+
+
+async def test_changes_reach_an_open_page_as_server_sent_events(running: Running) -> None:
+    async with running.client.stream("GET", "/api/events") as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        lines = events.aiter_lines()
+
+        async def next_version() -> int:
+            while True:
+                line = await asyncio.wait_for(anext(lines), DEADLINE_SECONDS)
+                if line.startswith("data: "):
+                    return int(line.removeprefix("data: "))
+
+        first = await next_version()
+        await running.post("send", person="official", chat=OFFICIAL_ID, text="/help")
+        assert await next_version() > first
+        # The bot's answer is a change too.
+        await running.bot_says("official", OFFICIAL_ID, lambda m: True, "the help")
+        assert await next_version() > first
+    # A page that went away is forgotten.
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while running.sandbox.subscribers:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
