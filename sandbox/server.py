@@ -143,6 +143,8 @@ class ActionHandler(_Handler):
         sandbox = self.sandbox
         answer: JSONDict = {"ok": True}
         try:
+            if action in ("send", "press", "clock") and not sandbox.ready.is_set():
+                raise SandboxError("the sandbox is starting")
             if action == "send":
                 reply_to = body.get("reply_to")
                 sandbox.send(
@@ -159,8 +161,6 @@ class ActionHandler(_Handler):
                     str(body.get("data", "")),
                 )
             elif action == "clock":
-                if not sandbox.ready.is_set():
-                    raise SandboxError("the sandbox is starting")
                 answer["nothing"] = await sandbox.move_clock(str(body.get("to")))
             elif action == "language":
                 sandbox.set_language(str(body.get("language")))
