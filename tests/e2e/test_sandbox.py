@@ -420,3 +420,15 @@ async def test_changes_reach_an_open_page_as_server_sent_events(running: Running
     while running.sandbox.subscribers:
         assert time.monotonic() < deadline
         await asyncio.sleep(0.05)
+
+
+async def test_a_call_telegram_would_refuse_is_shown_on_the_page(running: Running) -> None:
+    status, _ = running.sandbox.fake.handle(
+        "sendMessage", {"chat_id": OFFICIAL_ID, "text": "<b>unclosed", "parse_mode": "HTML"}
+    )
+    assert status == 400
+    state = await running.state("official")
+    assert len(state["violations"]) == 1
+    assert "can't parse entities" in state["violations"][0]
+    assert state["texts"]["violation"] == "Bot vừa gửi một yêu cầu mà Telegram sẽ từ chối:"
+    running.sandbox.fake.violations.clear()  # made on purpose: not the bot's
