@@ -12,6 +12,7 @@ const view = {
   again: false,
   nowAt: 0, // performance.now() when state.now was read
   resetArmed: false,
+  dismissed: new Set(), // questions whose reply box the person closed
 };
 
 const $ = (id) => document.getElementById(id);
@@ -266,7 +267,8 @@ function renderChat() {
   }
   // The bot asks for an answer (ForceReply): the next message replies to it, as in Telegram.
   const last = chat.messages[chat.messages.length - 1];
-  if (last && last.bot && last.force_reply && (!view.replyTo || view.replyTo.id !== last.id)) {
+  if (last && last.bot && last.force_reply && !view.dismissed.has(last.id) &&
+      (!view.replyTo || view.replyTo.id !== last.id)) {
     view.replyTo = {id: last.id, text: last.text, asked: true};
   }
   renderReplying();
@@ -308,6 +310,7 @@ document.addEventListener("click", async (event) => {
     renderReplying();
     $("text").focus();
   } else if (target.id === "replying-cancel") {
+    if (view.replyTo) view.dismissed.add(view.replyTo.id);
     view.replyTo = null;
     renderReplying();
   } else if (target.classList.contains("lang")) {
