@@ -343,6 +343,7 @@ document.addEventListener("click", async (event) => {
 $("person").addEventListener("change", (event) => {
   view.person = event.target.value;
   localStorage.setItem("sandbox.person", view.person);
+  $("toast").hidden = true; // it was the other person's
   view.replyTo = null;
   refresh();
 });

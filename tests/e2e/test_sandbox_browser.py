@@ -175,19 +175,34 @@ def test_a_secretary_schedules_a_meeting_and_sees_a_member_answer_the_reminder(
                 page.locator(f"#tour li.done[data-step='{step}']").wait_for()
             shot("08-answers-and-tour")
 
-            # The group saw the new meeting and the reminder.
+            # The guided /schedule: a button, then a question with a reply box.
             page.click("#tools-toggle")
+            say("/schedule")
+            kinds = bot_message(vi.gettext("New meeting. What kind of meeting?"))
+            kinds.locator(".kb button").first.click()
+            page.locator("#replying:not([hidden])").wait_for()
+            assert vi.gettext("Reply to") in page.inner_text("#replying")
+            later = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=6)).strftime(
+                "%d/%m/%Y 20:00"
+            )
+            say(later)
+            page.locator(".msg.mine .quote").last.wait_for()
+            page.locator(".kb button", has_text=vi.gettext("{minutes} min", minutes=90)).wait_for()
+            assert page.locator("#replying").is_hidden()
+            shot("09-reply-box")
+
+            # The group saw the new meeting and the reminder.
             be("deputy", GROUP_CHAT)
             bot_message("Sinh hoạt chi bộ tháng 12")
             page.locator(".day").first.wait_for()
-            shot("09-group")
+            shot("10-group")
 
             # The English switch.
             page.click(".lang[data-lang='en']")
             page.locator("#text[placeholder='Message']").wait_for()
             page.click("#tools-toggle")
             page.locator("#tour-title", has_text="Guided tour").wait_for()
-            shot("10-english")
+            shot("11-english")
         finally:
             browser.close()
     assert problems == []
