@@ -255,7 +255,7 @@ def sandbox(settings: Settings, *, port: int | None = None, empty: bool = False)
     except OSError as error:
         print(
             f"cellmeet: cannot serve the sandbox on 127.0.0.1:{chosen} "
-            f"({error.strerror or error}); choose another port with --port N.",
+            f"({error.strerror or error}); choose another port with --port N or SANDBOX_PORT.",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE
