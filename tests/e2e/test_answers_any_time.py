@@ -7,12 +7,12 @@ changes and removal, and old buttons tell a removed member so."""
 
 from __future__ import annotations
 
+from sandbox.driver import TgUser
+from sandbox.fake_api import Call
 from tests.conftest import Bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, World, buttons, make_cell, person, sent, t
 from tests.e2e.db import rows
 from tests.e2e.meetings_support import TITLE, add_members, fire_reminder, reminder_ids, schedule
-from tests.harness.driver import TgUser
-from tests.harness.fake_api import Call
 
 REASON_VI = "Em xin vắng buổi họp tối nay vì con ốm"
 REASON_EN = "I can't attend, my child is sick"

@@ -28,6 +28,8 @@ from bot.domain.cells import Kind, Role
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import cells as cells_handlers
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, FakeRequest, FakeTelegram
 from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.world import (
     ROLES,
@@ -43,8 +45,6 @@ from tests.e2e.world import (
     store_bot_message,
     tr_text,
 )
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.

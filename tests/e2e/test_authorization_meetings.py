@@ -39,6 +39,8 @@ from bot.services.registry import Services
 from bot.texts import OFFER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, FakeRequest, FakeTelegram
 from storage.sqlite.db import Database
 from tests.conftest import NOW, Bot, make_settings, stop_bot
 from tests.e2e.db import rows
@@ -56,8 +58,6 @@ from tests.e2e.world import (
     tr_text,
 )
 from tests.fakes import RecordingNotifier, RecordingScheduler
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.domain.cells import Role, Status
 from bot.domain.identity import ChatRef, Identity
+from sandbox.driver import TgUser
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
@@ -30,7 +31,6 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
 
 SETUP_EXAMPLE = "/setup ABCD-EFGH-JKLM"
 SETUP_CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")

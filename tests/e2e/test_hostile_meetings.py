@@ -42,6 +42,8 @@ from bot.rules.recurrence import parse_rule
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram.common import GENERIC_ERROR
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call
 from tests.conftest import NOW, stop_bot
 from tests.e2e.test_authorization_meetings import MeetingWorld, build_meeting_world
 from tests.e2e.world import (
@@ -52,8 +54,6 @@ from tests.e2e.world import (
     start_world_bot,
     store_bot_message,
 )
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -22,11 +22,11 @@ from bot.app import build_application
 from bot.clock import SystemClock
 from bot.i18n import translator
 from handlers.telegram.runtime import serve
+from sandbox import http_server
+from sandbox.driver import Driver, TgUser
+from sandbox.fake_api import FakeTelegram, JSONDict, inline_buttons
+from sandbox.http_server import FakeBotApiServer
 from tests.conftest import OPERATOR_ID, SETTINGS, TOKEN, make_settings
-from tests.harness import http_server
-from tests.harness.driver import Driver, TgUser
-from tests.harness.fake_api import FakeTelegram, JSONDict, inline_buttons
-from tests.harness.http_server import FakeBotApiServer
 
 DEADLINE_SECONDS = 20.0
 POLL_SECONDS = 0.02

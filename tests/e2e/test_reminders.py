@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.domain.cells import Kind
 from bot.domain.identity import ChatRef, Identity
 from bot.services.reminders import ARM_JOB
+from sandbox.fake_api import Call
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, World, buttons, make_cell, sent, t
 from tests.e2e.meetings_support import (
@@ -24,7 +25,6 @@ from tests.e2e.meetings_support import (
     rows,
     schedule,
 )
-from tests.harness.fake_api import Call
 
 START = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
 DAY_BEFORE_DUE = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.domain.identity import ChatRef, Identity
+from sandbox.driver import Driver, TgUser
+from sandbox.fake_api import FakeRequest, FakeTelegram
 from tests.conftest import make_settings
-from tests.harness.driver import Driver, TgUser
-from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 SECRETARY = TgUser(101, "Lan", "Trần", language_code="vi")
 MEMBER = TgUser(102, "Minh", "Lê", language_code="en")
