@@ -63,7 +63,7 @@ async def test_the_real_job_queue_sends_a_due_reminder_exactly_once(tmp_path: Pa
             await asyncio.sleep(0.05)
         assert len(reminders_to(GROUP)) == 1
         assert len(reminders_to(MEMBER.id)) == 1
-        assert reminders_to(MEMBER.id)[0].startswith("⏰ Reminder: Họp thử in 1 min")
+        assert reminders_to(MEMBER.id)[0].startswith("⏰ Reminder: Họp thử starts in 1 minute")
         # The job is gone and the reminder closed: nothing more will come.
         assert app.job_queue.get_jobs_by_name(f"reminder:{reminder.id}") == ()
         await asyncio.sleep(0.3)
