@@ -25,10 +25,11 @@ def when_params(
     """The placeholders of a meeting notice."""
     tz = ZoneInfo(cell.timezone)
     params = {
-        "id": str(meeting.id),
+        "id": str(meeting.number),
         "title": meeting.title,
         "when": format_when(meeting.starts_at, tz, tr.language),
         "cell": cell.name,
+        "link": meeting.link or "",
     }
     if previous_start is not None:
         params["old"] = format_when(previous_start, tz, tr.language)

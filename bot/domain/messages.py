@@ -40,7 +40,15 @@ class DecideJoin:
     kind: Kind | None
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin
+@dataclass(frozen=True)
+class Confirm:
+    """The answer to a question asked before a change ("cancel this meeting?"): do it or not."""
+
+    confirmation_id: int
+    yes: bool
+
+
+ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | Confirm
 
 
 @dataclass(frozen=True)

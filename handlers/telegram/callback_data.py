@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.cells import Kind, Role
-from bot.domain.messages import AnswerSummons, ChoiceAction, DecideAbsence, DecideJoin
+from bot.domain.messages import (
+    AnswerSummons,
+    ChoiceAction,
+    Confirm,
+    DecideAbsence,
+    DecideJoin,
+)
 
 KIND_CODES = {
     "o": Kind.OFFICIAL,
@@ -30,6 +36,7 @@ _PATTERNS = {
     "lg": re.compile(r"lg:(vi|en)"),
     "at": re.compile(rf"at:{_ID}:([yn])"),
     "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
+    "cf": re.compile(rf"cf:{_ID}:([yn])"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -105,6 +112,7 @@ Data = (
     | ChooseLanguage
     | AnswerSummons
     | DecideAbsence
+    | Confirm
     | DialogStep
 )
 
@@ -164,6 +172,11 @@ def absence(meeting_id: int, user_id: int, approve: bool) -> str:
     return f"ab:{meeting_id}:{user_id}:{'a' if approve else 'd'}"
 
 
+def confirm(confirmation_id: int, yes: bool) -> str:
+    """Data of the yes/no buttons of a question asked before a change."""
+    return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -199,6 +212,8 @@ def parse(data: str | None) -> Data | None:
         return AnswerSummons(int(groups[0]), groups[1] == "y")
     if prefix == "ab":
         return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
+    if prefix == "cf":
+        return Confirm(int(groups[0]), groups[1] == "y")
     return ChooseLanguage(groups[0])
 
 
@@ -208,4 +223,6 @@ def for_action(action: ChoiceAction) -> str:
         return answer(action.meeting_id, action.attend)
     if isinstance(action, DecideAbsence):
         return absence(action.meeting_id, action.user_id, action.approve)
+    if isinstance(action, Confirm):
+        return confirm(action.confirmation_id, action.yes)
     return join_choice(action.membership_id, action.kind)

@@ -1,0 +1,2 @@
+-- Reserved: this number belongs to another change of the same release.
+SELECT 1;
