@@ -164,6 +164,8 @@ class Change:
     previous_start: datetime | None = None
     # Tells the group and the members; the edge awaits it once it has answered the caller.
     announce: Callable[[], Awaitable[None]] = field(default=_nothing, compare=False)
+    # Nothing changed (the same link again, an edit that changes nothing): nobody is told.
+    unchanged: bool = False
 
 
 class MeetingService:
@@ -344,7 +346,7 @@ class MeetingService:
         self.reminders.apply(armed, disarmed)
         moved = amended.starts_at != meeting.starts_at
         if not moved and amended.title == meeting.title:
-            return Change(cell, amended)
+            return Change(cell, amended, unchanged=True)
         announce = partial(
             self.notices.meeting_changed,
             MOVED if moved and amended.title == meeting.title else AMENDED,
@@ -749,7 +751,7 @@ class MeetingService:
             if not meeting.active:
                 raise Conflict(NOT_SCHEDULED)
             if meeting.link == new_link:
-                return Change(cell, meeting)
+                return Change(cell, meeting, unchanged=True)
             changed = await uow.meetings.set_link(meeting.id, new_link)
         announce = partial(
             self.notices.meeting_changed,

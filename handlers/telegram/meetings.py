@@ -326,7 +326,9 @@ async def link(update: Update, context: BotContext) -> None:
         return
     new_room = words[1].lower() in NEW_ROOM_WORDS
     change = await meetings.set_link(identity, chat, number, None if new_room else words[1])
-    await confirm(update, mr.link_text(tr, change.meeting))
+    # A changed link is posted in the group by the core: given there, that is the answer.
+    if change.unchanged or chat.chat_id != change.cell.chat_id:
+        await confirm(update, mr.link_text(tr, change.meeting))
     await change.announce()
 
 
@@ -501,7 +503,7 @@ async def on_confirm(update: Update, context: BotContext, data: Confirm) -> None
         # The group is told by the core; the leader who confirmed in private hears it here.
         if where is None or where.chat_id != result.cell.chat_id:
             await confirm(update, mr.cancelled_text(tr, result))
-    else:
+    elif result.unchanged or where is None or where.chat_id != result.cell.chat_id:
         await confirm(update, mr.link_text(tr, result.meeting))
     await result.announce()
 
