@@ -536,9 +536,7 @@ async def check_cancel(case: Case, calls: list[Call]) -> None:
     )
     assert await case.meeting("status") == "scheduled"
     chat = case.cell.chat if case.role == "operator" else case.private
-    calls = await case.bot.driver.press(
-        case.actor, chat, case.text("❌ Yes, cancel the meeting")
-    )
+    calls = await case.bot.driver.press(case.actor, chat, case.text("❌ Yes, cancel the meeting"))
     assert first_reply(calls) == case.text("Meeting #{id} cancelled.", id=case.number)
     assert await case.meeting("status") == "cancelled"
 
