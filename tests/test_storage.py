@@ -549,6 +549,15 @@ async def test_existing_meetings_are_numbered_per_cell_in_id_order(
                 now=NOW,
             )
         assert made.number == 4
+        # A row written without a number (a tool, an import) gets the cell's next one.
+        async with new.raw_transaction() as conn:
+            await conn.execute(
+                "INSERT INTO meetings (cell_id, type, title, starts_at, duration_minutes,"
+                " created_at) VALUES (?, 'regular', 'Họp 6', ?, 120, ?)",
+                (a, "2026-12-10T12:30:00+00:00", NOW.isoformat()),
+            )
+            async with conn.execute("SELECT number FROM meetings WHERE title = 'Họp 6'") as cur:
+                assert [tuple(r) for r in await cur.fetchall()] == [(3,)]
         async with new.reading() as uow:
             first_of_b = await uow.meetings.by_number(b, 1)
         assert first_of_b is not None and first_of_b.title == "Họp 2"

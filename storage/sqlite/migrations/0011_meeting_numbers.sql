@@ -6,6 +6,13 @@ UPDATE meetings SET number = (
     WHERE earlier.cell_id = meetings.cell_id AND earlier.id <= meetings.id
 );
 CREATE UNIQUE INDEX meetings_cell_number ON meetings (cell_id, number);
+-- A row written without a number (tools, imports) gets the cell's next one.
+CREATE TRIGGER meetings_next_number AFTER INSERT ON meetings WHEN NEW.number = 0
+BEGIN
+    UPDATE meetings
+    SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM meetings WHERE cell_id = NEW.cell_id)
+    WHERE id = NEW.id;
+END;
 
 -- The calendar's SEQUENCE: bumped by every change a calendar must take over (time, title,
 -- link, cancelled or restored); revision stays the reminders' generation (bumped by a move).
