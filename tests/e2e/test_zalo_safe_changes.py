@@ -46,11 +46,28 @@ def choice(text: str, label: str) -> str:
 
 
 async def status(world: ZaloWorld) -> str:
-    (row,) = await rows(world.bot, "SELECT status FROM meetings")
+    (row,) = await rows(world.bot, "SELECT status FROM meetings WHERE title = ?", TITLE)
     return str(row[0])
 
 
+async def another_cells_meeting(world: ZaloWorld) -> None:
+    """A meeting of another cell made first: the Zalo cell's meetings have other ids than
+    their numbers, and a number names the Zalo cell's meeting."""
+    async with world.bot.app.bot_data.database.raw_transaction() as conn:
+        await conn.execute(
+            "INSERT INTO cells (name, channel, chat_id, timezone, language, created_at)"
+            " VALUES ('Chi bộ khác', 'telegram', '-1009', 'Asia/Ho_Chi_Minh', 'vi', ?)",
+            (START_UTC,),
+        )
+        await conn.execute(
+            "INSERT INTO meetings (cell_id, type, title, starts_at, duration_minutes,"
+            " created_at) VALUES (last_insert_rowid(), 'regular', 'Họp chi bộ khác', ?, 120, ?)",
+            (START_UTC, START_UTC),
+        )
+
+
 async def test_link_cancel_with_a_reason_and_restore_on_zalo(world: ZaloWorld, lang: str) -> None:
+    await another_cells_meeting(world)
     scheduled = await world.said(SECRETARY, f"/schedule {START_LOCAL} {TITLE}")
     assert scheduled == t(
         lang,
@@ -62,12 +79,13 @@ async def test_link_cancel_with_a_reason_and_restore_on_zalo(world: ZaloWorld, l
     # /link N shows the link (none yet) and offers a new room as a numbered choice.
     shown = await world.said(SECRETARY, "/link 1")
     assert shown.startswith(t(lang, "Meeting #{id} has no link yet.", id=1))
-    (row,) = await rows(world.bot, "SELECT link FROM meetings")
+    (row,) = await rows(world.bot, "SELECT link FROM meetings WHERE title = ?", TITLE)
     assert row[0] is None
     told_before = len(world.platform.texts_to(BA))
     made = await world.said(SECRETARY, choice(shown, t(lang, "🔄 A new Jitsi room")))
-    (row,) = await rows(world.bot, "SELECT link FROM meetings")
-    room = str(row[0])
+    (row,) = await rows(world.bot, "SELECT id, number, link FROM meetings WHERE title = ?", TITLE)
+    assert (row[0], row[1]) == (2, 1)
+    room = str(row[2])
     assert room.startswith("https://meet.jit.si/")
     assert made == t(lang, "Link of meeting #{id}: {link}", id=1, link=room)
     assert world.platform.texts_to(BA)[told_before:] == [
@@ -122,6 +140,7 @@ async def test_link_cancel_with_a_reason_and_restore_on_zalo(world: ZaloWorld, l
 
 
 async def test_recurring_reminders_and_meetings_on_zalo(world: ZaloWorld, lang: str) -> None:
+    await another_cells_meeting(world)
     assert await world.said(SECRETARY, "/recurring") == t(
         lang,
         "There is no rule for the regular meeting yet. Set one: /recurring {example}",
@@ -137,12 +156,14 @@ async def test_recurring_reminders_and_meetings_on_zalo(world: ZaloWorld, lang: 
     await world.said(SECRETARY, "/agenda 2 add Kết nạp đảng viên mới")
     asked = await world.said(SECRETARY, f"/recurring {TENTH}")
     assert [line.split(" · ")[0] for line in asked.splitlines()[1:3]] == ["#1", "#3"]
-    assert len(await rows(world.bot, "SELECT id FROM meetings")) == 3
+    assert len(await rows(world.bot, "SELECT id FROM meetings")) == 4
     applied = await world.said(SECRETARY, choice(asked, t(lang, "✅ Apply the new rule")))
     assert t(lang, "Cancelled: {numbers}.", numbers="#1, #3") in applied
     found = {
         r["number"]: r["status"]
-        for r in await rows(world.bot, "SELECT number, status FROM meetings")
+        for r in await rows(
+            world.bot, "SELECT number, status FROM meetings WHERE title != 'Họp chi bộ khác'"
+        )
     }
     assert found == {
         1: "cancelled",
