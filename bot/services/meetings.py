@@ -612,11 +612,12 @@ class MeetingService:
         now = self.clock.now()
         async with self.store.reading() as uow:
             cell, _ = await self.access.cell_for(uow, identity, chat, Action.VIEW_MEETINGS)
-            upcoming = await uow.meetings.of_cell(
-                cell.id,
-                after=now - timedelta(hours=6),
-                statuses=(MeetingStatus.SCHEDULED, MeetingStatus.OPEN),
-            )
+            # Cancelled ones too: while ahead, they can be restored (/restore N).
+            upcoming = [
+                m
+                for m in await uow.meetings.of_cell(cell.id, after=now - timedelta(hours=6))
+                if m.active or (m.status is MeetingStatus.CANCELLED and m.starts_at > now)
+            ]
             recent = await uow.meetings.of_cell(
                 cell.id,
                 after=now - timedelta(days=RECENT_DAYS),

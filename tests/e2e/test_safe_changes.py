@@ -346,6 +346,9 @@ async def test_a_cancelled_meeting_is_restored_while_it_is_still_ahead(
     await w.d.send(w.secretary, private, "/cancel 1")
     await w.d.press(w.secretary, private, t(lang, CANCEL_YES))
     assert job_names(bot) == set()
+    # /meetings keeps showing it while it is ahead: its number is there to restore it.
+    (listed,) = sent(await w.d.send(w.secretary, private, "/meetings"), private.id)
+    assert line_of(lang, 1, START_UTC, TITLE, "cancelled") in listed.splitlines()
 
     calls = await w.d.send(w.secretary, private, "/restore 1")
     assert sent(calls, private.id) == [
