@@ -716,14 +716,15 @@ class MeetingService:
 
     async def show_link(self, identity: Identity, chat: ChatRef, number: int) -> Question:
         """/link N: the meeting's link as it is, with a question whether to replace it with a
-        new room (answered yes only by the leader's explicit choice)."""
+        new room (answered yes only by the leader's explicit choice); a meeting cancelled or
+        held is only shown (confirmation_id 0)."""
         now = self.clock.now()
         async with self.store.transaction() as uow:
             cell, meeting, actor = await self.access.meeting_by_number(
                 uow, identity, chat, number, Action.MANAGE_MEETINGS
             )
             if not meeting.active:
-                raise Conflict(NOT_SCHEDULED)
+                return Question(cell, meeting, 0)
             assert actor.user_id is not None  # a leader is a known user
             asked = await uow.confirmations.put(
                 actor.user_id, "link", {"meeting": meeting.id}, now, now + CONFIRM_TTL

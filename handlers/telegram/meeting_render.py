@@ -203,6 +203,8 @@ def link_question_text(tr: Translator, question: Question) -> str:
         if meeting.link
         else tr.gettext("Meeting #{id} has no link yet.", id=meeting.number)
     )
+    if not question.confirmation_id:
+        return head  # cancelled or held: nothing to change
     return "\n".join(
         [
             head,

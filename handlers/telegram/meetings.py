@@ -322,7 +322,9 @@ async def link(update: Update, context: BotContext) -> None:
     if len(words) == 1:
         question = await meetings.show_link(identity, chat, number)
         choices = mr.question_choices(tr, question.confirmation_id, mr.NEW_ROOM, mr.NOT_NOW)
-        await confirm(update, mr.link_question_text(tr, question), keyboard(choices[:1]))
+        # A meeting cancelled or held gets no new room: its link is only shown.
+        markup = keyboard(choices[:1]) if question.confirmation_id else None
+        await confirm(update, mr.link_question_text(tr, question), markup)
         return
     new_room = words[1].lower() in NEW_ROOM_WORDS
     change = await meetings.set_link(identity, chat, number, None if new_room else words[1])

@@ -352,6 +352,8 @@ class ZaloBot:
         meetings = self.services.meetings
         if len(words) == 1:
             question = await meetings.show_link(identity, chat, number)
+            if not question.confirmation_id:  # cancelled or held: only shown
+                return mr.link_question_text(tr, question)
             choices = mr.question_choices(tr, question.confirmation_id, mr.NEW_ROOM, mr.NOT_NOW)
             return await self.offer(identity, mr.link_question_text(tr, question), choices[:1], tr)
         new_room = words[1].lower() in NEW_ROOM_WORDS

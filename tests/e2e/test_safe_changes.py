@@ -120,6 +120,12 @@ async def test_link_without_a_url_shows_it_and_a_new_room_is_an_explicit_choice(
     # The same link twice: nothing changed, nobody is told.
     calls = await w.d.send(w.secretary, private, f"/link 1 {again}")
     assert all(not sent(calls, m.id) for m in members)
+    # A cancelled meeting's link is only shown: no new room is offered.
+    await w.d.send(w.secretary, private, "/cancel 1")
+    await w.d.press(w.secretary, private, t(lang, "❌ Yes, cancel the meeting"))
+    calls = await w.d.send(w.secretary, private, "/link 1")
+    assert sent(calls, private.id) == [t(lang, "Link of meeting #{id}: {link}", id=1, link=again)]
+    assert buttons(messages(calls)[-1]) == []
 
 
 async def sequence_numbers(w: World) -> list[int]:
