@@ -93,15 +93,17 @@ async def schedule_edited(update: Update, context: BotContext) -> None:
     if change is None:
         await on_edited_command(update, context)
         return
-    await confirm(
-        update,
-        tr.gettext(
-            "Meeting #{id} amended: {title}, {when}.",
-            id=change.meeting.number,
-            title=change.meeting.title,
-            when=meeting_when(tr, change.meeting, change.cell),
-        ),
-    )
+    # A change given in the group is told there by the core: that is the answer.
+    if change.unchanged or chat.chat_id != change.cell.chat_id:
+        await confirm(
+            update,
+            tr.gettext(
+                "Meeting #{id} amended: {title}, {when}.",
+                id=change.meeting.number,
+                title=change.meeting.title,
+                when=meeting_when(tr, change.meeting, change.cell),
+            ),
+        )
     await change.announce()
 
 

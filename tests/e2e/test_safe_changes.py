@@ -404,13 +404,10 @@ async def test_an_edited_schedule_message_amends_the_meeting_it_made(bot: Bot, l
     new_start = "2026-12-06T13:00:00+00:00"
     found = [tuple(r) for r in await rows(bot, "SELECT number, starts_at, title FROM meetings")]
     assert found == [(1, new_start, new_title)]
-    assert t(
-        lang,
-        "Meeting #{id} amended: {title}, {when}.",
-        id=1,
-        title=new_title,
-        when=when(lang, new_start),
-    ) in sent(calls, w.group.id)
+    # Given in the group: the group is told once, in the cell's language (no second answer).
+    assert sent(calls, w.group.id) == [
+        t("vi", AMENDED, id=1, title=new_title, when=when("vi", new_start))
+    ]
     for member in members:
         assert sent(calls, member.id) == [
             t(lang, AMENDED, id=1, title=new_title, when=when(lang, new_start))
@@ -418,6 +415,25 @@ async def test_an_edited_schedule_message_amends_the_meeting_it_made(bot: Bot, l
     (meeting_id,) = (await rows(bot, "SELECT id FROM meetings"))[0]
     assert len(await reminder_ids(bot, meeting_id)) == 3
     assert job_names(bot).isdisjoint(old_jobs)
+
+    # Edited in a private chat: the secretary is answered there.
+    private = w.private(w.secretary)
+    update = w.d.message_update(w.secretary, private, f"/schedule 12/12/2026 19:30 {TITLE}")
+    await w.d.deliver(update)
+    edited = copy.deepcopy(update["message"])
+    edited["text"] = f"/schedule 12/12/2026 19:30 {TITLE} (2)"
+    edited["edit_date"] = edited["date"] + 60
+    calls = await w.d.deliver({"update_id": bot.fake.next_update_id(), "edited_message": edited})
+    assert sent(calls, private.id) == [
+        t(
+            lang,
+            "Meeting #{id} amended: {title}, {when}.",
+            id=2,
+            title=f"{TITLE} (2)",
+            when=when(lang, "2026-12-12T12:30:00+00:00"),
+        )
+    ]
+    assert [r[0] for r in await rows(bot, "SELECT count(*) FROM meetings")] == [2]
 
 
 # --- 9. /meetings and numbers per cell ----------------------------------------------------------
