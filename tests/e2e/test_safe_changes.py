@@ -496,3 +496,18 @@ async def test_meetings_are_numbered_per_cell_and_the_calendar_uid_stays_interna
     assert both == [
         error(lang, "You belong to several cells: use this command in the cell's group.")
     ]
+
+
+@BOTH_LANGUAGES
+async def test_help_and_the_command_menus_name_restore_for_leaders_only(
+    bot: Bot, lang: str
+) -> None:
+    w = await make_cell(bot, lang)
+    members = await add_members(w, lang)
+    line = f"/restore N — {t(lang, 'restore a cancelled meeting that has not begun')}"
+    assert line in (await w.reply_in_private(w.secretary, "/help")).splitlines()
+    assert "/restore" not in await w.reply_in_private(members[0], "/help")
+    menus = [c for c in bot.fake.calls if c.method == "setMyCommands"]
+    assert menus and any(
+        any(command["command"] == "restore" for command in c["commands"]) for c in menus
+    )
