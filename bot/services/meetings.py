@@ -65,14 +65,19 @@ CONFIRM_TTL = timedelta(days=2)
 MAX_REASON = 300
 
 
+async def _nothing() -> None:
+    return None
+
+
 class RuleSet(NamedTuple):
     """The regular meeting's rule in force, its coming occurrences (made now or kept), and the
-    occurrences of the former rule it cancelled."""
+    occurrences of the former rule it cancelled (announce tells the group and the members)."""
 
     rule: RecurrenceRule
     changes: list[Change]
     cancelled: tuple[Meeting, ...] = ()
     unchanged: bool = False
+    announce: Callable[[], Awaitable[None]] = _nothing
 
 
 class RuleQuestion(NamedTuple):
@@ -146,10 +151,6 @@ def meeting_title(text: str, *, usage: Usage | None = None) -> str:
             usage=usage,
         )
     raise BadInput(N_("The title can have at most 200 characters."), usage=usage)
-
-
-async def _nothing() -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -600,7 +601,20 @@ class MeetingService:
         shown = sorted(
             [*changes, *(Change(cell, m) for m in keep)], key=lambda c: c.meeting.starts_at
         )
-        return RuleSet(rule, shown, tuple(cancelled))
+
+        async def announce() -> None:
+            # Members knew these meetings: each cancellation is told as /cancel tells it.
+            for meeting in cancelled:
+                await self.notices.meeting_changed(
+                    CANCELLED,
+                    f"cancelled:{meeting.id}:{meeting.sequence}",
+                    cell,
+                    meeting,
+                    identity,
+                    chat,
+                )
+
+        return RuleSet(rule, shown, tuple(cancelled), announce=announce)
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -502,6 +502,7 @@ async def on_confirm(update: Update, context: BotContext, data: Confirm) -> None
         return
     if isinstance(result, RuleSet):
         await confirm(update, mr.recurring_text(tr, result))
+        await result.announce()
         return
     if result.meeting.status is MeetingStatus.CANCELLED:
         # The group is told by the core; the leader who confirmed in private hears it here.

@@ -201,9 +201,9 @@ class ZaloBot:
         )
         if result is None:
             return tr.gettext(mr.NOTHING_CHANGED)
+        await result.announce()
         if isinstance(result, RuleSet):
             return mr.recurring_text(tr, result)
-        await result.announce()
         if result.meeting.status is MeetingStatus.CANCELLED:
             return mr.cancelled_text(tr, result)
         return mr.link_text(tr, result.meeting)

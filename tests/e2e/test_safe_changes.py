@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 import icalendar
 
 from bot.rules.recurrence import parse_rule
-from bot.services.notices import AMENDED, CANCELLED_WITH_REASON, LINK_CHANGED, RESTORED
+from bot.services.notices import (
+    AMENDED,
+    CANCELLED,
+    CANCELLED_WITH_REASON,
+    LINK_CHANGED,
+    RESTORED,
+)
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
@@ -222,6 +228,7 @@ async def test_a_changed_rule_lists_what_it_cancels_asks_and_keeps_edited_meetin
     bot: Bot, lang: str
 ) -> None:
     w = await make_cell(bot, lang)
+    members = await add_members(w, lang)
     await w.say(w.secretary, f"/recurring {FIFTH}")  # #1 05/12, #2 05/01, #3 05/02
     await w.say(w.secretary, "/agenda 2 add Kết nạp đảng viên mới")
     before = await meeting_rows(bot)
@@ -246,8 +253,15 @@ async def test_a_changed_rule_lists_what_it_cancels_asks_and_keeps_edited_meetin
 
     question = messages(await w.say(w.secretary, f"/recurring {TENTH}"))[-1]
     calls = await w.d.press(w.secretary, w.group, t(lang, RULE_YES))
-    (done,) = sent(calls, w.group.id)
+    done, *notices = sent(calls, w.group.id)
     assert t(lang, "Cancelled: {numbers}.", numbers="#1, #3") in done
+    # The group and the members are told of each meeting the new rule cancelled.
+    title = t("vi", "Regular cell meeting")
+    for number, start in ((1, "2026-12-05T12:30:00+00:00"), (3, "2027-02-05T12:30:00+00:00")):
+        assert t("vi", CANCELLED, id=number, title=title, when=when("vi", start)) in notices
+        for member in members:
+            told = t(lang, CANCELLED, id=number, title=title, when=when(lang, start))
+            assert told in sent(calls, member.id)
     found = {
         r["number"]: (r["starts_at"], r["status"])
         for r in await rows(bot, "SELECT number, starts_at, status FROM meetings")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.rules.recurrence import parse_rule
-from bot.services.notices import CANCELLED_WITH_REASON, LINK_CHANGED, RESTORED
+from bot.services.notices import CANCELLED, CANCELLED_WITH_REASON, LINK_CHANGED, RESTORED
 from tests.e2e.cells_support import LANGUAGES, error, t
 from tests.e2e.db import rows
 from tests.e2e.meetings_support import START_LOCAL, START_UTC, TITLE, when
@@ -157,8 +157,14 @@ async def test_recurring_reminders_and_meetings_on_zalo(world: ZaloWorld, lang: 
     asked = await world.said(SECRETARY, f"/recurring {TENTH}")
     assert [line.split(" · ")[0] for line in asked.splitlines()[1:3]] == ["#1", "#3"]
     assert len(await rows(world.bot, "SELECT id FROM meetings")) == 4
+    told_before = len(world.platform.texts_to(BA))
     applied = await world.said(SECRETARY, choice(asked, t(lang, "✅ Apply the new rule")))
     assert t(lang, "Cancelled: {numbers}.", numbers="#1, #3") in applied
+    # Ba is told of each meeting the new rule cancelled.
+    told = world.platform.texts_to(BA)[told_before:]
+    assert [text.split(" «")[0] for text in told] == [
+        t(lang, CANCELLED, id=n, title="\0", when="").split(" «")[0] for n in (1, 3)
+    ]
     found = {
         r["number"]: r["status"]
         for r in await rows(
