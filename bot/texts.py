@@ -26,10 +26,11 @@ def when_params(
     """The placeholders of a meeting notice."""
     tz = ZoneInfo(cell.timezone)
     params = {
-        "id": str(meeting.id),
+        "id": str(meeting.number),
         "title": meeting.title,
         "when": format_when(meeting.starts_at, tz, tr.language),
         "cell": cell.name,
+        "link": meeting.link or "",
     }
     if previous_start is not None:
         params["old"] = format_when(previous_start, tz, tr.language)
@@ -63,7 +64,7 @@ def reminder_text(
             tr.gettext(
                 "Members answer (will attend / request absence) in their private chat with the "
                 "bot: with the buttons of the reminder, or /meeting {id} there.",
-                id=meeting.id,
+                id=meeting.number,
             )
         )
     return "\n".join(lines)
@@ -131,7 +132,7 @@ def absence_offer(
     text = tr.gettext(
         "Do you ask to be excused from meeting #{id} «{title}» ({when}) for this reason?\n"
         "«{reason}»",
-        id=meeting.id,
+        id=meeting.number,
         title=meeting.title,
         when=when(tr, meeting, cell),
         reason=reason,

@@ -9,6 +9,7 @@ from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
     ChoiceAction,
+    Confirm,
     DecideAbsence,
     DecideJoin,
     SendAbsence,
@@ -37,6 +38,7 @@ _PATTERNS = {
     "at": re.compile(rf"at:{_ID}:([yn])"),
     "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
     "as": re.compile(rf"as:{_ID}"),
+    "cf": re.compile(rf"cf:{_ID}:([yn])"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -113,6 +115,7 @@ Data = (
     | AnswerSummons
     | DecideAbsence
     | SendAbsence
+    | Confirm
     | DialogStep
 )
 
@@ -172,6 +175,11 @@ def absence(meeting_id: int, user_id: int, approve: bool) -> str:
     return f"ab:{meeting_id}:{user_id}:{'a' if approve else 'd'}"
 
 
+def confirm(confirmation_id: int, yes: bool) -> str:
+    """Data of the yes/no buttons of a question asked before a change."""
+    return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -209,6 +217,8 @@ def parse(data: str | None) -> Data | None:
         return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
     if prefix == "as":
         return SendAbsence(int(groups[0]))
+    if prefix == "cf":
+        return Confirm(int(groups[0]), groups[1] == "y")
     return ChooseLanguage(groups[0])
 
 
@@ -220,4 +230,6 @@ def for_action(action: ChoiceAction) -> str:
         return absence(action.meeting_id, action.user_id, action.approve)
     if isinstance(action, SendAbsence):
         return f"as:{action.meeting_id}"
+    if isinstance(action, Confirm):
+        return confirm(action.confirmation_id, action.yes)
     return join_choice(action.membership_id, action.kind)

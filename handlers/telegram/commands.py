@@ -78,7 +78,9 @@ COMMANDS = (
         N_("N deputy|member|guest"),
     ),
     Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, N_("N")),
-    Command("meetings", N_("upcoming and recent meetings"), True, True, Need.PARTICIPANT),
+    Command(
+        "meetings", N_("upcoming and recent meetings"), True, True, Need.PARTICIPANT, N_("[all]")
+    ),
     Command(
         "meeting",
         N_("one meeting: agenda, link, documents"),
@@ -105,7 +107,15 @@ COMMANDS = (
         N_("ngày 5 hằng tháng 19:30"),
     ),
     Command("move", N_("move a meeting"), True, True, Need.LEADER, N_("N dd/mm/yyyy HH:MM")),
-    Command("cancel", N_("cancel a meeting"), True, True, Need.LEADER, N_("N")),
+    Command("cancel", N_("cancel a meeting"), True, True, Need.LEADER, N_("N [reason]")),
+    Command(
+        "restore",
+        N_("restore a cancelled meeting that has not begun"),
+        True,
+        True,
+        Need.LEADER,
+        N_("N"),
+    ),
     Command(
         "agenda",
         N_("edit a meeting's agenda"),
@@ -114,7 +124,9 @@ COMMANDS = (
         Need.LEADER,
         N_("N add|remove|move|edit …"),
     ),
-    Command("link", N_("set or generate the video link"), True, True, Need.LEADER, N_("N [URL]")),
+    Command(
+        "link", N_("show or change the video link"), True, True, Need.LEADER, N_("N [URL|new]")
+    ),
     Command(
         "attach",
         N_("attach the replied-to document to a meeting"),

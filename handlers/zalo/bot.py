@@ -25,11 +25,20 @@ from typing import Any
 
 from bot.domain.cells import Role, parse_kind, parse_role
 from bot.domain.identity import ChatRef, Identity
-from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin, SendAbsence
+from bot.domain.meetings import MeetingStatus
+from bot.domain.messages import (
+    AnswerSummons,
+    Choice,
+    Confirm,
+    DecideAbsence,
+    DecideJoin,
+    SendAbsence,
+)
 from bot.errors import BadInput, Usage, UserFacingError
 from bot.i18n import N_, Translator, translator
 from bot.rules.intents import reads_as_absence
 from bot.services.attendance import MAX_REASON
+from bot.services.meetings import RuleQuestion, RuleSet
 from bot.services.registry import Services
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
@@ -38,9 +47,10 @@ from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
 from handlers.telegram.commands import visible
+from handlers.telegram.meetings import CANCEL_EXAMPLE, NEW_ROOM_WORDS
 from handlers.telegram.usage import example_of
 from handlers.zalo.client import ZaloMessage, parse_update
-from handlers.zalo.notifier import VIRTUAL_GROUP_PREFIX, ZaloNotifier
+from handlers.zalo.notifier import CHOICE_TTL, VIRTUAL_GROUP_PREFIX, ZaloNotifier, numbered
 from storage.sqlite.zalo import SqliteZaloState
 
 logger = logging.getLogger(__name__)
@@ -200,6 +210,8 @@ class ZaloBot:
             )
             await self.services.dialogs.end(identity, chat)
             return absence_reply(tr, done.status)
+        if isinstance(action, Confirm):
+            return await self.confirmed(identity, chat, action, tr)
         if isinstance(action, DecideAbsence):
             found, member, status = await attendance.decide_absence(
                 identity, None, action.meeting_id, action.user_id, action.approve
@@ -218,6 +230,43 @@ class ZaloBot:
                 return tr.gettext("{name} is now a member.", name=who)
             return tr.gettext("{name}'s request was declined.", name=who)
         return tr.gettext(NO_SUCH_CHOICE)
+
+    async def confirmed(
+        self, identity: Identity, chat: ChatRef, action: Confirm, tr: Translator
+    ) -> str:
+        """The numbered answer to a question asked before a change."""
+        result = await self.services.meetings.confirm(
+            identity, chat, action.confirmation_id, action.yes
+        )
+        if result is None:
+            return tr.gettext(mr.NOTHING_CHANGED)
+        await result.announce()
+        if isinstance(result, RuleSet):
+            return mr.recurring_text(tr, result)
+        if result.meeting.status is MeetingStatus.CANCELLED:
+            return mr.cancelled_text(tr, result)
+        return mr.link_text(tr, result.meeting)
+
+    async def offer(
+        self,
+        identity: Identity,
+        text: str,
+        choices: tuple[tuple[Choice, ...], ...],
+        tr: Translator,
+    ) -> str:
+        """A text with numbered choices (Zalo's buttons), kept for the person's reply."""
+        user = await self.services.members.known_user(identity)
+        if user is None:
+            return text
+        flat = [choice for row in choices for choice in row]
+        now = self.services.clock.now()
+        numbers = await self.state.offer(
+            user.id,
+            [(c.label, cd.for_action(c.action)) for c in flat],
+            now,
+            now + CHOICE_TTL,
+        )
+        return f"{text}\n\n{numbered(tr, numbers, flat)}"
 
     async def command(
         self, identity: Identity, chat: ChatRef, name: str, args: str, tr: Translator
@@ -255,8 +304,9 @@ class ZaloBot:
         if name == "members":
             return render.roster_text(tr, await services.members.roster(identity, chat))
         if name == "meetings":
-            cell, upcoming, recent = await services.meetings.overview(identity, chat)
-            return mr.overview_text(tr, cell, upcoming, recent)
+            everything = mr.overview_everything(args)
+            overview = await services.meetings.overview(identity, chat, everything=everything)
+            return mr.overview_text(tr, overview)
         if name in MEETING_COMMANDS:
             return await MEETING_COMMANDS[name](self, identity, chat, args, tr)
         if name in ("kind", "role", "remove"):
@@ -266,7 +316,12 @@ class ZaloBot:
         if name == "schedule" and args:
             change = await services.meetings.schedule_text(identity, chat, args, tr.language)
             await change.announce()
-            return tr.gettext("Scheduled: {meeting}", meeting=change.meeting.title)
+            return tr.gettext(
+                "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+                id=change.meeting.number,
+                title=change.meeting.title,
+                when=meeting_when(tr, change.meeting, change.cell),
+            )
         if name in ("cells", "newcell"):
             if name == "newcell":
                 code = await services.cells.operator_cell_code(identity, args)
@@ -312,33 +367,55 @@ class ZaloBot:
         await change.announce()
         return tr.gettext(
             "Meeting #{id} moved to {when}.",
-            id=change.meeting.id,
+            id=change.meeting.number,
             when=meeting_when(tr, change.meeting, change.cell),
         )
 
     async def cancel(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/cancel N."""
-        meeting_id = mr.meeting_number(args, "/cancel 12")
-        change = await self.services.meetings.cancel(identity, chat, meeting_id)
+        """/cancel N [reason]: the meeting, and a numbered choice to confirm."""
+        words = args.split(maxsplit=1)
+        if not words:
+            raise BadInput(N_("Give the meeting's number from /meetings."), example=CANCEL_EXAMPLE)
+        number = mr.meeting_number(words[0], CANCEL_EXAMPLE)
+        question = await self.services.meetings.ask_cancel(
+            identity, chat, number, words[1] if len(words) == 2 else None
+        )
+        choices = mr.question_choices(tr, question.confirmation_id, mr.CANCEL_YES, mr.CANCEL_NO)
+        return await self.offer(identity, mr.cancel_question_text(tr, question), choices, tr)
+
+    async def restore(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/restore N: a cancelled meeting takes place after all."""
+        number = mr.meeting_number(args, "/restore 4")
+        change = await self.services.meetings.restore(identity, chat, number, tr.language)
         await change.announce()
-        return tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id)
+        return mr.restored_text(tr, change)
 
     async def link(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/link N [URL]: set the link, or generate one."""
+        """/link N [URL|new]: shows the link (with a choice of a new room), or replaces it."""
         words = args.split()
         if not words or len(words) > 2:
             raise BadInput(
-                N_("Give the meeting's number and a link (or nothing to generate one)."),
+                N_("Give the meeting's number, and a link or 'new' for a new Jitsi room."),
                 example="/link 12 https://meet.jit.si/...",
             )
-        meeting_id = mr.meeting_number(words[0], "/link 12")
-        found = await self.services.meetings.set_link(
-            identity, chat, meeting_id, words[1] if len(words) == 2 else None
-        )
-        return tr.gettext("Link of meeting #{id}: {link}", id=found.id, link=found.link)
+        number = mr.meeting_number(words[0], "/link 12")
+        meetings = self.services.meetings
+        if len(words) == 1:
+            question = await meetings.show_link(identity, chat, number)
+            if not question.confirmation_id:  # cancelled or held: only shown
+                return mr.link_question_text(tr, question)
+            choices = mr.question_choices(tr, question.confirmation_id, mr.NEW_ROOM, mr.NOT_NOW)
+            return await self.offer(identity, mr.link_question_text(tr, question), choices[:1], tr)
+        new_room = words[1].lower() in NEW_ROOM_WORDS
+        change = await meetings.set_link(identity, chat, number, None if new_room else words[1])
+        await change.announce()
+        return mr.link_text(tr, change.meeting)
 
     async def reminders(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/reminders 24h 1h 0: the cell's reminder times."""
+        """/reminders 24h 1h 0: the cell's reminder times (without times: as they are)."""
+        if not args:
+            offsets = await self.services.reminders.current_offsets(identity, chat)
+            return mr.current_offsets_text(tr, offsets)
         offsets, _ = await self.services.reminders.set_offsets(identity, chat, args)
         return mr.offsets_text(tr, offsets)
 
@@ -359,14 +436,21 @@ class ZaloBot:
         return mr.agenda_text(tr, found, items)
 
     async def recurring(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/recurring RULE: the regular meeting's rule; coming occurrences follow it."""
-        if not args or len(args) > 100:
+        """/recurring [RULE]: the regular meeting's rule; coming occurrences follow it (a rule
+        that cancels meetings is asked with a numbered choice first)."""
+        meetings = self.services.meetings
+        if not args:
+            return mr.current_rule_text(tr, await meetings.current_rule(identity, chat))
+        if len(args) > 100:
             raise BadInput(
                 N_("Give the rule of the regular meeting."),
                 example="/recurring ngày 5 hằng tháng 19:30",
             )
-        rule, changes = await self.services.meetings.set_recurrence(identity, chat, args)
-        return mr.recurring_text(tr, rule, changes)
+        result = await meetings.set_recurrence(identity, chat, args)
+        if isinstance(result, RuleQuestion):
+            choices = mr.question_choices(tr, result.confirmation_id, mr.RULE_YES, mr.RULE_NO)
+            return await self.offer(identity, mr.rule_question_text(tr, result), choices, tr)
+        return mr.recurring_text(tr, result)
 
     async def member_command(
         self, identity: Identity, chat: ChatRef, name: str, args: str, tr: Translator
@@ -435,6 +519,7 @@ MEETING_COMMANDS = {
     "answers": ZaloBot.answers,
     "move": ZaloBot.move,
     "cancel": ZaloBot.cancel,
+    "restore": ZaloBot.restore,
     "link": ZaloBot.link,
     "reminders": ZaloBot.reminders,
     "agenda": ZaloBot.agenda,

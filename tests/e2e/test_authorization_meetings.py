@@ -8,8 +8,11 @@ a user unknown to the bot, or an operator who belongs to no cell); "own" acts on
 or in A's group, "foreign" on B's meeting or in B's group.
 
 Commands naming a meeting by number (/meeting N, /move N ...) and the answer/absence buttons
-are given in the actor's private chat: the meeting decides the cell. Commands about "the
-cell" (/schedule, /meetings ...) and the guided dialog's buttons are given in the group.
+are given in the actor's private chat: there a number is one of the actor's cells' (meetings
+are numbered per cell: A's meeting is #1, B's #2, after an earlier one of B's, so that B's
+number names nothing in A). An operator, who belongs to no cell, names a meeting in that
+cell's group. Commands about "the cell" (/schedule, /meetings ...) and the guided dialog's
+buttons are given in the group.
 
 Allowed is checked by its effect (the reply, the database); refused by the localized refusal,
 an unchanged database and a reply that shows no member's name, cell name or meeting title.
@@ -63,9 +66,15 @@ OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.
 LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell can do this.
 MISSING = "no-such-meeting"  # No such meeting: what one may not see does not exist.
+STALE = "stale-button"  # This button is no longer valid.
 
 NO_SUCH_MEETING = "No such meeting. See the numbers in /meetings."
-REFUSALS = {MEMBER: REFUSE_NOT_MEMBER, LEADER: REFUSE_NOT_LEADER, MISSING: NO_SUCH_MEETING}
+REFUSALS = {
+    MEMBER: REFUSE_NOT_MEMBER,
+    LEADER: REFUSE_NOT_LEADER,
+    MISSING: NO_SUCH_MEETING,
+    STALE: "This button is no longer valid.",
+}
 EXAMPLES = {MISSING: "/meetings"}
 
 # Derived from SPEC §2, not from the code. Viewing (/meetings, /meeting, /agenda N, /calendar):
@@ -122,6 +131,10 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "link/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
     "link.generate/own":             MANAGE_BY_NUMBER_OWN,
     "link.generate/foreign":         MANAGE_BY_NUMBER_FOREIGN,
+    "link.show/own":                 MANAGE_BY_NUMBER_OWN,
+    "link.show/foreign":             MANAGE_BY_NUMBER_FOREIGN,
+    "restore/own":                   MANAGE_BY_NUMBER_OWN,
+    "restore/foreign":               MANAGE_BY_NUMBER_FOREIGN,
     "attach/own":                    MANAGE_BY_NUMBER_OWN,
     "attach/foreign":                MANAGE_BY_NUMBER_FOREIGN,
     "answers/own":                   MANAGE_BY_NUMBER_OWN,
@@ -141,6 +154,10 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "press.decline-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
     "press.step/own":                MANAGE_IN_GROUP_OWN,
     "press.step/foreign":            MANAGE_IN_GROUP_FOREIGN,
+    # The yes of "cancel this meeting?" asked to the cell's secretary: his to answer; pressed
+    # by anyone else it is as stale as a forged button (nothing is cancelled).
+    "press.confirm/own":             (STALE, STALE, STALE, STALE, STALE, OK, STALE),
+    "press.confirm/foreign":         (STALE,) * 7,
 }
 # fmt: on
 
@@ -152,6 +169,7 @@ NEW_TITLE = "Học tập nghị quyết mới"
 NEW_ITEM = "Phát biểu của đảng viên mới"
 NEW_LINK = "https://meet.jit.si/ChiBoKiemTraQuyen2026"
 MOVED_TO = "2026-12-06T12:30:00+00:00"  # 06/12/2026 19:30 in Hanoi
+EARLIER_B = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)  # B's first meeting, its #1
 
 
 @dataclass(frozen=True)
@@ -161,6 +179,7 @@ class MeetingWorld:
     world: World
     meeting_ids: dict[str, int]
     target_user_ids: dict[str, int]
+    numbers: dict[str, int]
 
 
 async def build_meeting_world(directory: Path) -> MeetingWorld:
@@ -173,14 +192,20 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
     await db.connect()
     meeting_ids: dict[str, int] = {}
     target_user_ids: dict[str, int] = {}
+    numbers: dict[str, int] = {}
     try:
         for key, cast in world.cells.items():
             secretary = identity(cast.people["secretary"].user)
             chat = ChatRef("telegram", str(cast.chat_id), False, cast.name)
+            if key == "B":
+                await services.meetings.schedule(
+                    secretary, chat, starts_at=EARLIER_B, title=TITLES[key], lang="vi"
+                )
             change = await services.meetings.schedule(
                 secretary, chat, starts_at=STARTS_AT, title=TITLES[key], lang="vi"
             )
             meeting_ids[key] = change.meeting.id
+            numbers[key] = change.meeting.number
             target = identity(cast.people["target"].user)
             await services.attendance.request_absence(target, None, change.meeting.id, REASON)
             known = await services.members.known_user(target)
@@ -188,7 +213,8 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
             target_user_ids[key] = known.id
     finally:
         await db.close()
-    return MeetingWorld(world, meeting_ids, target_user_ids)
+    assert numbers == {"A": 1, "B": 2}
+    return MeetingWorld(world, meeting_ids, target_user_ids, numbers)
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +232,7 @@ class Case:
     action: str
     scope: str
     role: str
+    confirmation_id: int = 0
 
     @property
     def world(self) -> World:
@@ -231,6 +258,11 @@ class Case:
     def meeting_id(self) -> int:
         """The touched cell's meeting."""
         return self.mworld.meeting_ids[self.key]
+
+    @property
+    def number(self) -> int:
+        """The touched meeting's number in its cell (what users type)."""
+        return self.mworld.numbers[self.key]
 
     @property
     def title(self) -> str:
@@ -321,6 +353,16 @@ IN_GROUP = {"meetings", "calendar", "schedule", "schedule.guided", "recurring", 
 
 async def prepare(case: Case) -> None:
     """What must be in place before the action (done before the "before" snapshot)."""
+    services = case.bot.app.bot_data.services
+    secretary = identity(case.cell.people["secretary"].user)
+    group = ChatRef("telegram", str(case.cell.chat_id), False, case.cell.name)
+    if case.action == "restore":
+        # The touched meeting was cancelled; restoring it is the action.
+        await services.meetings.cancel(secretary, group, case.meeting_id)
+    if case.action == "press.confirm":
+        # The cell's secretary was asked "cancel this meeting?"; the actor presses the yes.
+        asked = await services.meetings.ask_cancel(secretary, group, case.number, None)
+        case.confirmation_id = asked.confirmation_id
     if case.action == "press.step":
         # The actor has the guided dialog open in the group, at its first step.
         services = case.bot.app.bot_data.services
@@ -339,7 +381,7 @@ async def prepare(case: Case) -> None:
 async def send(case: Case) -> list[Call]:
     """Give the command of this case where its scope says."""
     d = case.bot.driver
-    n = case.meeting_id
+    n = case.number
     texts = {
         "meetings": "/meetings",
         "calendar": "/calendar",
@@ -356,13 +398,16 @@ async def send(case: Case) -> list[Call]:
         "agenda.move": f"/agenda {n} move 1 2",
         "agenda.edit": f"/agenda {n} edit 1 {NEW_ITEM}",
         "link": f"/link {n} {NEW_LINK}",
-        "link.generate": f"/link {n}",
+        "link.generate": f"/link {n} new",
+        "link.show": f"/link {n}",
+        "restore": f"/restore {n}",
         "attach": f"/attach {n}",
         "answers": f"/answers {n}",
     }
     if case.action in IN_GROUP:
         return await d.send(case.actor, case.cell.chat, texts[case.action])
-    chat = case.private
+    # An operator belongs to no cell: a number names a meeting in that cell's group.
+    chat = case.cell.chat if case.role == "operator" else case.private
     if case.action == "attach":
         document = d._message(
             case.actor,
@@ -386,6 +431,7 @@ async def press(case: Case) -> list[Call]:
         "decline-absence": cd.absence(n, target, False),
         "step": cd.dialog_step("type:r"),
         "send-absence": f"as:{n}",
+        "confirm": cd.confirm(case.confirmation_id or 1, True),
     }[button]
     chat = case.cell.chat if button == "step" else case.private
     message_id = keyboard_message(case.bot, chat, data)
@@ -427,7 +473,7 @@ def first_reply(calls: list[Call]) -> str:
 async def check_meetings(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     assert reply.startswith(case.text("Meetings of «{cell}»", cell=case.cell.name)), reply
-    assert f"#{case.meeting_id} · " in reply and case.title in reply, reply
+    assert f"#{case.number} · " in reply and case.title in reply, reply
 
 
 async def check_calendar(case: Case, calls: list[Call]) -> None:
@@ -436,27 +482,28 @@ async def check_calendar(case: Case, calls: list[Call]) -> None:
         "Open this file to add the meetings to your phone's calendar."
     )
     calendar = icalendar.Calendar.from_ical(call.files["document"].content)
-    summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
-    assert summaries == [case.title], summaries
+    summaries = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
+    assert summaries == {case.title}, summaries
 
 
 async def check_details(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
-    assert reply.startswith(f"#{case.meeting_id} · "), reply
+    assert reply.startswith(f"#{case.number} · "), reply
     assert case.title in reply and case.text("Agenda:") in reply, reply
 
 
 async def check_schedule(case: Case, calls: list[Call]) -> None:
     row = await fetch_one(
         case.bot,
-        "SELECT id FROM meetings WHERE cell_id = ? AND title = ?",
+        "SELECT id, number FROM meetings WHERE cell_id = ? AND title = ?",
         await case.cell_id(),
         NEW_TITLE,
     )
     assert row is not None and row[0] not in case.mworld.meeting_ids.values()
+    assert row[1] == case.number + 1  # the next number of that cell
     head = case.text(
         "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
-        id=row[0],
+        id=row[1],
         title=NEW_TITLE,
         when="\0",
     )
@@ -492,14 +539,40 @@ async def check_reminders(case: Case, calls: list[Call]) -> None:
 
 
 async def check_move(case: Case, calls: list[Call]) -> None:
-    head = case.text("Meeting #{id} moved to {when}.", id=case.meeting_id, when="\0")
+    head = case.text("Meeting #{id} moved to {when}.", id=case.number, when="\0")
     assert first_reply(calls).startswith(head.split("\0")[0])
     assert await case.meeting("starts_at") == MOVED_TO
 
 
 async def check_cancel(case: Case, calls: list[Call]) -> None:
-    assert first_reply(calls) == case.text("Meeting #{id} cancelled.", id=case.meeting_id)
+    # Asked first; the leader's yes cancels it.
+    assert case.text("Cancel this meeting? The group and the members will be told.") in (
+        first_reply(calls)
+    )
+    assert await case.meeting("status") == "scheduled"
+    chat = case.cell.chat if case.role == "operator" else case.private
+    calls = await case.bot.driver.press(case.actor, chat, case.text("❌ Yes, cancel the meeting"))
+    assert first_reply(calls) == case.text("Meeting #{id} cancelled.", id=case.number)
     assert await case.meeting("status") == "cancelled"
+
+
+async def check_restore(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).startswith(
+        case.text(
+            "Meeting #{id} restored: {title}, {when}. Reminders will be sent before it.",
+            id=case.number,
+            title=case.title,
+            when="\0",
+        ).split("\0")[0]
+    )
+    assert await case.meeting("status") == "scheduled"
+
+
+async def check_link_shown(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).startswith(
+        case.text("Meeting #{id} has no link yet.", id=case.number)
+    )
+    assert await case.meeting("link") is None
 
 
 async def check_agenda(case: Case, calls: list[Call], before: list[str]) -> None:
@@ -525,7 +598,7 @@ async def check_link(case: Case, calls: list[Call]) -> None:
     else:
         assert isinstance(link, str) and link.startswith("https://meet.jit.si/"), link
     assert first_reply(calls) == case.text(
-        "Link of meeting #{id}: {link}", id=case.meeting_id, link=link
+        "Link of meeting #{id}: {link}", id=case.number, link=link
     )
 
 
@@ -533,7 +606,7 @@ async def check_attach(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls) == case.text(
         "Document «{name}» attached to meeting #{id}: it goes out with the reminders.",
         name="baocao.pdf",
-        id=case.meeting_id,
+        id=case.number,
     )
     row = await fetch_one(
         case.bot,
@@ -546,7 +619,7 @@ async def check_attach(case: Case, calls: list[Call]) -> None:
 async def check_answers(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     assert reply.startswith(
-        case.text("Answers for meeting #{id} «{title}»:", id=case.meeting_id, title=case.title)
+        case.text("Answers for meeting #{id} «{title}»:", id=case.number, title=case.title)
     )
     target = case.cell.people["target"].name
     assert f"• {target}: " in reply and f"({REASON})" in reply, reply
@@ -596,6 +669,9 @@ async def check_button(case: Case, calls: list[Call]) -> None:
             if c.method == "sendMessage" and c.get("chat_id") == target.user.id
         ]
         assert len(told) == 1 and case.title in told[0], told
+    elif button == "confirm":
+        assert replies(calls)[0] == case.text("Meeting #{id} cancelled.", id=case.number)
+        assert await case.meeting("status") == "cancelled"
     else:
         kind = case.text("Kind: {kind}", kind=case.text("regular meeting"))
         assert [str(c["text"]) for c in calls if c.method == "editMessageText"] == [kind]
@@ -616,6 +692,8 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "cancel": check_cancel,
     "link": check_link,
     "link.generate": check_link,
+    "link.show": check_link_shown,
+    "restore": check_restore,
     "attach": check_attach,
     "answers": check_answers,
 }
@@ -682,6 +760,7 @@ BUTTON_PREFIXES = {
     "decline-absence": "ab",
     "step": "sd",
     "send-absence": "as",
+    "confirm": "cf",
 }
 
 
