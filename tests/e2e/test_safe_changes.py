@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import icalendar
 
+from bot.rules.durations import format_offsets
 from bot.rules.recurrence import parse_rule
 from bot.services.notices import (
     AMENDED,
@@ -218,7 +219,9 @@ async def test_the_same_rule_again_changes_nothing_and_without_a_rule_it_is_show
     await w.say(w.secretary, "/reminders 48h 2h 0")
     offsets = await w.reply_in_group(w.secretary, "/reminders")
     assert offsets.splitlines()[0] == t(
-        lang, "Reminders before each meeting: {offsets} (0 = at the start).", offsets="48h, 2h, 0"
+        lang,
+        "Reminders for each meeting: {times}.",
+        times=format_offsets((2880, 120, 0), lang),
     )
     assert (await rows(bot, "SELECT reminder_offsets FROM cells"))[0][0] == "2880,120,0"
 
@@ -518,7 +521,7 @@ async def test_help_and_the_command_menus_name_restore_for_leaders_only(
 ) -> None:
     w = await make_cell(bot, lang)
     members = await add_members(w, lang)
-    line = f"/restore N — {t(lang, 'restore a cancelled meeting that has not begun')}"
+    line = f"/restore {t(lang, 'N')} — {t(lang, 'restore a cancelled meeting that has not begun')}"
     assert line in (await w.reply_in_private(w.secretary, "/help")).splitlines()
     assert "/restore" not in await w.reply_in_private(members[0], "/help")
     menus = [c for c in bot.fake.calls if c.method == "setMyCommands"]

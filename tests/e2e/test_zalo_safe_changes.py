@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.rules.durations import format_offsets
 from bot.rules.recurrence import parse_rule
 from bot.services.notices import CANCELLED, CANCELLED_WITH_REASON, LINK_CHANGED, RESTORED
 from tests.e2e.cells_support import LANGUAGES, error, t
@@ -182,7 +183,9 @@ async def test_recurring_reminders_and_meetings_on_zalo(world: ZaloWorld, lang: 
 
     offsets = await world.said(SECRETARY, "/reminders")
     assert offsets.splitlines()[0] == t(
-        lang, "Reminders before each meeting: {offsets} (0 = at the start).", offsets="24h, 1h, 0"
+        lang,
+        "Reminders for each meeting: {times}.",
+        times=format_offsets((1440, 60, 0), lang),
     )
     for day in range(11, 20):
         await world.said(SECRETARY, f"/schedule {day}/12/2026 19:30 Họp {day}")
