@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bot.domain.cells import NO_GROUP_PREFIX
 from bot.domain.identity import Channel, User
-from bot.domain.messages import Choice, Content, Group, Outcome, Recipient
+from bot.domain.messages import Content, Group, Outcome, Recipient
 from bot.i18n import N_, Translator
 from bot.ports import Clock
 from handlers.telegram import callback_data as cd
@@ -61,9 +61,9 @@ class ChoiceStore(Protocol):
         ...
 
 
-def numbered(tr: Translator, numbers: list[int], choices: list[Choice]) -> str:
+def numbered(tr: Translator, numbers: list[int], labels: list[str]) -> str:
     """The lines that stand in for buttons."""
-    lines = [f"{n}. {c.label}" for n, c in zip(numbers, choices, strict=True)]
+    lines = [f"{n}. {label}" for n, label in zip(numbers, labels, strict=True)]
     return "\n".join([*lines, tr.gettext(REPLY_WITH_NUMBER)])
 
 
@@ -114,7 +114,7 @@ class ZaloNotifier:
                 now,
                 now + CHOICE_TTL,
             )
-            text = f"{text}\n\n{numbered(tr, numbers, flat)}"
+            text = f"{text}\n\n{numbered(tr, numbers, [c.label for c in flat])}"
         return await self.send_text(user.private_chat_id, text)
 
     async def send_text(self, chat_id: str, text: str) -> Outcome:

@@ -107,6 +107,15 @@ class SqliteZaloState:
             )
             return str(row[0])
 
+    async def withdraw(self, user_id: int, action_prefix: str) -> None:
+        """Close a person's open choices whose action starts with ``action_prefix`` (the
+        questions of a dialog that moved on or ended)."""
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "DELETE FROM zalo_choices WHERE user_id = ? AND substr(action, 1, ?) = ?",
+                (user_id, len(action_prefix), action_prefix),
+            )
+
     # --- the monthly budget -------------------------------------------------------------------
 
     async def count_sent(self, month: str, messages: int) -> Budget:
