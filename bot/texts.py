@@ -59,7 +59,8 @@ def reminder_text(
     if meeting.link:
         lines.append(tr.gettext("Link: {link}", link=meeting.link))
     if private:
-        lines.append(tr.gettext("Please answer with a button below."))
+        # Buttons on Telegram, a numbered list on Zalo: the words fit both.
+        lines.append(tr.gettext("Please answer with one of the choices below."))
     return "\n".join(lines)
 
 

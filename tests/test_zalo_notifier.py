@@ -99,6 +99,7 @@ async def test_documents_never_go_to_zalo_and_errors_map_to_outcomes(
     assert not [c for c in fake.calls if c[0] not in ("sendMessage",)]
     fake.quota = 1  # used up: recorded as not reached, not retried; the person stays reachable
     assert await notifier.send(Person(user), Content("x")) is Outcome.REFUSED
+    assert counted.platform_refusals == 1  # the budget counts the month as spent
     fake.quota = 100
     fake.faults.append(502)
     assert await notifier.send(Person(user), Content("x")) is Outcome.FAILED
@@ -155,10 +156,15 @@ class CountingBudget:
     def __init__(self) -> None:
         self.left = 1000
         self.spent_messages: list[int] = []
+        self.platform_refusals = 0
 
-    async def allows(self) -> bool:
+    async def allows(self, *, operator: bool = False) -> bool:
         """While some are left."""
         return self.left > 0
+
+    async def used_up(self) -> None:
+        """Recorded."""
+        self.platform_refusals += 1
 
     async def spent(self, messages: int) -> None:
         """Recorded."""

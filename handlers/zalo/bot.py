@@ -41,6 +41,7 @@ from handlers.telegram import schedule_dialog as guided
 from handlers.telegram.callback_data import DialogStep
 from handlers.telegram.commands import visible
 from handlers.telegram.usage import example_of
+from handlers.zalo.budget import MonthlyBudget, quota_text
 from handlers.zalo.client import ZaloMessage, parse_update
 from handlers.zalo.notifier import REPLY_WITH_NUMBER, VIRTUAL_GROUP_PREFIX, ZaloNotifier, numbered
 from storage.sqlite.zalo import SqliteZaloState
@@ -126,7 +127,8 @@ class ZaloBot:
             logger.exception("zalo message %s failed", message.message_id)
             answer = "⚠️ " + tr.gettext(GENERIC_ERROR)
         if answer:
-            await self.notifier.send_text(message.chat_id, answer)
+            operator = self.services.access.is_operator(identity)
+            await self.notifier.send_text(message.chat_id, answer, operator=operator)
 
     async def dispatch(self, identity: Identity, chat: ChatRef, text: str, tr: Translator) -> str:
         """The answer to one text."""
@@ -336,6 +338,11 @@ class ZaloBot:
             change = await services.meetings.schedule_text(identity, chat, args, tr.language)
             await change.announce()
             return tr.gettext("Scheduled: {meeting}", meeting=change.meeting.title)
+        if name in ("quota", "hanmuc"):  # hạn mức: the Vietnamese form
+            services.cells.require_operator(identity)
+            budget = self.notifier.budget
+            report = await budget.report() if isinstance(budget, MonthlyBudget) else None
+            return quota_text(tr, report)
         if name in ("cells", "newcell"):
             if name == "newcell":
                 code = await services.cells.operator_cell_code(identity, args)

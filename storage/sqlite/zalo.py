@@ -133,6 +133,21 @@ class SqliteZaloState:
         assert row is not None
         return Budget(str(row[0]), int(row[1]), bool(row[2]), bool(row[3]))
 
+    async def fill(self, month: str, quota: int) -> Budget:
+        """Count the month as spent up to ``quota`` (the platform said so); the budget."""
+        async with (
+            self.db.connection() as conn,
+            conn.execute(
+                "INSERT INTO zalo_budget (month, sent) VALUES (?, ?) "
+                "ON CONFLICT (month) DO UPDATE SET sent = MAX(sent, excluded.sent) "
+                "RETURNING month, sent, warned_80, warned_100",
+                (month, quota),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        assert row is not None
+        return Budget(str(row[0]), int(row[1]), bool(row[2]), bool(row[3]))
+
     async def budget(self, month: str) -> Budget:
         """The month's budget."""
         async with (

@@ -28,6 +28,7 @@ from bot.domain.cells import Kind, Role
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import cells as cells_handlers
+from handlers.zalo.budget import NO_ZALO
 from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.world import (
     ROLES,
@@ -102,6 +103,10 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "remove/foreign":  (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
     "cells/own":       (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "cells/foreign":   (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "quota/own":       (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "quota/foreign":   (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "hanmuc/own":      (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
+    "hanmuc/foreign":  (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/own":     (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/foreign": (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, PRIVATE),
     # Buttons, pressed in the actor's private chat on a member of A ("own") or of B ("foreign");
@@ -200,7 +205,7 @@ class Case:
 
 # --- running an action -------------------------------------------------------------------------
 
-PERSONAL = {"start", "lang", "name", "cells", "newcell"}
+PERSONAL = {"start", "lang", "name", "cells", "newcell", "quota", "hanmuc"}
 
 
 async def send(case: Case) -> list[Call]:
@@ -221,6 +226,8 @@ async def send(case: Case) -> list[Call]:
         "remove": f"/remove {target}",
         "cells": "/cells",
         "newcell": f"/newcell {NEW_CELL}",
+        "quota": "/quota",
+        "hanmuc": "/hanmuc",
     }
     if case.scope == "dm" or (case.scope == "own" and case.action in PERSONAL):
         chat = case.private
@@ -446,6 +453,11 @@ async def check_button(case: Case, calls: list[Call]) -> None:
         assert await case.actor_row("language") == "en"
 
 
+async def check_quota(case: Case, calls: list[Call]) -> None:
+    # This bot runs on Telegram alone (the Zalo matrix sees the count).
+    assert first_reply(calls) == case.text(NO_ZALO)
+
+
 CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "start": check_start,
     "help": check_help,
@@ -459,6 +471,8 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "remove": check_remove,
     "cells": check_cells,
     "newcell": check_newcell,
+    "quota": check_quota,
+    "hanmuc": check_quota,
 }
 
 

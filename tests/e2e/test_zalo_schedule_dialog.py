@@ -70,9 +70,7 @@ async def test_a_secretary_schedules_a_meeting_step_by_step_in_vietnamese(
     # The kind's number closed when it was answered.
     assert await world.said(SECRETARY, kind) != when
     duration = await world.said(SECRETARY, "05/12/2026 19:30")
-    assert duration.startswith(
-        vi("How long? Choose, or reply with minutes or hours (90, 1h30):")
-    )
+    assert duration.startswith(vi("How long? Choose, or reply with minutes or hours (90, 1h30):"))
     number_of(duration, vi("{minutes} min", minutes=120))
     # "90" is no open choice's number: it is the typed duration.
     title = await world.said(SECRETARY, "90")
