@@ -509,10 +509,19 @@ MEETING_COMMANDS = {
 }
 
 
+# Refusals whose advice is Telegram's (a group, /join), said the Zalo way.
+ZALO_WORDING = {
+    "Only cell members can record a name. Use /join in your group.": N_(
+        "Only cell members can record a name. Send the invite code from your secretary to join."
+    ),
+}
+
+
 def render_error(tr: Translator, error: UserFacingError) -> str:
     """A user-facing error in the user's language, with an example of the right form."""
     params = {k: str(v) for k, v in error.params.items()}
-    text = "⚠️ " + tr.gettext(error.message, **params)
+    message = ZALO_WORDING.get(error.message, error.message)
+    text = "⚠️ " + tr.gettext(message, **params)
     example = example_of(error)
     if example:
         text += "\n" + tr.gettext("Example: {example}", example=example)
