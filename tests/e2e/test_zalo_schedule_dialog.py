@@ -5,6 +5,7 @@ schedules nothing."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -202,3 +203,46 @@ async def test_a_stray_number_after_the_dialog_expired_is_not_taken(world: ZaloW
     # A new dialog starts afresh.
     again = await world.said(SECRETARY, "/schedule")
     assert again.startswith(t("vi", "New meeting. What kind of meeting?"))
+
+
+async def test_careless_answers_leave_each_question_open(world: ZaloWorld) -> None:
+    """Wrong, hostile or oversized answers get a clear error within Zalo's 2000 characters;
+    the question stays open and nothing is scheduled."""
+
+    async def step() -> object:
+        (dialog,) = await rows(world.bot, "SELECT state FROM dialogs")
+        return json.loads(dialog["state"])["step"]
+
+    async def refused(text: str) -> None:
+        before = await step()
+        (answer,) = await world.says(SECRETARY, text)
+        assert answer.startswith("⚠️ ") and len(answer) <= 2000, (text, answer)
+        assert (
+            t("vi", "Something went wrong; nothing was changed. Please try again later.")
+            not in answer
+        )
+        assert await step() == before, text
+
+    first = await world.said(SECRETARY, "/schedule")
+    for text in ("x" * 5000, "định kỳ", "\x00\x01", "1 2"):
+        await refused(text)
+    await world.said(SECRETARY, number_of(first, t("vi", "regular meeting")))
+    for text in (
+        "31/02/2026 19:30",
+        "05/12/1999 19:30",
+        "٠٥/١٢/٢٠٢٦ ١٩:٣٠",
+        "\u202e05/12/2026 19:30",
+        "99999999999999999999",
+        "x" * 5000,
+    ):
+        await refused(text)
+    await world.said(SECRETARY, "05/12/2026 19:30")
+    for text in ("0", "100000", "1h99", "-5"):
+        await refused(text)
+    await world.said(SECRETARY, "90")
+    await refused("T" * 300)
+    await world.said(SECRETARY, TITLE)
+    for text in ("javascript:alert(1)", "not a link", "https://" + "a" * 3000):
+        await refused(text)
+    assert await step() == "link"
+    assert await meetings(world) == []
