@@ -58,7 +58,8 @@ def reminder_text(
     if reminder.offset_minutes == 0:
         return "\n".join(lines)
     if private:
-        lines.append(tr.gettext("Please answer with a button below."))
+        # Buttons on Telegram, a numbered list on Zalo: the words fit both.
+        lines.append(tr.gettext("Please answer with one of the choices below."))
     else:
         lines.append(
             tr.gettext(

@@ -143,6 +143,13 @@ COMMANDS = (
     ),
     Command("cells", N_("all cells (operators)"), True, False, Need.OPERATOR),
     Command(
+        "quota",
+        N_("Zalo messages this month against the quota (operators; also /hanmuc)"),
+        True,
+        False,
+        Need.OPERATOR,
+    ),
+    Command(
         "newcell",
         N_("a setup code for a new cell (operators)"),
         True,

@@ -68,8 +68,8 @@ async def schedule(update: Update, context: BotContext) -> None:
     text = command_args(message)
     meetings = context.services.meetings
     if not text:
-        question, markup = await dialog.start(context, identity, chat, tr)
-        await confirm(update, question, markup)
+        question, rows = await dialog.start(context.services, identity, chat, tr)
+        await confirm(update, question, dialog.buttons(rows))
         return
     if len(text) > 400:
         # Date and time take a few words: what makes the line this long is the title.
@@ -143,12 +143,12 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
         )
         return
     if value == "ok":
-        change = await dialog.create(context, identity, chat, state, tr.language)
+        change = await dialog.create(context.services, identity, chat, state, tr.language)
         await after_commit(query.answer())
         await after_commit(_drop_keyboard(query))
         await _scheduled(update, context, tr, change)
         return
-    state = await dialog.answer_button(context, identity, chat, state, value)
+    state = await dialog.answer_button(context.services, identity, chat, state, value)
     await after_commit(query.answer())
     chosen = dialog.describe_answer(tr, value)
     if chosen is not None:
@@ -157,7 +157,7 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
         await after_commit(_drop_keyboard(query))
     message = query.message
     assert isinstance(message, Message)
-    await after_commit(dialog.ask(message, tr, state, context))
+    await after_commit(dialog.ask(message, tr, state, context.services))
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -194,8 +194,8 @@ async def on_text(update: Update, context: BotContext) -> None:
             )
         return
     if kind == dialog.KIND:
-        state = await dialog.answer_text(context, identity, chat, state, text)
-        await after_commit(dialog.ask(message, tr, state, context))
+        state = await dialog.answer_text(context.services, identity, chat, state, text)
+        await after_commit(dialog.ask(message, tr, state, context.services))
 
 
 async def offer_absence(update: Update, context: BotContext, tr: Translator, text: str) -> bool:

@@ -26,7 +26,6 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
@@ -34,24 +33,27 @@ import pytest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import build_application
-from bot.clock import FakeClock
 from bot.domain.identity import ChatRef
 from bot.rules.durations import format_offsets
-from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
-from bot.services.registry import Services
 from bot.texts import OFFER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
 from sandbox.driver import TgChat, TgUser
 from sandbox.fake_api import Call, FakeRequest, FakeTelegram
-from storage.sqlite.db import Database
-from tests.conftest import NOW, Bot, make_settings, stop_bot
+from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.db import rows
 from tests.e2e.world import (
+    MEETING_EXAMPLES,
+    MEETING_EXPECTED,
+    MEETING_REFUSALS,
+    OK,
+    REASON,
+    TITLES,
     CellCast,
+    MeetingWorld,
     World,
     alert_text,
-    build_world,
+    build_meeting_world,
     fetch_one,
     identity,
     matrix_cases,
@@ -60,161 +62,15 @@ from tests.e2e.world import (
     start_world_bot,
     tr_text,
 )
-from tests.fakes import RecordingNotifier, RecordingScheduler
 
-OK = "ok"
-MEMBER = "only-members"  # Only members of this cell can do this.
-LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell can do this.
-MISSING = "no-such-meeting"  # No such meeting: what one may not see does not exist.
-STALE = "stale-button"  # This button is no longer valid.
+REFUSALS = MEETING_REFUSALS
+EXAMPLES = MEETING_EXAMPLES
+EXPECTED = MEETING_EXPECTED
 
-NO_SUCH_MEETING = "No such meeting. See the numbers in /meetings."
-REFUSALS = {
-    MEMBER: REFUSE_NOT_MEMBER,
-    LEADER: REFUSE_NOT_LEADER,
-    MISSING: NO_SUCH_MEETING,
-    STALE: "This button is no longer valid.",
-}
-EXAMPLES = {MISSING: "/meetings"}
-
-# Derived from SPEC §2, not from the code. Viewing (/meetings, /meeting, /agenda N, /calendar):
-# members of any kind, leaders, guests (invited to attend) and operators (who see every cell).
-# Managing (everything else a secretary does, absence decisions, the guided dialog's steps):
-# the secretary and deputy of that cell only. Answering the summons: summoned members
-# (official or probationary, leaders included); a guest is no member, an operator no member of
-# the cell. A meeting the actor may not even see is "no such meeting" (nothing of it leaks);
-# an operator sees every meeting, so is refused as a non-member where he may not act.
-# Refused in a group: a non-member of that group's cell is refused as such.
-# fmt: off
-VIEW_IN_GROUP_OWN = (MEMBER, OK, OK, OK, OK, OK, OK)
-VIEW_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK)
-VIEW_BY_NUMBER_OWN = (MISSING, OK, OK, OK, OK, OK, OK)
-VIEW_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK)
-MANAGE_IN_GROUP_OWN = (MEMBER, LEADER, LEADER, LEADER, OK, OK, MEMBER)
-MANAGE_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER)
-MANAGE_BY_NUMBER_OWN = (MISSING, LEADER, LEADER, LEADER, OK, OK, MEMBER)
-MANAGE_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
-ANSWER_OWN = (MISSING, MEMBER, OK, OK, OK, OK, MEMBER)
-ANSWER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
-
-EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
-    #                                nonmember guest probat. official deputy secretary operator
-    "meetings/own":                  VIEW_IN_GROUP_OWN,
-    "meetings/foreign":              VIEW_IN_GROUP_FOREIGN,
-    "calendar/own":                  VIEW_IN_GROUP_OWN,
-    "calendar/foreign":              VIEW_IN_GROUP_FOREIGN,
-    "meeting/own":                   VIEW_BY_NUMBER_OWN,
-    "meeting/foreign":               VIEW_BY_NUMBER_FOREIGN,
-    "agenda.show/own":               VIEW_BY_NUMBER_OWN,
-    "agenda.show/foreign":           VIEW_BY_NUMBER_FOREIGN,
-    "schedule/own":                  MANAGE_IN_GROUP_OWN,
-    "schedule/foreign":              MANAGE_IN_GROUP_FOREIGN,
-    "schedule.guided/own":           MANAGE_IN_GROUP_OWN,
-    "schedule.guided/foreign":       MANAGE_IN_GROUP_FOREIGN,
-    "recurring/own":                 MANAGE_IN_GROUP_OWN,
-    "recurring/foreign":             MANAGE_IN_GROUP_FOREIGN,
-    "reminders/own":                 MANAGE_IN_GROUP_OWN,
-    "reminders/foreign":             MANAGE_IN_GROUP_FOREIGN,
-    "move/own":                      MANAGE_BY_NUMBER_OWN,
-    "move/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
-    "cancel/own":                    MANAGE_BY_NUMBER_OWN,
-    "cancel/foreign":                MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.add/own":                MANAGE_BY_NUMBER_OWN,
-    "agenda.add/foreign":            MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.remove/own":             MANAGE_BY_NUMBER_OWN,
-    "agenda.remove/foreign":         MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.move/own":               MANAGE_BY_NUMBER_OWN,
-    "agenda.move/foreign":           MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.edit/own":               MANAGE_BY_NUMBER_OWN,
-    "agenda.edit/foreign":           MANAGE_BY_NUMBER_FOREIGN,
-    "link/own":                      MANAGE_BY_NUMBER_OWN,
-    "link/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
-    "link.generate/own":             MANAGE_BY_NUMBER_OWN,
-    "link.generate/foreign":         MANAGE_BY_NUMBER_FOREIGN,
-    "link.show/own":                 MANAGE_BY_NUMBER_OWN,
-    "link.show/foreign":             MANAGE_BY_NUMBER_FOREIGN,
-    "restore/own":                   MANAGE_BY_NUMBER_OWN,
-    "restore/foreign":               MANAGE_BY_NUMBER_FOREIGN,
-    "attach/own":                    MANAGE_BY_NUMBER_OWN,
-    "attach/foreign":                MANAGE_BY_NUMBER_FOREIGN,
-    "answers/own":                   MANAGE_BY_NUMBER_OWN,
-    "answers/foreign":               MANAGE_BY_NUMBER_FOREIGN,
-    # Buttons: answers and absence decisions in the actor's private chat, on A's or B's
-    # meeting; the guided dialog's step in A's or B's group, on a dialog the actor has open
-    # there (opened while they could, or forged: the step checks again).
-    "press.attend/own":              ANSWER_OWN,
-    "press.attend/foreign":          ANSWER_FOREIGN,
-    "press.absent/own":              ANSWER_OWN,
-    "press.absent/foreign":          ANSWER_FOREIGN,
-    "press.send-absence/own":        ANSWER_OWN,
-    "press.send-absence/foreign":    ANSWER_FOREIGN,
-    "press.approve-absence/own":     MANAGE_BY_NUMBER_OWN,
-    "press.approve-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
-    "press.decline-absence/own":     MANAGE_BY_NUMBER_OWN,
-    "press.decline-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
-    "press.step/own":                MANAGE_IN_GROUP_OWN,
-    "press.step/foreign":            MANAGE_IN_GROUP_FOREIGN,
-    # The yes of "cancel this meeting?" asked to the cell's secretary: his to answer; pressed
-    # by anyone else it is as stale as a forged button (nothing is cancelled).
-    "press.confirm/own":             (STALE, STALE, STALE, STALE, STALE, OK, STALE),
-    "press.confirm/foreign":         (STALE,) * 7,
-}
-# fmt: on
-
-TITLES = {"A": "Họp kín Đồn Biên phòng A", "B": "Họp mật Hải đội B"}
-REASON = "Đi công tác biển đảo"
-# 05/12/2026 19:30 in Hanoi; NOW is 21/11/2026 14:00 UTC.
-STARTS_AT = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
 NEW_TITLE = "Học tập nghị quyết mới"
 NEW_ITEM = "Phát biểu của đảng viên mới"
 NEW_LINK = "https://meet.jit.si/ChiBoKiemTraQuyen2026"
 MOVED_TO = "2026-12-06T12:30:00+00:00"  # 06/12/2026 19:30 in Hanoi
-EARLIER_B = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)  # B's first meeting, its #1
-
-
-@dataclass(frozen=True)
-class MeetingWorld:
-    """The cells' world with one meeting per cell and a waiting absence request."""
-
-    world: World
-    meeting_ids: dict[str, int]
-    target_user_ids: dict[str, int]
-    numbers: dict[str, int]
-
-
-async def build_meeting_world(directory: Path) -> MeetingWorld:
-    """build_world, then a meeting in each cell with the target's absence request."""
-    world = await build_world(directory)
-    db = Database(world.db_path)
-    services = Services.build(
-        make_settings(directory), FakeClock(NOW), db, RecordingNotifier(), RecordingScheduler()
-    )
-    await db.connect()
-    meeting_ids: dict[str, int] = {}
-    target_user_ids: dict[str, int] = {}
-    numbers: dict[str, int] = {}
-    try:
-        for key, cast in world.cells.items():
-            secretary = identity(cast.people["secretary"].user)
-            chat = ChatRef("telegram", str(cast.chat_id), False, cast.name)
-            if key == "B":
-                await services.meetings.schedule(
-                    secretary, chat, starts_at=EARLIER_B, title=TITLES[key], lang="vi"
-                )
-            change = await services.meetings.schedule(
-                secretary, chat, starts_at=STARTS_AT, title=TITLES[key], lang="vi"
-            )
-            meeting_ids[key] = change.meeting.id
-            numbers[key] = change.meeting.number
-            target = identity(cast.people["target"].user)
-            await services.attendance.request_absence(target, None, change.meeting.id, REASON)
-            known = await services.members.known_user(target)
-            assert known is not None
-            target_user_ids[key] = known.id
-    finally:
-        await db.close()
-    assert numbers == {"A": 1, "B": 2}
-    return MeetingWorld(world, meeting_ids, target_user_ids, numbers)
 
 
 @pytest.fixture(scope="module")
