@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.clock import SystemClock
 from bot.errors import UserFacingError
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.services.access import Access
 from bot.services.cells import CellService
 from config import Settings, SettingsError
@@ -30,16 +30,29 @@ EXIT_USAGE = 2
 # Files the process creates (database, WAL, backups) are readable by their owner only.
 PRIVATE_UMASK = 0o077
 
-NO_TOKEN = (
+NO_TOKEN = N_(
     "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
-    "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment, and run again."
-    " (For Zalo, set ZALO_BOT_TOKEN.)"
+    "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment, and run again. "
+    "(For Zalo, set ZALO_BOT_TOKEN.)"
 )
-SANDBOX_INSTEAD = (
+SANDBOX_INSTEAD = N_(
     "cellmeet: no TELEGRAM_BOT_TOKEN (nor ZALO_BOT_TOKEN) is set, so this is the sandbox: a "
     "local training chat where you play the secretary and the members. To run the real bot, "
     "create one with @BotFather in Telegram (/newbot) and put TELEGRAM_BOT_TOKEN=<token> in .env."
 )
+TOKEN_REFUSED = N_(
+    "cellmeet: Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather "
+    "(/mybots -> API Token)."
+)
+API_UNREACHABLE = N_(
+    "cellmeet: cannot reach the Bot API at {url} ({error}); check the network or "
+    "TELEGRAM_API_BASE_URL."
+)
+
+
+def says(settings: Settings, msgid: str, /, **params: object) -> str:
+    """A line of the command line, in the default language (DEFAULT_LANGUAGE)."""
+    return translator(settings.default_language).gettext(msgid, **params)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -149,7 +162,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if name == "run":
         if args.command is None and not settings.token and not settings.zalo_token:
             # `make run` on a fresh clone: something to try rather than an error.
-            print(SANDBOX_INSTEAD, file=sys.stderr)
+            print(says(settings, SANDBOX_INSTEAD), file=sys.stderr)
             return sandbox(settings)
         return run(settings)
     if name == "sandbox":
@@ -171,11 +184,19 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
         try:
             code = asyncio.run(_cell_code(settings, args.name, args.days))
         except UserFacingError as error:
-            print(f"cellmeet: {translator('en').gettext(error.message)}", file=sys.stderr)
+            print(f"cellmeet: {says(settings, error.message)}", file=sys.stderr)
             return EXIT_USAGE
-        print(f"Setup code for «{args.name}», valid {args.days} days, one use.")
-        print("In the cell's Telegram group, the secretary sends: /setup <code>")
-        print(code)
+        print(
+            says(
+                settings,
+                "Setup code for «{name}», valid {days} days, one use. The secretary sends this "
+                "line in the cell's Telegram group (or to the Zalo bot in a private chat):",
+                name=args.name,
+                days=args.days,
+            )
+        )
+        print(f"/setup {code}")
+        print(code)  # the last line: the code alone, for scripts
         return 0
     if name == "admin" and args.admin_command == "cells":
         for line in asyncio.run(_cells(settings)):
@@ -188,7 +209,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
 def run(settings: Settings) -> int:
     """Run the bot until interrupted."""
     if not settings.token and not settings.zalo_token:
-        print(NO_TOKEN, file=sys.stderr)
+        print(says(settings, NO_TOKEN), file=sys.stderr)
         return EXIT_USAGE
     # Open, check and migrate the database before anything talks to Telegram.
     asyncio.run(_migrate(settings))
@@ -220,16 +241,11 @@ def run(settings: Settings) -> int:
             )
         )
     except InvalidToken:
-        print(
-            "cellmeet: Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather "
-            "(/mybots -> API Token).",
-            file=sys.stderr,
-        )
+        print(says(settings, TOKEN_REFUSED), file=sys.stderr)
         return EXIT_USAGE
     except NetworkError as error:
         print(
-            f"cellmeet: cannot reach the Bot API at {settings.api_base_url} ({error}); "
-            "check the network or TELEGRAM_API_BASE_URL.",
+            says(settings, API_UNREACHABLE, url=settings.api_base_url, error=error),
             file=sys.stderr,
         )
         return EXIT_UNUSABLE

@@ -339,3 +339,13 @@ def test_a_zalo_token_alone_runs_zalo_and_a_refused_one_exits_2_without_echoing_
     assert result.returncode == 2, result.stderr
     assert "401" in result.stderr and "wrong-SECRET" not in result.stderr + result.stdout
     assert "TELEGRAM_BOT_TOKEN is not set" not in result.stderr
+
+
+def test_cell_code_speaks_the_default_language_and_gives_the_line_to_copy(cli: Cli) -> None:
+    lines = cli.ok("admin", "cell-code", "Chi bộ 7")
+    code = lines[-1]
+    assert CODE.fullmatch(code)
+    assert lines[-2] == f"/setup {code}"  # the exact line the secretary sends
+    assert lines[0].startswith("Mã thiết lập cho «Chi bộ 7», hiệu lực 14 ngày"), lines
+    english = cli.ok("admin", "cell-code", "Chi bộ 8", DEFAULT_LANGUAGE="en")
+    assert english[0].startswith("Setup code for «Chi bộ 8», valid 14 days"), english

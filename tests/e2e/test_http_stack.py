@@ -18,6 +18,7 @@ from typing import IO, Any, cast
 
 import pytest
 
+from bot.__main__ import API_UNREACHABLE, TOKEN_REFUSED
 from bot.app import build_application
 from bot.clock import SystemClock
 from bot.i18n import translator
@@ -364,7 +365,8 @@ def test_a_token_telegram_refuses_stops_the_bot_with_one_clear_line(
     result = run_bot_once(tmp_path, env)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("cellmeet: Telegram refused TELEGRAM_BOT_TOKEN")
+    # In the default language (DEFAULT_LANGUAGE, vi).
+    assert last == translator("vi").gettext(TOKEN_REFUSED)
     assert "@BotFather" in last
     assert wrong not in result.stderr + result.stdout
 
@@ -385,5 +387,7 @@ def test_an_unreachable_bot_api_stops_the_bot_with_one_clear_line(tmp_path: Path
     result = run_bot_once(tmp_path, env)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"cellmeet: cannot reach the Bot API at {closed}")
+    assert last.startswith(
+        translator("vi").gettext(API_UNREACHABLE, url=closed, error="\0").split("\0")[0]
+    )
     assert TOKEN not in result.stderr + result.stdout
