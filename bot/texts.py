@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cells import Cell, Kind
 from bot.domain.identity import User
-from bot.domain.meetings import Meeting
+from bot.domain.meetings import MEETING_TYPE_LABELS, Meeting
 from bot.domain.messages import AnswerSummons, Choice, DecideAbsence, DecideJoin
 from bot.domain.reminders import Reminder
 from bot.i18n import Translator
@@ -29,6 +29,7 @@ def when_params(
         "title": meeting.title,
         "when": format_when(meeting.starts_at, tz, tr.language),
         "cell": cell.name,
+        "kind": tr.gettext(MEETING_TYPE_LABELS[meeting.type]),
     }
     if previous_start is not None:
         params["old"] = format_when(previous_start, tz, tr.language)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.cells import normalize_word
 from bot.i18n import N_
 
 
@@ -60,6 +61,41 @@ DEFAULT_TITLES = {
     MeetingType.EXTRAORDINARY: N_("Extraordinary cell meeting"),
     MeetingType.COMMITTEE: N_("Cell committee meeting"),
 }
+# Words a secretary may type for a meeting's type, in either language, with or without
+# diacritics (compared after normalize_word: "chuyên đề", "chuyen-de" and "chuyende" match).
+MEETING_TYPE_WORDS = {
+    MeetingType.REGULAR: ("regular", "dinhky", "thuongky", "sinhhoatdinhky"),
+    MeetingType.THEMATIC: ("thematic", "chuyende", "sinhhoatchuyende"),
+    MeetingType.EXTRAORDINARY: ("extraordinary", "batthuong", "hopbatthuong"),
+    MeetingType.COMMITTEE: ("committee", "chiuy", "hopchiuy"),
+}
+# Phrases in a typed title that say the type, as normalized words; the first type that
+# matches wins (a "họp chi ủy bất thường" summons only the committee).
+TITLE_MARKERS = (
+    (MeetingType.COMMITTEE, (("chi", "uy"), ("chiuy",), ("committee",))),
+    (MeetingType.THEMATIC, (("chuyen", "de"), ("chuyende",), ("thematic",))),
+    (MeetingType.EXTRAORDINARY, (("bat", "thuong"), ("batthuong",), ("extraordinary",))),
+)
+
+
+def parse_meeting_type(text: str) -> MeetingType | None:
+    """The meeting type a typed word names, or None."""
+    word = normalize_word(text)
+    return next((t for t, words in MEETING_TYPE_WORDS.items() if word in words), None)
+
+
+def type_in_title(title: str) -> MeetingType:
+    """The type a one-line title says ("Sinh hoạt chuyên đề…", "Họp chi ủy…", "…bất
+    thường"), regular when it says none."""
+    words = [w for w in (normalize_word(part) for part in title.split()) if w]
+    for meeting_type, phrases in TITLE_MARKERS:
+        for phrase in phrases:
+            size = len(phrase)
+            if any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1)):
+                return meeting_type
+    return MeetingType.REGULAR
+
+
 DEFAULT_DURATION_MINUTES = 120
 MAX_TITLE = 200
 

@@ -72,7 +72,7 @@ class AttendanceService:
             uow, identity, chat, meeting_id, Action.ANSWER_SUMMONS
         )
         membership = actor.membership
-        if membership is None or not is_summoned(membership):
+        if membership is None or not is_summoned(membership, meeting.type):
             raise Refused(N_("You are not summoned to this meeting."))
         if meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= self.clock.now():
             raise Conflict(N_("This meeting is no longer open for answers."))
@@ -172,7 +172,7 @@ class AttendanceService:
             states = await uow.deliveries.states_of(due)
         rows = []
         for m in members:
-            if is_summoned(m):
+            if is_summoned(m, meeting.type):
                 found = answers.get(m.user.id)
                 seen = {states.get((topic, str(m.user.id))) for topic in due}
                 if found is not None or not due or DeliveryState.DELIVERED in seen:

@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.domain.access import outside_group, summoned
 from bot.domain.cells import Cell, Membership, Via
 from bot.domain.identity import ChatRef, Identity, User
-from bot.domain.meetings import Meeting, Reply
+from bot.domain.meetings import Meeting, MeetingType, Reply
 from bot.domain.messages import Content, Group, Letter, Outcome, Person
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.ports import Clock, Notifier, Store
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 MOVED = N_("📅 Meeting #{id} «{title}» moved from {old} to {when}.")
 CANCELLED = N_("❌ Meeting #{id} «{title}» at {when} is cancelled.")
-NEW = N_("📅 New meeting #{id}: {title}, {when}.")
+NEW = N_("📅 New meeting #{id} ({kind}): {title}, {when}.")
 
 
 def _stamp(moment: datetime) -> str:
@@ -81,7 +81,7 @@ class NoticeService:
         from_group = not chat.is_private and chat.chat_id == cell.chat_id
         async with self.store.reading() as uow:
             members = await uow.memberships.of_cell(cell.id)
-        for user in summoned(members):
+        for user in summoned(members, meeting.type):
             if user.external_id == actor.external_id and not from_group:
                 continue  # already answered in this private chat
             tr = self.tr(user)
@@ -99,6 +99,7 @@ class NoticeService:
         text: Callable[[Translator], str],
         *,
         skip: Callable[[User], bool] = lambda user: False,
+        meeting_type: MeetingType | None = None,
     ) -> list[Letter]:
         """What the group is told (``group_text``; None: not in the group), and the same
         privately to each summoned member who cannot read the group, in their language."""
@@ -107,7 +108,7 @@ class NoticeService:
             letters.append(Letter(topic, "group", Group(cell), Content(group_text)))
         async with self.store.reading() as uow:
             members = await uow.memberships.of_cell(cell.id)
-        for user in outside_group(cell, summoned(members)):
+        for user in outside_group(cell, summoned(members, meeting_type)):
             if not skip(user):
                 content = Content(text(self.tr(user)))
                 letters.append(Letter(topic, f"{user.id}:group", Person(user), content))
@@ -146,6 +147,7 @@ class NoticeService:
             group_text,
             text,
             skip=lambda user: in_private_chat(user, chat),
+            meeting_type=meeting.type,
         )
         await self.delivery.deliver(letters, until=meeting.starts_at)
 

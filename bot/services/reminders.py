@@ -221,7 +221,7 @@ class ReminderService:
             members = await uow.memberships.of_cell(cell.id)
             answers = await uow.answers.of_meeting(meeting.id)
             documents = await uow.documents.of_meeting(meeting.id)
-        everyone = summoned(members)
+        everyone = summoned(members, meeting.type)
         recipients = [u for u in everyone if u.id not in answers]
         return ReminderPlan(
             reminder, meeting, cell, recipients, everyone, leaders(members), documents

@@ -13,8 +13,9 @@ KIND_CODES = {
     "p": Kind.PROBATIONARY,
     "e": Kind.EXEMPTED,
     "t": Kind.ELSEWHERE,
+    "v": Kind.VISITING,
 }
-ROLE_CODES = {"d": Role.DEPUTY, "m": Role.MEMBER, "g": Role.GUEST}
+ROLE_CODES = {"d": Role.DEPUTY, "c": Role.COMMITTEE, "m": Role.MEMBER, "g": Role.GUEST}
 LANGUAGE_CODES = ("vi", "en")
 
 # [0-9], not \d: \d also matches other scripts' digits, which int() reads but no builder makes.
@@ -22,14 +23,15 @@ _ID = r"([1-9][0-9]{0,11})"
 _PATTERNS = {
     "jr": re.compile(rf"jr:{_ID}:([opx])"),
     "mc": re.compile(rf"mc:{_ID}"),
-    "mk": re.compile(rf"mk:{_ID}:([opet])"),
-    "mr": re.compile(rf"mr:{_ID}:([dmg])"),
+    "mk": re.compile(rf"mk:{_ID}:([opetv])"),
+    "mr": re.compile(rf"mr:{_ID}:([dcmg])"),
     "mx": re.compile(rf"mx:{_ID}"),
     "my": re.compile(rf"my:{_ID}"),
     "ml": re.compile(r"ml"),
     "lg": re.compile(r"lg:(vi|en)"),
     "at": re.compile(rf"at:{_ID}:([yn])"),
     "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
+    "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -93,6 +95,14 @@ class DialogStep:
     value: str
 
 
+@dataclass(frozen=True)
+class FetchDocument:
+    """Send a meeting's document to the presser's private chat."""
+
+    meeting_id: int
+    document_id: int
+
+
 # The choices the core offers come back as the core's own actions.
 Data = (
     DecideJoin
@@ -106,6 +116,7 @@ Data = (
     | AnswerSummons
     | DecideAbsence
     | DialogStep
+    | FetchDocument
 )
 
 
@@ -164,6 +175,11 @@ def absence(meeting_id: int, user_id: int, approve: bool) -> str:
     return f"ab:{meeting_id}:{user_id}:{'a' if approve else 'd'}"
 
 
+def fetch_document(meeting_id: int, document_id: int) -> str:
+    """Data of a document button under /meeting N."""
+    return f"dc:{meeting_id}:{document_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -199,6 +215,8 @@ def parse(data: str | None) -> Data | None:
         return AnswerSummons(int(groups[0]), groups[1] == "y")
     if prefix == "ab":
         return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
+    if prefix == "dc":
+        return FetchDocument(int(groups[0]), int(groups[1]))
     return ChooseLanguage(groups[0])
 
 

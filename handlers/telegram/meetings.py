@@ -6,13 +6,20 @@ from __future__ import annotations
 import io
 import logging
 
-from telegram import CallbackQuery, ForceReply, Message, Update
-from telegram.error import BadRequest
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain.meetings import DocumentRef, MeetingType
+from bot.domain.meetings import Document, DocumentRef, MeetingType
 from bot.domain.messages import AnswerSummons, DecideAbsence
-from bot.errors import BadInput, NotFound
+from bot.errors import BadInput, NotFound, Refused
 from bot.i18n import N_, Translator
 from bot.services.meetings import Change
 from bot.texts import when as meeting_when
@@ -34,6 +41,8 @@ from handlers.telegram.context import BotApplication, BotContext
 
 logger = logging.getLogger(__name__)
 
+DOCUMENT_LABEL_MAX = 40
+DOCUMENT_BUTTONS_MAX = 20
 SCHEDULE_EXAMPLE = "/schedule 05/12/2026 19:30 Sinh hoạt chi bộ tháng 12"
 MOVE_EXAMPLE = "/move 12 06/12/2026 19:30"
 
@@ -72,15 +81,7 @@ async def schedule(update: Update, context: BotContext) -> None:
 
 async def _scheduled(update: Update, context: BotContext, tr: Translator, change: Change) -> None:
     # The core armed the reminders and told the group before this confirmation.
-    await confirm(
-        update,
-        tr.gettext(
-            "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
-            id=change.meeting.id,
-            title=change.meeting.title,
-            when=meeting_when(tr, change.meeting, change.cell),
-        ),
-    )
+    await confirm(update, mr.scheduled_text(tr, change))
     await change.announce()
 
 
@@ -178,7 +179,62 @@ async def meeting(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     meeting_id = _meeting_id(command_args(message), "/meeting 12")
     cell, found, items, docs = await context.services.meetings.details(identity, chat, meeting_id)
-    await reply(update, mr.meeting_text(tr, found, cell, items, docs))
+    await reply(
+        update, mr.meeting_text(tr, found, cell, items, docs), _documents_keyboard(docs, found.id)
+    )
+
+
+def _documents_keyboard(docs: list[Document], meeting_id: int) -> InlineKeyboardMarkup | None:
+    """A button per document: pressed, it comes to the presser's private chat (a confidential
+    one protected, and to members only)."""
+    if not docs:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("🔒 " if d.confidential else "📄 ") + d.file_name[:DOCUMENT_LABEL_MAX],
+                    callback_data=cd.fetch_document(meeting_id, d.id),
+                )
+            ]
+            for d in docs[:DOCUMENT_BUTTONS_MAX]
+        ]
+    )
+
+
+async def _send_document(update: Update, context: BotContext, data: cd.FetchDocument) -> None:
+    """A document button: the document to the presser's private chat with the bot."""
+    query = update.callback_query
+    assert query is not None
+    identity = identity_of(query.from_user)
+    where = chat_of(query.message.chat) if query.message else None
+    tr = await tr_for(update, context)
+    _, document = await context.services.meetings.document(
+        identity, where, data.meeting_id, data.document_id
+    )
+    user = await context.services.members.known_user(identity)
+    account = user.on(CHANNEL) if user is not None else None
+    if document.file.channel != CHANNEL:
+        raise NotFound(N_("This document is not on Telegram."))
+    if account is None or not account.reachable or not account.private_chat_id:
+        await query.answer(
+            tr.gettext(
+                "To get documents, open a private chat with the bot and press Start, then "
+                "press the button again."
+            ),
+            show_alert=True,
+        )
+        return
+    await context.bot.send_document(
+        int(account.private_chat_id),
+        document.file.ref,
+        caption=document.file_name[:1024],
+        protect_content=document.confidential,
+    )
+    in_private = where is not None and where.is_private
+    await after_commit(
+        query.answer(None if in_private else tr.gettext("Sent to your private chat with the bot."))
+    )
 
 
 async def move(update: Update, context: BotContext) -> None:
@@ -240,6 +296,19 @@ async def agenda(update: Update, context: BotContext) -> None:
     await confirm(update, mr.agenda_text(tr, found, items))
 
 
+async def meetingkind(update: Update, context: BotContext) -> None:
+    """/meetingkind N regular|thematic|extraordinary|committee."""
+    identity, chat = caller(update)
+    message = update.effective_message
+    assert message is not None
+    tr = await tr_for(update, context)
+    meeting_id, meeting_type = mr.meeting_type_args(command_args(message))
+    change = await context.services.meetings.set_type(
+        identity, chat, meeting_id, meeting_type, tr.language
+    )
+    await confirm(update, mr.type_change_text(tr, change))
+
+
 async def link(update: Update, context: BotContext) -> None:
     """/link N [URL]: set the link, or generate a Jitsi room."""
     identity, chat = caller(update)
@@ -269,9 +338,8 @@ async def attach(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     text = message.text or message.caption or ""
     words = text.split()[1:]
-    document = message.document or (
-        message.reply_to_message.document if message.reply_to_message else None
-    )
+    document_message = message if message.document else message.reply_to_message
+    document = document_message.document if document_message else None
     example = "/attach 12 mat"
     if document is None or not words or len(words) > 2:
         raise BadInput(
@@ -282,10 +350,13 @@ async def attach(update: Update, context: BotContext) -> None:
         raise BadInput(
             N_("Reply to a document with /attach N (add 'mat' for confidential)."), example=example
         )
+    meeting_id = _meeting_id(words[0], example)
+    if confidential and not chat.is_private:
+        await _refuse_confidential_in_group(update, context, meeting_id, document_message)
     found, doc = await context.services.meetings.attach(
         identity,
         chat,
-        _meeting_id(words[0], example),
+        meeting_id,
         file=DocumentRef(CHANNEL, document.file_id),
         file_name=document.file_name or "document",
         confidential=confidential,
@@ -299,6 +370,35 @@ async def attach(update: Update, context: BotContext) -> None:
         else N_("Document «{name}» attached to meeting #{id}: it goes out with the reminders.")
     )
     await confirm(update, tr.gettext(key, name=doc.file_name, id=found.id))
+
+
+async def _refuse_confidential_in_group(
+    update: Update, context: BotContext, meeting_id: int, document_message: Message | None
+) -> None:
+    """A confidential document posted in a group: refused, and (when the caller may attach
+    documents: nobody else gets the bot to delete a message) the posted file deleted, since
+    everyone in the group can read it."""
+    identity, chat = caller(update)
+    await context.services.meetings.check_may_schedule(identity, chat)
+    deleted = False
+    if document_message is not None:
+        try:
+            deleted = bool(await document_message.delete())
+        except TelegramError as error:
+            logger.info("could not delete a confidential document in a group: %s", error)
+    raise Refused(
+        N_(
+            "Confidential documents are attached only in your private chat with the bot: send "
+            "the file there with /attach {id} mat. The file posted here was deleted."
+        )
+        if deleted
+        else N_(
+            "Confidential documents are attached only in your private chat with the bot: send "
+            "the file there with /attach {id} mat. Delete the file posted here: everyone in "
+            "the group can read it."
+        ),
+        id=meeting_id,
+    )
 
 
 async def calendar(update: Update, context: BotContext) -> None:
@@ -368,6 +468,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if isinstance(data, cd.DialogStep):
         await on_dialog_button(update, context, data.value)
         return
+    if isinstance(data, cd.FetchDocument):
+        await _send_document(update, context, data)
+        return
     if isinstance(data, AnswerSummons):
         if data.attend:
             await attendance.will_attend(identity, where, data.meeting_id)
@@ -414,6 +517,7 @@ def register(application: BotApplication) -> None:
         "move": move,
         "cancel": cancel,
         "agenda": agenda,
+        "meetingkind": meetingkind,
         "link": link,
         "attach": attach,
         "calendar": calendar,
@@ -433,7 +537,7 @@ def register(application: BotApplication) -> None:
             attach,
         )
     )
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|sd):"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|sd|dc):"))
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text)
     )

@@ -31,6 +31,7 @@ from bot.i18n import N_, Translator, translator
 from bot.services.registry import Services
 from bot.texts import when as meeting_when
 from handlers.connect import connect_reply
+from handlers.names import name_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
@@ -200,8 +201,7 @@ class ZaloBot:
         if name in ("connect", "ketnoi"):
             return await connect_reply(services, identity, args)
         if name == "name":
-            full = await services.members.set_name(identity, args)
-            return tr.gettext("Your name is recorded as: {name}", name=full)
+            return await name_reply(services, identity, chat, tr, args)
         if name == "setup":
             return await self.setup(identity, args, tr)
         if name == "invite":
@@ -232,7 +232,7 @@ class ZaloBot:
         if name == "schedule" and args:
             change = await services.meetings.schedule_text(identity, chat, args, tr.language)
             await change.announce()
-            return tr.gettext("Scheduled: {meeting}", meeting=change.meeting.title)
+            return mr.scheduled_text(tr, change)
         if name in ("cells", "newcell"):
             if name == "newcell":
                 code = await services.cells.operator_cell_code(identity, args)
@@ -315,6 +315,16 @@ class ZaloBot:
         )
         return mr.agenda_text(tr, found, items)
 
+    async def meetingkind(
+        self, identity: Identity, chat: ChatRef, args: str, tr: Translator
+    ) -> str:
+        """/meetingkind N KIND: the meeting's kind; its agenda follows until edited."""
+        meeting_id, meeting_type = mr.meeting_type_args(args)
+        change = await self.services.meetings.set_type(
+            identity, chat, meeting_id, meeting_type, tr.language
+        )
+        return mr.type_change_text(tr, change)
+
     async def recurring(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
         """/recurring RULE: the regular meeting's rule; coming occurrences follow it."""
         if not args or len(args) > 100:
@@ -342,13 +352,14 @@ class ZaloBot:
             new_kind = parse_kind(" ".join(rest)) if rest else None
             if new_kind is None:
                 raise BadInput(
-                    N_("Choose official, probationary, exempted or elsewhere."), usage=usage
+                    N_("Choose official, probationary, exempted, elsewhere or visiting."),
+                    usage=usage,
                 )
             _, member = await members.set_kind(identity, chat, ref, new_kind)
         else:
             new_role = parse_role(" ".join(rest)) if rest else None
             if new_role is None:
-                raise BadInput(N_("Choose deputy, member or guest."), usage=usage)
+                raise BadInput(N_("Choose deputy, committee, member or guest."), usage=usage)
             _, member = await members.set_role(identity, chat, ref, new_role)
         return tr.gettext("Updated: {line}", line=render.member_line(tr, member))
 
@@ -396,6 +407,7 @@ MEETING_COMMANDS = {
     "reminders": ZaloBot.reminders,
     "agenda": ZaloBot.agenda,
     "recurring": ZaloBot.recurring,
+    "meetingkind": ZaloBot.meetingkind,
 }
 
 

@@ -776,6 +776,12 @@ class SqliteMeetings(Repository):
         """The video link."""
         return await self._update(meeting_id, "link = ?", (link,))
 
+    async def set_type(self, meeting_id: int, meeting_type: MeetingType, title: str) -> Meeting:
+        """The meeting's type, with its title."""
+        return await self._update(
+            meeting_id, "type = ?, title = ?", (meeting_type.value, title)
+        )
+
 
 def _series(row: sqlite3.Row) -> Series:
     return Series(
