@@ -14,7 +14,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.meetings import Document, DocumentRef, MeetingType
@@ -212,26 +212,35 @@ async def _send_document(update: Update, context: BotContext, data: cd.FetchDocu
     _, document = await context.services.meetings.document(
         identity, where, data.meeting_id, data.document_id
     )
-    user = await context.services.members.known_user(identity)
-    account = user.on(CHANNEL) if user is not None else None
     if document.file.channel != CHANNEL:
         raise NotFound(N_("This document is not on Telegram."))
-    if account is None or not account.reachable or not account.private_chat_id:
-        await query.answer(
-            tr.gettext(
-                "To get documents, open a private chat with the bot and press Start, then "
-                "press the button again."
-            ),
-            show_alert=True,
-        )
-        return
-    await context.bot.send_document(
-        int(account.private_chat_id),
-        document.file.ref,
-        caption=document.file_name[:1024],
-        protect_content=document.confidential,
-    )
     in_private = where is not None and where.is_private
+    if in_private:
+        assert where is not None
+        private_chat: str | None = where.chat_id
+    else:
+        user = await context.services.members.known_user(identity)
+        account = user.on(CHANNEL) if user is not None else None
+        reachable = account is not None and account.reachable
+        private_chat = account.private_chat_id if account is not None and reachable else None
+    start_first = tr.gettext(
+        "To get documents, open a private chat with the bot and press Start, then "
+        "press the button again."
+    )
+    if private_chat is None:
+        await query.answer(start_first, show_alert=True)
+        return
+    try:
+        await context.bot.send_document(
+            int(private_chat),
+            document.file.ref,
+            caption=document.file_name[:1024],
+            protect_content=document.confidential,
+        )
+    except Forbidden:
+        await context.services.members.set_reachable(CHANNEL, str(query.from_user.id), False)
+        await query.answer(start_first, show_alert=True)
+        return
     await after_commit(
         query.answer(None if in_private else tr.gettext("Sent to your private chat with the bot."))
     )

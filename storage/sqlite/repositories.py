@@ -778,9 +778,7 @@ class SqliteMeetings(Repository):
 
     async def set_type(self, meeting_id: int, meeting_type: MeetingType, title: str) -> Meeting:
         """The meeting's type, with its title."""
-        return await self._update(
-            meeting_id, "type = ?, title = ?", (meeting_type.value, title)
-        )
+        return await self._update(meeting_id, "type = ?, title = ?", (meeting_type.value, title))
 
 
 def _series(row: sqlite3.Row) -> Series:

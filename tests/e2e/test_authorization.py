@@ -2,8 +2,9 @@
 and in a foreign one, against the role table of SPEC §2.
 
 Two cells A and B each have a secretary, a deputy, an official, a probationary member, a guest,
-a target official (the object of managing actions), a removed former member and a pending
-applicant. The actor of each case is the person with that role in cell A (or an outsider:
+a target official (the object of managing actions), a removed former member, a pending
+applicant and a committee member (who may do what an official may: their own column repeats
+the official's). The actor of each case is the person with that role in cell A (or an outsider:
 a user unknown to the bot, or an operator who belongs to no cell); "own" acts on A,
 "foreign" on B (a secretary of A is nobody in B), "dm" gives a cell command in the actor's
 private chat, where the bot takes the actor's own cell.
@@ -25,6 +26,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import build_application
 from bot.domain.cells import Kind, Role
+from bot.rules.names import vietnamese_order
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import cells as cells_handlers
@@ -35,6 +37,7 @@ from tests.e2e.world import (
     World,
     alert_text,
     build_world,
+    committee_cases,
     fetch_one,
     matrix_cases,
     outgoing_texts,
@@ -98,6 +101,13 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "role/own":        (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
     "role/dm":         (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
     "role/foreign":    (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "role.committee/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "role.committee/dm":      (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "role.committee/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    # A leader corrects a member's name (/name N Full Name): managing the roster.
+    "name.member/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "name.member/dm":         (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "name.member/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
     "remove/own":      (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
     "remove/dm":       (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
     "remove/foreign":  (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
@@ -119,6 +129,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "press.kind/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
     "press.role/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
     "press.role/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.committee/own":   (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.committee/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
     "press.ask-remove/own":  (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
     "press.ask-remove/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
     "press.remove/own":      (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
@@ -131,6 +143,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
 # fmt: on
 
 NEW_NAME = "Nguyễn Văn An"
+MEMBER_NAME = "Lê Văn Cường"
 NEW_CELL = "Chi bộ Tàu 5"
 
 
@@ -221,6 +234,8 @@ async def send(case: Case) -> list[Call]:
         "members": "/members",
         "kind": f"/kind {target} probationary",
         "role": f"/role {target} deputy",
+        "role.committee": f"/role {target} chi ủy viên",
+        "name.member": f"/name {target} {MEMBER_NAME}",
         "remove": f"/remove {target}",
         "cells": "/cells",
         "newcell": f"/newcell {NEW_CELL}",
@@ -244,6 +259,7 @@ async def press(case: Case) -> list[Call]:
         "card": cd.member_card(target),
         "kind": cd.set_kind(target, Kind.PROBATIONARY),
         "role": cd.set_role(target, Role.DEPUTY),
+        "committee": cd.set_role(target, Role.COMMITTEE),
         "ask-remove": cd.ask_remove(target),
         "remove": cd.confirm_remove(target),
         "back": cd.back_to_list(),
@@ -259,8 +275,8 @@ async def press(case: Case) -> list[Call]:
 
 
 def _name(user: TgUser) -> str:
-    """The name Telegram shows: first and last name."""
-    return " ".join(p for p in (user.first_name, user.last_name) if p)
+    """The name the bot shows: family name first."""
+    return vietnamese_order(user.first_name, user.last_name)
 
 
 def sent_to(calls: list[Call], chat_id: int) -> list[str]:
@@ -302,7 +318,8 @@ async def check_help(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     header = case.text("Cell «{name}». What you can do here:", name=case.cell.name)
     assert reply.startswith(header), reply
-    index = ROLES.index(case.role)
+    # A committee member sees what an official member sees.
+    index = ROLES.index("official" if case.role == "committee" else case.role)
     listed = {line.split()[0] for line in reply.splitlines()[2:] if line.startswith("/")}
     may_manage = EXPECTED[f"invite/{case.scope}"][index] == OK
     assert ("/invite" in listed) == may_manage, listed
@@ -361,8 +378,8 @@ def roster_header(case: Case) -> str:
     return case.text(
         "Cell «{name}»: {count} members ({official} official, {probationary} probationary)",
         name=case.cell.name,
-        count=5,
-        official=4,
+        count=6,
+        official=5,
         probationary=1,
     )
 
@@ -387,6 +404,26 @@ async def check_kind(case: Case, calls: list[Call]) -> None:
 async def check_role(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls).startswith(case.text("Updated: {line}", line=""))
     assert await case.membership("target") == ("active", "official", "deputy")
+
+
+async def check_role_committee(case: Case, calls: list[Call]) -> None:
+    line = first_reply(calls)
+    assert line.startswith(case.text("Updated: {line}", line="")), line
+    assert case.text("committee member") in line, line
+    assert await case.membership("target") == ("active", "official", "committee")
+
+
+async def check_member_name(case: Case, calls: list[Call]) -> None:
+    target = case.cell.people["target"]
+    assert first_reply(calls) == case.text(
+        "Member {number}'s name is recorded as: {name}", number=target.number, name=MEMBER_NAME
+    )
+    row = await fetch_one(
+        case.bot,
+        "SELECT u.full_name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.id = ?",
+        target.membership_id,
+    )
+    assert row == (MEMBER_NAME,)
 
 
 async def check_remove(case: Case, calls: list[Call]) -> None:
@@ -442,6 +479,9 @@ async def check_button(case: Case, calls: list[Call]) -> None:
     elif button == "role":
         assert case.text("Role: {role}", role=case.text("deputy secretary")) in text
         assert await case.membership("target") == ("active", "official", "deputy")
+    elif button == "committee":
+        assert case.text("Role: {role}", role=case.text("committee member")) in text
+        assert await case.membership("target") == ("active", "official", "committee")
     elif button == "ask-remove":
         assert text == case.text("Remove {name} from the cell?", name=target)
         assert await case.membership("target") == ("active", "official", "member")
@@ -466,6 +506,8 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "members": check_members,
     "kind": check_kind,
     "role": check_role,
+    "role.committee": check_role_committee,
+    "name.member": check_member_name,
     "remove": check_remove,
     "cells": check_cells,
     "newcell": check_newcell,
@@ -476,7 +518,9 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
 # --- the matrix --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("action", "scope", "role", "outcome"), matrix_cases(EXPECTED))
+@pytest.mark.parametrize(
+    ("action", "scope", "role", "outcome"), matrix_cases(EXPECTED) + committee_cases(EXPECTED)
+)
 async def test_authorization(
     world: World, tmp_path: Path, action: str, scope: str, role: str, outcome: str
 ) -> None:
@@ -520,6 +564,7 @@ BUTTON_PREFIXES = {
     "card": "mc",
     "kind": "mk",
     "role": "mr",
+    "committee": "mr",
     "ask-remove": "mx",
     "remove": "my",
     "back": "ml",

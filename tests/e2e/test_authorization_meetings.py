@@ -32,6 +32,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.app import build_application
 from bot.clock import FakeClock
 from bot.domain.identity import ChatRef
+from bot.domain.meetings import DocumentRef
+from bot.rules.names import vietnamese_order
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from bot.services.registry import Services
 from handlers.telegram import callback_data as cd
@@ -44,10 +46,12 @@ from tests.e2e.world import (
     World,
     alert_text,
     build_world,
+    committee_cases,
     fetch_one,
     identity,
     matrix_cases,
     outgoing_texts,
+    private_ref,
     snapshot,
     start_world_bot,
     tr_text,
@@ -60,9 +64,15 @@ OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.
 LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell can do this.
 MISSING = "no-such-meeting"  # No such meeting: what one may not see does not exist.
+SECRET = "members-only"  # Confidential documents go only to members of the cell.
 
 NO_SUCH_MEETING = "No such meeting. See the numbers in /meetings."
-REFUSALS = {MEMBER: REFUSE_NOT_MEMBER, LEADER: REFUSE_NOT_LEADER, MISSING: NO_SUCH_MEETING}
+REFUSALS = {
+    MEMBER: REFUSE_NOT_MEMBER,
+    LEADER: REFUSE_NOT_LEADER,
+    MISSING: NO_SUCH_MEETING,
+    SECRET: "Confidential documents go only to members of the cell.",
+}
 EXAMPLES = {MISSING: "/meetings"}
 
 # Derived from SPEC §2, not from the code. Viewing (/meetings, /meeting, /agenda N, /calendar):
@@ -83,6 +93,9 @@ MANAGE_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBE
 MANAGE_BY_NUMBER_OWN = (MISSING, LEADER, LEADER, LEADER, OK, OK, MEMBER)
 MANAGE_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
 ANSWER_OWN = (MISSING, MEMBER, OK, OK, OK, OK, MEMBER)
+# A confidential document goes to the cell's members only: not to guests, not to operators.
+SECRET_OWN = (MISSING, SECRET, OK, OK, OK, OK, SECRET)
+SECRET_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, SECRET)
 ANSWER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
 
 EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
@@ -123,6 +136,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "attach/foreign":                MANAGE_BY_NUMBER_FOREIGN,
     "answers/own":                   MANAGE_BY_NUMBER_OWN,
     "answers/foreign":               MANAGE_BY_NUMBER_FOREIGN,
+    "meetingkind/own":               MANAGE_BY_NUMBER_OWN,
+    "meetingkind/foreign":           MANAGE_BY_NUMBER_FOREIGN,
     # Buttons: answers and absence decisions in the actor's private chat, on A's or B's
     # meeting; the guided dialog's step in A's or B's group, on a dialog the actor has open
     # there (opened while they could, or forged: the step checks again).
@@ -136,6 +151,12 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "press.decline-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
     "press.step/own":                MANAGE_IN_GROUP_OWN,
     "press.step/foreign":            MANAGE_IN_GROUP_FOREIGN,
+    # A document button under /meeting N, pressed in the actor's private chat: a document goes
+    # to whoever may see the meeting, a confidential one to its cell's members only.
+    "press.document/own":            VIEW_BY_NUMBER_OWN,
+    "press.document/foreign":        VIEW_BY_NUMBER_FOREIGN,
+    "press.secret-document/own":     SECRET_OWN,
+    "press.secret-document/foreign": SECRET_FOREIGN,
 }
 # fmt: on
 
@@ -156,6 +177,8 @@ class MeetingWorld:
     world: World
     meeting_ids: dict[str, int]
     target_user_ids: dict[str, int]
+    # Each meeting's documents: (public id, confidential id).
+    document_ids: dict[str, tuple[int, int]]
 
 
 async def build_meeting_world(directory: Path) -> MeetingWorld:
@@ -168,6 +191,7 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
     await db.connect()
     meeting_ids: dict[str, int] = {}
     target_user_ids: dict[str, int] = {}
+    document_ids: dict[str, tuple[int, int]] = {}
     try:
         for key, cast in world.cells.items():
             secretary = identity(cast.people["secretary"].user)
@@ -176,6 +200,18 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
                 secretary, chat, starts_at=STARTS_AT, title=TITLES[key], lang="vi"
             )
             meeting_ids[key] = change.meeting.id
+            attached = [
+                await services.meetings.attach(
+                    secretary,
+                    private_ref(cast.people["secretary"].user),
+                    change.meeting.id,
+                    file=DocumentRef("telegram", f"{key}-{name}"),
+                    file_name=f"{name}.pdf",
+                    confidential=name == "secret",
+                )
+                for name in ("public", "secret")
+            ]
+            document_ids[key] = (attached[0].document.id, attached[1].document.id)
             target = identity(cast.people["target"].user)
             await services.attendance.request_absence(target, None, change.meeting.id, REASON)
             known = await services.members.known_user(target)
@@ -183,7 +219,7 @@ async def build_meeting_world(directory: Path) -> MeetingWorld:
             target_user_ids[key] = known.id
     finally:
         await db.close()
-    return MeetingWorld(world, meeting_ids, target_user_ids)
+    return MeetingWorld(world, meeting_ids, target_user_ids, document_ids)
 
 
 @pytest.fixture(scope="module")
@@ -316,6 +352,9 @@ IN_GROUP = {"meetings", "calendar", "schedule", "schedule.guided", "recurring", 
 
 async def prepare(case: Case) -> None:
     """What must be in place before the action (done before the "before" snapshot)."""
+    if case.action.endswith("document"):
+        # A document comes to the private chat the button is pressed in: the actor opened it.
+        case.bot.fake.started_users.add(case.actor.id)
     if case.action == "press.step":
         # The actor has the guided dialog open in the group, at its first step.
         services = case.bot.app.bot_data.services
@@ -346,6 +385,7 @@ async def send(case: Case) -> list[Call]:
         "link.generate": f"/link {n}",
         "attach": f"/attach {n}",
         "answers": f"/answers {n}",
+        "meetingkind": f"/meetingkind {n} chuyên đề",
     }
     if case.action in IN_GROUP:
         return await d.send(case.actor, case.cell.chat, texts[case.action])
@@ -372,6 +412,8 @@ async def press(case: Case) -> list[Call]:
         "approve-absence": cd.absence(n, target, True),
         "decline-absence": cd.absence(n, target, False),
         "step": cd.dialog_step("type:r"),
+        "document": cd.fetch_document(n, case.mworld.document_ids[case.key][0]),
+        "secret-document": cd.fetch_document(n, case.mworld.document_ids[case.key][1]),
     }[button]
     chat = case.cell.chat if button == "step" else case.private
     message_id = keyboard_message(case.bot, chat, data)
@@ -441,8 +483,9 @@ async def check_schedule(case: Case, calls: list[Call]) -> None:
     )
     assert row is not None and row[0] not in case.mworld.meeting_ids.values()
     head = case.text(
-        "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+        "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
         id=row[0],
+        kind=case.text("regular meeting"),
         title=NEW_TITLE,
         when="\0",
     )
@@ -522,7 +565,7 @@ async def check_attach(case: Case, calls: list[Call]) -> None:
     )
     row = await fetch_one(
         case.bot,
-        "SELECT ref, confidential FROM documents WHERE meeting_id = ?",
+        "SELECT ref, confidential FROM documents WHERE meeting_id = ? AND ref = 'DOC1'",
         case.meeting_id,
     )
     assert row == ("DOC1", 0)
@@ -540,9 +583,28 @@ async def check_answers(case: Case, calls: list[Call]) -> None:
         assert case.cell.people[role].name not in reply, (role, reply)
 
 
+async def check_meetingkind(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).startswith(
+        case.text(
+            "Meeting #{id} «{title}» is now a {kind}.",
+            id=case.meeting_id,
+            title=case.title,
+            kind=case.text("thematic meeting"),
+        )
+    )
+    assert await case.meeting("type") == "thematic"
+
+
 async def check_button(case: Case, calls: list[Call]) -> None:
     button = case.action.removeprefix("press.")
     target_id = case.mworld.target_user_ids[case.key]
+    if button in ("document", "secret-document"):
+        secret = button == "secret-document"
+        (call,) = [c for c in calls if c.method == "sendDocument" and c.ok]
+        assert call["chat_id"] == case.actor.id
+        assert call["document"] == f"{case.key}-{'secret' if secret else 'public'}"
+        assert call.get("protect_content") is secret
+        return
     if button in ("attend", "approve-absence", "decline-absence"):
         # The answered message loses its buttons.
         assert [c.method for c in calls if c.method.startswith("edit")] == [
@@ -590,13 +652,16 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "link.generate": check_link,
     "attach": check_attach,
     "answers": check_answers,
+    "meetingkind": check_meetingkind,
 }
 
 
 # --- the matrix --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("action", "scope", "role", "outcome"), matrix_cases(EXPECTED))
+@pytest.mark.parametrize(
+    ("action", "scope", "role", "outcome"), matrix_cases(EXPECTED) + committee_cases(EXPECTED)
+)
 async def test_meeting_authorization(
     mworld: MeetingWorld, tmp_path: Path, action: str, scope: str, role: str, outcome: str
 ) -> None:
@@ -644,7 +709,7 @@ async def test_meeting_authorization(
 
 
 def _name(user: TgUser) -> str:
-    return " ".join(p for p in (user.first_name, user.last_name) if p)
+    return vietnamese_order(user.first_name, user.last_name)
 
 
 BUTTON_PREFIXES = {
@@ -653,6 +718,8 @@ BUTTON_PREFIXES = {
     "approve-absence": "ab",
     "decline-absence": "ab",
     "step": "sd",
+    "document": "dc",
+    "secret-document": "dc",
 }
 
 

@@ -24,6 +24,7 @@ from bot.clock import FakeClock
 from bot.domain.cells import Kind, Role
 from bot.domain.identity import ChatRef, Identity
 from bot.i18n import LOCALE_DIR, translator
+from bot.rules.names import vietnamese_order
 from bot.services.registry import Services
 from storage.sqlite.db import Database
 from tests.conftest import NOW, OPERATOR_ID, Bot, make_settings, start_bot
@@ -38,7 +39,8 @@ DB_NAME = "cellmeet.sqlite3"
 FRESH_GROUP_ID = -1009
 FRESH_GROUP_TITLE = "Nhóm mới"
 
-# Who is who in each cell, in the order they join; "former" was removed, "applicant" waits.
+# Who is who in each cell, in the order they join; "former" was removed, "applicant" waits;
+# "committee" is an official member on the cell committee (chi ủy viên).
 CAST_ROLES = (
     "secretary",
     "deputy",
@@ -48,6 +50,7 @@ CAST_ROLES = (
     "target",
     "former",
     "applicant",
+    "committee",
 )
 
 
@@ -61,8 +64,8 @@ class Person:
 
     @property
     def name(self) -> str:
-        """The name the bot shows (first and last name)."""
-        return " ".join(p for p in (self.user.first_name, self.user.last_name) if p)
+        """The name the bot shows (family name first)."""
+        return vietnamese_order(self.user.first_name, self.user.last_name)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ CAST: dict[str, tuple[str, int, list[TgUser]]] = {
             TgUser(106, "Tâm", "Hoàng", username="tam_hoang", language_code="vi"),
             TgUser(107, "Cường", "Đặng", language_code="vi"),
             TgUser(108, "Hoa", "Bùi", language_code="en"),
+            TgUser(109, "Thu", "Trịnh", language_code="en"),
         ],
     ),
     "B": (
@@ -128,6 +132,7 @@ CAST: dict[str, tuple[str, int, list[TgUser]]] = {
             TgUser(206, "Phúc", "Mạc", username="phuc_mac", language_code="vi"),
             TgUser(207, "Dũng", "Kiều", language_code="vi"),
             TgUser(208, "Ngọc", "Tạ", language_code="en"),
+            TgUser(209, "Hằng", "Châu", language_code="vi"),
         ],
     ),
 }
@@ -137,7 +142,7 @@ OPERATOR = TgUser(OPERATOR_ID, "Operator", username="op", language_code="vi")
 
 def identity(user: TgUser) -> Identity:
     """The core's identity of a driver user, exactly as the Telegram edge builds it."""
-    name = " ".join(p for p in (user.first_name, user.last_name) if p)
+    name = vietnamese_order(user.first_name, user.last_name)
     return Identity("telegram", str(user.id), name, user.username, user.language_code)
 
 
@@ -172,7 +177,7 @@ async def build_world(directory: Path) -> World:
             secretary = identity(by_role["secretary"])
             cell = await cells.setup_cell(secretary, chat, code)
             kinds = {"probationary": Kind.PROBATIONARY}
-            roles = {"deputy": Role.DEPUTY, "guest": Role.GUEST}
+            roles = {"deputy": Role.DEPUTY, "guest": Role.GUEST, "committee": Role.COMMITTEE}
             for role in CAST_ROLES[1:]:
                 request = await members.request_join(identity(by_role[role]), chat)
                 if role == "applicant":
@@ -303,6 +308,18 @@ def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
                 pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
             )
     return params
+
+
+def committee_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
+    """The committee member's column of an authorization matrix: SPEC §2 says a committee
+    member may do what an official member may (they are only summoned to more meetings)."""
+    official = ROLES.index("official")
+    return [
+        pytest.param(
+            *key.split("/"), "committee", outcomes[official], id=f"{key.replace('/', '-')}-c"
+        )
+        for key, outcomes in expected.items()
+    ]
 
 
 T = TypeVar("T")
