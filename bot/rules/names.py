@@ -24,7 +24,8 @@ def vietnamese_order(first_name: str, last_name: str | None) -> str:
     Văn" -> "Nguyễn Văn An"). Profiles are often filled the Western way, or the other way
     round: a first-name field that starts with a family name (and a last-name field that does
     not) is kept in front."""
-    first, last = " ".join(first_name.split()), " ".join((last_name or "").split())
+    # Shown as given (a name is data): only the order changes.
+    first, last = first_name.strip(), (last_name or "").strip()
     if not last:
         return first
     if not first:

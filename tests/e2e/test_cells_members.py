@@ -25,8 +25,8 @@ NOT_MEMBER = "Only members of this cell can do this."
 NOT_LEADER = "Only the secretary or deputy secretary of this cell can do this."
 NO_SUCH_MEMBER = "No such member in this cell. See the numbers in /members."
 SECRETARY_FIXED = "The secretary's role cannot be changed or removed here."
-CHOOSE_KIND = "Choose official, probationary, exempted or elsewhere."
-CHOOSE_ROLE = "Choose deputy, member or guest."
+CHOOSE_KIND = "Choose official, probationary, exempted, elsewhere or visiting."
+CHOOSE_ROLE = "Choose deputy, committee, member or guest."
 NAME_MEMBER = "Name the member by their number in /members (or reply to their message)."
 
 
@@ -127,8 +127,14 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
         )
 
     def card_buttons(kind: str, role: str) -> list[str]:
-        kinds = ["official", "probationary", "exempted", "temporarily elsewhere"]
-        roles = ["deputy secretary", "member", "guest"]
+        kinds = [
+            "official",
+            "probationary",
+            "exempted",
+            "temporarily elsewhere",
+            "visiting (temporarily here)",
+        ]
+        roles = ["deputy secretary", "committee member", "member", "guest"]
         return [
             *(("• " if k == kind else "") + t(lang, k) for k in kinds),
             *(("• " if r == role else "") + t(lang, r) for r in roles),
@@ -209,6 +215,7 @@ async def test_the_secretarys_card_has_no_role_or_remove_buttons(bot: Bot, lang:
         t(lang, "probationary"),
         t(lang, "exempted"),
         t(lang, "temporarily elsewhere"),
+        t(lang, "visiting (temporarily here)"),
         t(lang, "« Members"),
     ]
 
@@ -263,7 +270,8 @@ async def test_kind_by_number_with_words_in_both_languages(bot: Bot, lang: str) 
     assert await say(world.secretary, "/kind 2 dubi") == updated(lang, "probationary")
     assert await say(world.secretary, "/kind #2 chính thức") == updated(lang, "official")
     assert await say(world.secretary, "/kind 2 Miễn sinh hoạt") == updated(lang, "exempted")
-    assert await say(world.secretary, '/kind 2 "tạm thời"') == updated(
+    # "Sinh hoạt tạm thời" alone is a member visiting this cell; away is "ở nơi khác".
+    assert await say(world.secretary, '/kind 2 "ở nơi khác"') == updated(
         lang, "temporarily elsewhere"
     )
     assert await say(world.secretary, "/kind 2 Official") == updated(lang, "official")
