@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -69,12 +70,13 @@ MEETING_TYPE_WORDS = {
     MeetingType.EXTRAORDINARY: ("extraordinary", "batthuong", "hopbatthuong"),
     MeetingType.COMMITTEE: ("committee", "chiuy", "hopchiuy"),
 }
-# Phrases in a typed title that say the type, as normalized words; the first type that
-# matches wins (a "họp chi ủy bất thường" summons only the committee).
+# Phrases in a typed title that say the type; the first type that matches wins (a "họp chi ủy
+# bất thường" summons only the committee). A title typed with diacritics must show them
+# ("Chuyển đề xuất" is no "chuyên đề"); one typed without any is read without them.
 TITLE_MARKERS = (
-    (MeetingType.COMMITTEE, (("chi", "uy"), ("chiuy",), ("committee",))),
-    (MeetingType.THEMATIC, (("chuyen", "de"), ("chuyende",), ("thematic",))),
-    (MeetingType.EXTRAORDINARY, (("bat", "thuong"), ("batthuong",), ("extraordinary",))),
+    (MeetingType.COMMITTEE, ("chi ủy", "committee")),
+    (MeetingType.THEMATIC, ("chuyên đề", "thematic")),
+    (MeetingType.EXTRAORDINARY, ("bất thường", "extraordinary")),
 )
 
 
@@ -84,14 +86,29 @@ def parse_meeting_type(text: str) -> MeetingType | None:
     return next((t for t, words in MEETING_TYPE_WORDS.items() if word in words), None)
 
 
+def _title_words(text: str) -> list[str]:
+    # Lowercase, composed, both tone placements of "ủy"/"uỷ" as one, punctuation dropped.
+    text = unicodedata.normalize("NFC", text.lower()).replace("uỷ", "ủy")
+    return [w for w in ("".join(c for c in part if c.isalnum()) for part in text.split()) if w]
+
+
 def type_in_title(title: str) -> MeetingType:
     """The type a one-line title says ("Sinh hoạt chuyên đề…", "Họp chi ủy…", "…bất
     thường"), regular when it says none."""
-    words = [w for w in (normalize_word(part) for part in title.split()) if w]
+    words = _title_words(title)
+    plain = all(w.isascii() for w in words)
+    if plain:
+        words = [normalize_word(w) for w in words]
+        joined = set(words)
     for meeting_type, phrases in TITLE_MARKERS:
         for phrase in phrases:
-            size = len(phrase)
-            if any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1)):
+            wanted = _title_words(phrase)
+            if plain:
+                wanted = [normalize_word(w) for w in wanted]
+                if "".join(wanted) in joined:  # "chuyende", "chiuy" typed as one word
+                    return meeting_type
+            size = len(wanted)
+            if any(words[i : i + size] == wanted for i in range(len(words) - size + 1)):
                 return meeting_type
     return MeetingType.REGULAR
 
