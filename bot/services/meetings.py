@@ -42,7 +42,7 @@ from bot.rules.links import generate_jitsi_link, validate_meeting_link
 from bot.rules.recurrence import RecurrenceRule, parse_rule
 from bot.services.access import Access
 from bot.services.cells import clean_text
-from bot.services.notices import CANCELLED, MOVED, NoticeService
+from bot.services.notices import CANCELLED, MOVED, NoticeService, meeting_kind_changed
 from bot.services.reminders import ReminderService
 from config import Settings
 
@@ -87,15 +87,6 @@ class AgendaEdit(NamedTuple):
     agenda: list[agenda_rules.AgendaItem]
 
 
-class TypeChange(NamedTuple):
-    """A meeting after its type changed, and whether its agenda followed the new type."""
-
-    cell: Cell
-    meeting: Meeting
-    agenda: list[agenda_rules.AgendaItem]
-    agenda_followed: bool
-
-
 class Attachment(NamedTuple):
     """A document attached to a meeting."""
 
@@ -119,6 +110,17 @@ def meeting_title(text: str, *, usage: Usage | None = None) -> str:
 
 async def _nothing() -> None:
     return None
+
+
+class TypeChange(NamedTuple):
+    """A meeting after its type changed, and whether its agenda followed the new type;
+    ``announce`` tells the group and the members (the edge awaits it once it has answered)."""
+
+    cell: Cell
+    meeting: Meeting
+    agenda: list[agenda_rules.AgendaItem]
+    agenda_followed: bool
+    announce: Callable[[], Awaitable[None]] = _nothing
 
 
 @dataclass(frozen=True)
@@ -495,7 +497,10 @@ class MeetingService:
             if title == gettext(DEFAULT_TITLES[meeting.type]):
                 title = gettext(DEFAULT_TITLES[meeting_type])
             changed = await uow.meetings.set_type(meeting.id, meeting_type, title)
-        return TypeChange(cell, changed, items, followed)
+        announce = partial(
+            meeting_kind_changed, self.notices, cell, changed, meeting.type, identity, chat
+        )
+        return TypeChange(cell, changed, items, followed, announce)
 
     async def set_link(
         self, identity: Identity, chat: ChatRef, meeting_id: int, link: str | None

@@ -263,6 +263,50 @@ class NoticeService:
         )
 
 
+async def meeting_kind_changed(
+    notices: NoticeService,
+    cell: Cell,
+    meeting: Meeting,
+    previous: MeetingType,
+    actor: Identity,
+    chat: ChatRef,
+) -> None:
+    """A meeting's kind changed: the group is told once (unless it was changed there), and
+    privately everyone summoned before or after the change (a member no longer summoned to a
+    meeting that became a committee meeting must know it), each in their language, but the one
+    who changed it in their private chat."""
+
+    def text(tr: Translator) -> str:
+        line = tr.gettext(KIND_CHANGED, **when_params(tr, cell, meeting))
+        if meeting.type is MeetingType.COMMITTEE:
+            line += "\n" + tr.gettext(COMMITTEE_ONLY)
+        return line
+
+    topic = f"kind:{meeting.id}:{meeting.type.value}:{_stamp(notices.clock.now())}"
+    letters: list[Letter] = []
+    from_group = not chat.is_private and chat.chat_id == cell.chat_id
+    if cell.bot_present and cell.has_group and not from_group:
+        group = Content(text(translator(cell.language)))
+        letters.append(Letter(topic, "group", Group(cell), group))
+    async with notices.store.reading() as uow:
+        members = await uow.memberships.of_cell(cell.id)
+    told = summoned(members, previous) + summoned(members, meeting.type)
+    for user in dict.fromkeys(told):
+        if user.external_id == actor.external_id and chat.is_private:
+            continue  # already answered in this private chat
+        if from_group and cell.sees_group(user):
+            continue  # read it in the group, where the change was answered
+        content = Content(text(notices.tr(user)))
+        letters.append(Letter(topic, str(user.id), Person(user), content))
+    await notices.delivery.deliver(letters, until=meeting.starts_at)
+
+
+KIND_CHANGED = N_("📅 Meeting #{id} «{title}» at {when} is now a {kind}.")
+COMMITTEE_ONLY = N_(
+    "Only the cell committee (secretary, deputies, committee members) is summoned."
+)
+
+
 def _join_request_text(tr: Translator, cell: Cell, membership: Membership) -> str:
     user = membership.user
     username = f" (@{user.username})" if user.username else ""

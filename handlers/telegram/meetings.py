@@ -316,6 +316,7 @@ async def meetingkind(update: Update, context: BotContext) -> None:
         identity, chat, meeting_id, meeting_type, tr.language
     )
     await confirm(update, mr.type_change_text(tr, change))
+    await change.announce()
 
 
 async def link(update: Update, context: BotContext) -> None:

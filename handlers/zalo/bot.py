@@ -323,6 +323,7 @@ class ZaloBot:
         change = await self.services.meetings.set_type(
             identity, chat, meeting_id, meeting_type, tr.language
         )
+        await change.announce()
         return mr.type_change_text(tr, change)
 
     async def recurring(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:

@@ -201,6 +201,28 @@ async def test_committee_meeting_summons_only_the_committee(bot: Bot, lang: str)
     await schedule(w, f"06/12/2026 19:30 {TITLE}")
     calls = await fire_reminder(bot, (await reminder_ids(bot, 2))[1440])
     assert private_reminders(calls, everyone) == everyone
+    # Made a committee meeting later: the group and everyone summoned before are told, and
+    # the next reminder reaches the committee alone.
+    calls = await w.say(w.secretary, "/meetingkind 2 committee", private=True)
+
+    def notice(language: str) -> str:
+        told = t(
+            language,
+            "📅 Meeting #{id} «{title}» at {when} is now a {kind}.",
+            id=2,
+            title=TITLE,
+            when=when(language, "2026-12-06T12:30:00+00:00"),
+            kind=t(language, "cell committee meeting"),
+        )
+        only = "Only the cell committee (secretary, deputies, committee members) is summoned."
+        return f"{told}\n{t(language, only)}"
+
+    for user in (committee, official, probationary):
+        assert sent(calls, user.id) == [notice(lang)], user
+    # The group reads the cell's language (Vietnamese by default).
+    assert sent(calls, w.group.id) == [notice("vi")]
+    calls = await fire_reminder(bot, (await reminder_ids(bot, 2))[60])
+    assert private_reminders(calls, everyone) == {w.secretary.id, committee.id}
 
 
 # --- 12. temporarily elsewhere, and visiting members --------------------------------------------
