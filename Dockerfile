@@ -12,6 +12,7 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY config ./config
+COPY sandbox ./sandbox
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install . \
     && /opt/venv/bin/python -c "import bot.__main__, storage.db; storage.db.migrations()"
@@ -33,4 +34,6 @@ VOLUME ["/data"]
 USER cellmeet
 # Only used in webhook mode (WEBHOOK_PORT); long polling needs no open port.
 EXPOSE 8443
-CMD ["python", "-m", "bot"]
+# `run`, not the bare command: without a token the image stops with exit 2 instead of opening
+# the training sandbox (which serves 127.0.0.1 only, of no use in a container).
+CMD ["python", "-m", "bot", "run"]

@@ -35,8 +35,8 @@ from telegram.request import BaseRequest, RequestData
 from bench.reminder_startup import migrate, settings
 from bot.app import build_application
 from bot.clock import FakeClock
+from sandbox.fake_api import FakeRequest, FakeTelegram, Fault, JSONDict
 from storage.sqlite.repositories import iso
-from tests.harness.fake_api import FakeRequest, FakeTelegram, Fault, JSONDict
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 GROUP = -100_555

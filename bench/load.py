@@ -50,9 +50,9 @@ from bot.rules.recurrence import RecurrenceRule
 from bot.texts import answer_choices
 from handlers.telegram import callback_data as cd
 from handlers.telegram.notifier import keyboard
+from sandbox.driver import Driver, TgChat, TgUser
+from sandbox.fake_api import JSONDict
 from storage.sqlite.repositories import iso
-from tests.harness.driver import Driver, TgChat, TgUser
-from tests.harness.fake_api import JSONDict
 
 RSVP_CELL_CHAT = -100_001
 ROSTER_CELL_CHAT = -100_002

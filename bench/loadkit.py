@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from config.settings import SETTING_NAMES
-from tests.harness.fake_api import FakeTelegram, JSONDict, UploadedFile, coerce_params
-from tests.harness.http_server import FakeBotApiServer
+from sandbox.fake_api import FakeTelegram, JSONDict, UploadedFile, coerce_params
+from sandbox.http_server import FakeBotApiServer
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-token-for-load"

@@ -25,9 +25,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from bot.app import build_application
 from bot.clock import FakeClock
 from config import Settings
+from sandbox.fake_api import FakeRequest, FakeTelegram
 from storage.sqlite.db import Database
 from storage.sqlite.repositories import iso
-from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 MEMBERS = 30

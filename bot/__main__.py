@@ -35,6 +35,11 @@ NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment, and run again."
     " (For Zalo, set ZALO_BOT_TOKEN.)"
 )
+SANDBOX_INSTEAD = (
+    "cellmeet: no TELEGRAM_BOT_TOKEN (nor ZALO_BOT_TOKEN) is set, so this is the sandbox: a "
+    "local training chat where you play the secretary and the members. To run the real bot, "
+    "create one with @BotFather in Telegram (/newbot) and put TELEGRAM_BOT_TOKEN=<token> in .env."
+)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -75,7 +80,9 @@ def parser() -> argparse.ArgumentParser:
         description="cellmeet: a Telegram bot for online party-cell meetings. "
         "Settings come from the environment or .env (see README).",
         epilog="commands:\n"
-        "  python -m bot                      run the bot\n"
+        "  python -m bot                      run the bot (the sandbox if no token is set)\n"
+        "  python -m bot run                  run the bot (exit 2 if no token is set)\n"
+        "  python -m bot sandbox [--empty] [--port N]   the local training sandbox\n"
         "  python -m bot migrate              apply migrations\n"
         "  python -m bot backup PATH          online backup while the bot runs\n"
         "  python -m bot restore PATH         restore a backup (stop the bot first)\n"
@@ -86,6 +93,17 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "run", help="run the bot (the default): polling, or webhook if WEBHOOK_URL"
+    )
+    sandbox_cmd = commands.add_parser(
+        "sandbox",
+        help="a local training chat on 127.0.0.1 with a demo cell (the default without a token)",
+    )
+    sandbox_cmd.add_argument("--empty", action="store_true", help="start without the demo cell")
+    sandbox_cmd.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port of the page on 127.0.0.1 (default SANDBOX_PORT, 8765; 0 = any)",
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
     backup_cmd = commands.add_parser(
@@ -129,7 +147,13 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     """Run one command; DatabaseUnusable escapes with its one line."""
     name = args.command or "run"
     if name == "run":
+        if args.command is None and not settings.token and not settings.zalo_token:
+            # `make run` on a fresh clone: something to try rather than an error.
+            print(SANDBOX_INSTEAD, file=sys.stderr)
+            return sandbox(settings)
         return run(settings)
+    if name == "sandbox":
+        return sandbox(settings, port=args.port, empty=args.empty)
     if name == "migrate":
         version = asyncio.run(_migrate(settings))
         print(f"database {settings.database_path} is at schema version {version}")
@@ -206,6 +230,32 @@ def run(settings: Settings) -> int:
         print(
             f"cellmeet: cannot reach the Bot API at {settings.api_base_url} ({error}); "
             "check the network or TELEGRAM_API_BASE_URL.",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    return 0
+
+
+def sandbox(settings: Settings, *, port: int | None = None, empty: bool = False) -> int:
+    """The training sandbox until interrupted; it never opens DATABASE_PATH."""
+    from sandbox.app import run_sandbox
+
+    chosen = settings.sandbox_port if port is None else port
+    if not 0 <= chosen <= 65535:
+        print("cellmeet: --port must be 0-65535", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        asyncio.run(
+            run_sandbox(
+                settings, port=chosen, empty=empty, announce=lambda line: print(line, flush=True)
+            )
+        )
+    except KeyboardInterrupt:
+        return 0
+    except OSError as error:
+        print(
+            f"cellmeet: cannot serve the sandbox on 127.0.0.1:{chosen} "
+            f"({error.strerror or error}); choose another port with --port N or SANDBOX_PORT.",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE

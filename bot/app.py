@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import SystemClock
-from bot.ports import Clock
+from bot.ports import Clock, JobRunner, Scheduler
 from bot.services.channels import ChannelNotifier
 from bot.services.registry import Services
 from config import Settings
@@ -26,15 +26,25 @@ logger = logging.getLogger(__name__)
 OFFLINE_TOKEN = "0:offline"
 
 
+class RunningScheduler(Scheduler, Protocol):
+    """A Scheduler that is told the core's job runner once the services exist."""
+
+    def bind(self, runner: JobRunner) -> None:
+        """The core's function that runs a job by its name."""
+        ...
+
+
 def build_application(
     settings: Settings,
     *,
     request: BaseRequest | None = None,
     clock: Clock | None = None,
+    scheduler: RunningScheduler | None = None,
     rate_limiter: bool = True,
     refusal_window: float = RecentRefusals.WINDOW_SECONDS,
 ) -> BotApplication:
-    """Build the bot; tests pass a fake request and a fake clock."""
+    """Build the bot; tests pass a fake request and a fake clock, the sandbox its own clock
+    and scheduler (ptb's JobQueue otherwise)."""
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
@@ -58,7 +68,7 @@ def build_application(
         builder = builder.request(request)
     application: BotApplication = builder.build()
     assert application.job_queue is not None
-    scheduler = JobQueueScheduler(application.job_queue)
+    scheduler = scheduler or JobQueueScheduler(application.job_queue)
     database = Database(settings.database_path)
     services = Services.build(
         settings,

@@ -452,7 +452,8 @@ class AnswerRepository(Protocol):
         decided_by: int | None,
         now: datetime,
     ) -> None:
-        """Record or replace an answer (a missing reason keeps the stored one)."""
+        """Record or replace an answer (a missing reason keeps the stored one; attending
+        clears it: one current state per member)."""
         ...
 
     async def move(self, from_user_id: int, to_user_id: int) -> None:

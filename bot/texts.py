@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cells import Cell, Kind
 from bot.domain.identity import User
-from bot.domain.meetings import MEETING_TYPE_LABELS, Meeting
-from bot.domain.messages import AnswerSummons, Choice, DecideAbsence, DecideJoin
+from bot.domain.meetings import MEETING_TYPE_LABELS, Meeting, Reply
+from bot.domain.messages import AnswerSummons, Choice, DecideAbsence, DecideJoin, SendAbsence
 from bot.domain.reminders import Reminder
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.rules.dates import format_when
+from bot.rules.durations import format_duration
 
 
 def when(tr: Translator, meeting: Meeting, cell: Cell) -> str:
@@ -42,17 +43,11 @@ def reminder_text(
     """The reminder message (group or private)."""
     if reminder.offset_minutes == 0:
         head = tr.gettext("⏰ The meeting starts now: {title}", title=meeting.title)
-    elif reminder.offset_minutes % 60 == 0:
-        head = tr.gettext(
-            "⏰ Reminder: {title} in {hours} h",
-            title=meeting.title,
-            hours=reminder.offset_minutes // 60,
-        )
     else:
         head = tr.gettext(
-            "⏰ Reminder: {title} in {minutes} min",
+            "⏰ Reminder: {title} starts in {duration}",
             title=meeting.title,
-            minutes=reminder.offset_minutes,
+            duration=format_duration(reminder.offset_minutes, tr.language),
         )
     lines = [
         head,
@@ -60,19 +55,89 @@ def reminder_text(
     ]
     if meeting.link:
         lines.append(tr.gettext("Link: {link}", link=meeting.link))
+    if reminder.offset_minutes == 0:
+        return "\n".join(lines)
     if private:
         lines.append(tr.gettext("Please answer with a button below."))
+    else:
+        lines.append(
+            tr.gettext(
+                "Members answer (will attend / request absence) in their private chat with the "
+                "bot: with the buttons of the reminder, or /meeting {id} there.",
+                id=meeting.id,
+            )
+        )
     return "\n".join(lines)
 
 
-def answer_choices(tr: Translator, meeting_id: int) -> tuple[tuple[Choice, ...], ...]:
-    """'Sẽ tham dự' / 'Xin vắng'."""
+ABSENCE = (Reply.ABSENCE_REQUESTED, Reply.ABSENT_WITH_REASON, Reply.ABSENCE_DECLINED)
+
+
+def answer_choices(
+    tr: Translator, meeting_id: int, current: Reply | None = None
+) -> tuple[tuple[Choice, ...], ...]:
+    """'Sẽ tham dự' / 'Xin vắng', the current answer marked: it can be changed until the
+    meeting starts."""
+    attend = tr.gettext("Will attend")
+    absent = tr.gettext("Request absence")
+    if current is Reply.WILL_ATTEND:
+        attend = "✅ " + attend
+    elif current in ABSENCE:
+        absent = "✅ " + absent
     return (
         (
-            Choice(tr.gettext("Will attend"), AnswerSummons(meeting_id, True)),
-            Choice(tr.gettext("Request absence"), AnswerSummons(meeting_id, False)),
+            Choice(attend, AnswerSummons(meeting_id, True)),
+            Choice(absent, AnswerSummons(meeting_id, False)),
         ),
     )
+
+
+YOUR_ANSWER = {
+    None: N_("You have not answered yet."),
+    Reply.WILL_ATTEND: N_("Your answer: you will attend."),
+    Reply.ABSENCE_REQUESTED: N_("Your answer: absence requested, waiting for the decision."),
+    Reply.ABSENT_WITH_REASON: N_("Your answer: absence approved."),
+    Reply.ABSENCE_DECLINED: N_("Your answer: absence not accepted, please attend."),
+}
+# The line that shows a member's own answer under a message; replaced when it changes.
+ANSWER_MARK = "👉 "
+
+
+def your_answer(tr: Translator, status: Reply | None) -> str:
+    """The member's own current answer, as a line under the meeting or the reminder."""
+    return ANSWER_MARK + tr.gettext(YOUR_ANSWER[status])
+
+
+def with_answer(text: str, tr: Translator, status: Reply | None) -> str:
+    """A message's text with its answer line put (or replaced) at the end."""
+    head = text.split("\n\n" + ANSWER_MARK, 1)[0]
+    return head + "\n\n" + your_answer(tr, status)
+
+
+# The dialog kind of an offered absence request (the typed reason waits for the member's yes).
+OFFER = "absence-offer"
+
+
+def absence_reply(tr: Translator, status: Reply) -> str:
+    """What a member is told once the reason is in."""
+    if status is Reply.ABSENT_WITH_REASON:
+        return tr.gettext("Your absence is recorded as excused (nobody else decides on it).")
+    return tr.gettext("Your request was sent to the secretary.")
+
+
+def absence_offer(
+    tr: Translator, meeting: Meeting, cell: Cell, reason: str
+) -> tuple[str, tuple[tuple[Choice, ...], ...]]:
+    """Typed words that read as an absence request: the meeting they would excuse, to confirm."""
+    text = tr.gettext(
+        "Do you ask to be excused from meeting #{id} «{title}» ({when}) for this reason?\n"
+        "«{reason}»",
+        id=meeting.id,
+        title=meeting.title,
+        when=when(tr, meeting, cell),
+        reason=reason,
+    )
+    return text, ((Choice(tr.gettext("Send the absence request"), SendAbsence(meeting.id)),),)
 
 
 def absence_choices(

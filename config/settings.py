@@ -15,6 +15,7 @@ OFFICIAL_API_BASE_URL = "https://api.telegram.org"
 ZALO_OFFICIAL_API_BASE_URL = "https://bot-api.zaloplatforms.com"
 ZALO_DEFAULT_MONTHLY_QUOTA = 3000
 LANGUAGES = ("vi", "en")
+SANDBOX_DEFAULT_PORT = 8765
 
 
 class SettingsError(ValueError):
@@ -42,6 +43,7 @@ SETTING_NAMES = (
     "ZALO_WEBHOOK_URL",
     "ZALO_WEBHOOK_SECRET",
     "ZALO_MONTHLY_QUOTA",
+    "SANDBOX_PORT",
 )
 
 
@@ -68,6 +70,8 @@ class Settings:
     zalo_webhook_url: str | None = None
     zalo_webhook_secret: str | None = field(default=None, repr=False)
     zalo_monthly_quota: int = ZALO_DEFAULT_MONTHLY_QUOTA
+    # The sandbox's page (without a token), on 127.0.0.1; 0 = any free port.
+    sandbox_port: int = SANDBOX_DEFAULT_PORT
 
     @property
     def runs_telegram(self) -> bool:
@@ -186,6 +190,10 @@ class Settings:
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
 
+        sandbox_port = get("SANDBOX_PORT") or str(SANDBOX_DEFAULT_PORT)
+        if not re.fullmatch(r"[0-9]{1,5}", sandbox_port) or not 0 <= int(sandbox_port) <= 65535:
+            raise SettingsError("SANDBOX_PORT must be a port number between 0 and 65535")
+
         zalo = _zalo_settings(get)
 
         return cls(
@@ -202,6 +210,7 @@ class Settings:
             webhook_port=int(port_text),
             reminder_offsets_minutes=offsets,
             log_level=log_level,
+            sandbox_port=int(sandbox_port),
             **zalo,
         )
 

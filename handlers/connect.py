@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.identity import Identity
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.services.accounts import CODE_VALID
 from bot.services.registry import Services
 from bot.texts import CHANNEL_NAMES, connect_text, connected_text, prefers_text
@@ -28,3 +28,13 @@ async def connect_reply(services: Services, identity: Identity, args: str) -> st
     assert user is not None
     minutes = int(CODE_VALID.total_seconds() // 60)
     return connect_text(tr, user, code.code, minutes)
+
+
+def id_text(tr: Translator, identity: Identity) -> str:
+    """/id: who the caller is on this channel (for ADMIN_IDS)."""
+    return tr.gettext(
+        "Your {channel} id: {id}\nAn operator is listed in ADMIN_IDS as {qualified}",
+        channel=CHANNEL_NAMES.get(identity.channel, identity.channel),
+        id=identity.external_id,
+        qualified=identity.qualified,
+    )

@@ -21,8 +21,8 @@ from bot.errors import UserFacingError
 from config import Settings
 from config.settings import SETTING_NAMES
 from handlers.telegram.context import BotApplication
-from tests.harness.driver import Driver, TgUser
-from tests.harness.fake_api import FakeRequest, FakeTelegram
+from sandbox.driver import Driver, TgUser
+from sandbox.fake_api import FakeRequest, FakeTelegram
 
 TOKEN = "123456:TEST-token-for-tests"
 OPERATOR_ID = 9000

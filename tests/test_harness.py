@@ -36,15 +36,15 @@ from telegram.ext import (
     filters,
 )
 
-from tests.harness.driver import Driver, TgChat, TgUser
-from tests.harness.fake_api import (
+from sandbox.driver import Driver, TgChat, TgUser
+from sandbox.fake_api import (
     BOT_ID,
     BOT_USERNAME,
     FakeRequest,
     FakeTelegram,
     bot_api_methods,
 )
-from tests.harness.http_server import FakeBotApiServer
+from sandbox.http_server import FakeBotApiServer
 
 TOKEN = "7000000001:AAFakeTokenForTestsOnly"
 ALICE = TgUser(id=1001, first_name="Lan", last_name="Nguyễn", username="lan")

@@ -19,7 +19,7 @@ KEYWORDS = {"N_": None, "gettext": None, "ngettext": (1, 2)}
 def source_messages() -> set[str]:
     """Every message id marked in the code (N_, gettext, ngettext)."""
     found: set[str] = set()
-    for folder in ("bot", "handlers"):
+    for folder in ("bot", "handlers", "sandbox"):
         for _, _, message, _, _ in extract_from_dir(ROOT / folder, keywords=KEYWORDS):
             found.update([message] if isinstance(message, str) else message)
     return found

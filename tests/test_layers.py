@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BANNED = ("telegram", "aiosqlite", "sqlite3", "apscheduler", "storage", "handlers")
+BANNED = ("telegram", "aiosqlite", "sqlite3", "apscheduler", "storage", "handlers", "sandbox")
 # The wiring point and the command line connect the core to its adapters.
 ADAPTER_FILES = {ROOT / "bot" / "app.py", ROOT / "bot" / "__main__.py"}
 

@@ -34,6 +34,7 @@ def test_defaults_from_an_empty_environment() -> None:
     assert settings.webhook_port == 8443
     assert settings.reminder_offsets_minutes == (1440, 60, 0)
     assert settings.log_level == "INFO"
+    assert settings.sandbox_port == 8765
     assert settings.bot_base_url == "https://api.telegram.org/bot"
     assert settings.bot_base_file_url == "https://api.telegram.org/file/bot"
 
@@ -59,6 +60,7 @@ def test_every_setting_is_read() -> None:
             "WEBHOOK_PORT": "8080",
             "REMINDER_OFFSETS": "60, 0,1440,60",
             "LOG_LEVEL": "debug",
+            "SANDBOX_PORT": "0",
         }
     )
     assert settings.token == TOKEN
@@ -75,6 +77,7 @@ def test_every_setting_is_read() -> None:
     # Duplicates dropped, latest reminder first.
     assert settings.reminder_offsets_minutes == (1440, 60, 0)
     assert settings.log_level == "DEBUG"
+    assert settings.sandbox_port == 0
 
 
 MALFORMED = [
@@ -108,6 +111,8 @@ MALFORMED = [
     pytest.param({"WEBHOOK_PORT": "0"}, "WEBHOOK_PORT", id="port-zero"),
     pytest.param({"WEBHOOK_PORT": "65536"}, "WEBHOOK_PORT", id="port-too-big"),
     pytest.param({"WEBHOOK_PORT": "-1"}, "WEBHOOK_PORT", id="port-negative"),
+    pytest.param({"SANDBOX_PORT": "65536"}, "SANDBOX_PORT", id="sandbox-port-too-big"),
+    pytest.param({"SANDBOX_PORT": "web"}, "SANDBOX_PORT", id="sandbox-port-word"),
     pytest.param({"REMINDER_OFFSETS": "1h,5m"}, "REMINDER_OFFSETS", id="offsets-units"),
     pytest.param({"REMINDER_OFFSETS": "60,-5"}, "REMINDER_OFFSETS", id="offsets-negative"),
     pytest.param({"REMINDER_OFFSETS": "50000"}, "REMINDER_OFFSETS", id="offsets-over-30-days"),

@@ -40,7 +40,15 @@ class DecideJoin:
     kind: Kind | None
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin
+@dataclass(frozen=True)
+class SendAbsence:
+    """A member confirms that the words they typed are an absence request for this meeting
+    (the reason is what they typed, kept with their open dialog)."""
+
+    meeting_id: int
+
+
+ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence
 
 
 @dataclass(frozen=True)

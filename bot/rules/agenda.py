@@ -10,8 +10,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.i18n import N_, translator
+from bot.rules.dates import fold, quoted
 
 MAX_ITEMS = 30
 MAX_ITEM_LENGTH = 300
@@ -83,6 +84,19 @@ TOO_MANY_ITEMS = N_("An agenda can have at most {max} items.")
 EMPTY_AGENDA = N_("The agenda has no items yet.")
 NO_SUCH_ITEM = N_("There is no item {number}: the agenda has items 1 to {count}.")
 NO_SUCH_POSITION = N_("A new item can go at positions 1 to {count}.")
+UNKNOWN_EDIT = N_("Use add TEXT, remove K, move K to P or edit K TEXT.")
+NOT_A_NUMBER = N_("«{word}» is not an item number: give the number the agenda shows.")
+
+# The edits by their verbs, in English and in Vietnamese (compared without diacritics, so
+# "xóa", "xoá" and "xoa" are one verb).
+_VERBS = {
+    "add": ("add", "thêm"),
+    "remove": ("remove", "delete", "xóa"),
+    "move": ("move", "chuyển"),
+    "edit": ("edit", "sửa"),
+}
+# Words between the two numbers of a move: "move 5 to 3", "chuyển 5 lên 3", "chuyển 5 đến 3".
+_MOVE_WORDS = ("to", "->", "→", "lên", "xuống", "đến", "tới", "sang", "về", "vào", "vị", "trí")
 
 
 @dataclass(frozen=True)
@@ -183,6 +197,37 @@ def move_item(items: Sequence[AgendaItem], number: int, to: int) -> list[AgendaI
     result = list(items)
     result.insert(to - 1, result.pop(number - 1))
     return result
+
+
+_VERB_BY_WORD = {fold(word): verb for verb, words in _VERBS.items() for word in words}
+_MOVE_FILLERS = frozenset(fold(word) for word in _MOVE_WORDS)
+
+
+def _item_number(word: str) -> int:
+    if not (word.isascii() and word.isdigit()) or len(word) > 3:
+        raise BadInput(NOT_A_NUMBER, usage=Usage.AGENDA, word=quoted(word))
+    return int(word)
+
+
+def edit_operation(verb: str) -> str | None:
+    """add, remove, move or edit for a typed verb ("xoá", "Thêm", "sua"...), else None."""
+    return _VERB_BY_WORD.get(fold(verb))
+
+
+def apply_edit(items: Sequence[AgendaItem], verb: str, args: Sequence[str]) -> list[AgendaItem]:
+    """The agenda after a typed edit: add TEXT, remove K, move K to P, edit K TEXT, or their
+    Vietnamese verbs thêm, xóa, chuyển, sửa (with or without diacritics)."""
+    operation = edit_operation(verb)
+    if operation == "add" and args:
+        return add_item(items, " ".join(args))
+    if operation == "remove" and len(args) == 1:
+        return remove_item(items, _item_number(args[0]))
+    numbers = [a for a in args if fold(a) not in _MOVE_FILLERS]
+    if operation == "move" and len(numbers) == 2:
+        return move_item(items, _item_number(numbers[0]), _item_number(numbers[1]))
+    if operation == "edit" and len(args) >= 2:
+        return edit_item(items, _item_number(args[0]), " ".join(args[1:]))
+    raise BadInput(UNKNOWN_EDIT, usage=Usage.AGENDA)
 
 
 def _check_number(items: Sequence[AgendaItem], number: int) -> None:

@@ -23,7 +23,7 @@ from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule, weekday, weekdays
 
 from bot.errors import BadInput
 from bot.i18n import N_, translator
-from bot.rules.dates import apply_period, fold, parse_time, weekday_name
+from bot.rules.dates import apply_period, fold, join_spaced_times, parse_time, weekday_name
 
 RuleKind = Literal["monthly-day", "monthly-weekday", "weekly"]
 MAX_OCCURRENCES = 500
@@ -65,7 +65,7 @@ _FILLERS = (
     _WEEK_WORDS
     | _MONTH_WORDS
     | {"hang", "moi", "every", "each", "of", "the", "a", "cua", "trong", "luc", "vao"}
-    | {"at", "on", "in", "dinh", "ky", "sang", "am", "chieu", "toi", "pm"}
+    | {"at", "on", "in", "dinh", "ky", "buoi", "sang", "trua", "am", "chieu", "toi", "dem", "pm"}
 )
 
 _WEEKDAY_BY_WORD = {word: i for i, words in enumerate(_WEEKDAY_WORDS) for word in words}
@@ -183,7 +183,7 @@ class RecurrenceRule:
 
 def parse_rule(text: str) -> RecurrenceRule:
     """A rule typed in Vietnamese or English, with or without diacritics (BadInput if unclear)."""
-    words = re.sub(r"[,;.()]", " ", fold(text)).split()
+    words = join_spaced_times(re.sub(r"[,;.()]", " ", fold(text))).split()
     clocks = [(i, c) for i, w in enumerate(words) if (c := parse_time(w, example=RULE_EXAMPLE))]
     if len(clocks) != 1:
         message = MISSING_RULE_TIME if not clocks else UNREADABLE_RULE

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from bot.domain.access import Action, is_summoned, leaders
-from bot.domain.cells import Cell, Membership
+from bot.domain.cells import Cell, Membership, Status
 from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.meetings import Meeting, MeetingStatus, Reply
 from bot.domain.reminders import ReminderStatus
@@ -49,6 +49,22 @@ class AbsenceDecision(NamedTuple):
     status: Reply
 
 
+class AbsenceRequest(NamedTuple):
+    """An absence request as recorded: asked of the leaders, or (nobody else to decide)
+    recorded as excused."""
+
+    meeting: Meeting
+    status: Reply
+
+
+class MyAnswer(NamedTuple):
+    """A person's own answer to a meeting's summons."""
+
+    summoned: bool
+    status: Reply | None
+    open: bool  # the meeting is still ahead: the answer can be given or changed
+
+
 class Answers(NamedTuple):
     """A meeting's summoned members and where each stands."""
 
@@ -68,6 +84,14 @@ class AttendanceService:
     async def _summoned_member(
         self, uow: UnitOfWork, identity: Identity, chat: ChatRef | None, meeting_id: int
     ) -> tuple[Cell, Meeting, Membership]:
+        found = await uow.meetings.get_with_cell(meeting_id)
+        if found is not None:
+            _, former = await uow.memberships.of_person(
+                found[1].id, identity.channel, identity.external_id
+            )
+            if former is not None and former.status is Status.REMOVED:
+                # An old button pressed after leaving: say so, not "no such meeting".
+                raise Refused(N_("You are no longer a member of this cell."))
         cell, meeting, actor = await self.access.meeting_for(
             uow, identity, chat, meeting_id, Action.ANSWER_SUMMONS
         )
@@ -104,8 +128,10 @@ class AttendanceService:
 
     async def request_absence(
         self, identity: Identity, chat: ChatRef | None, meeting_id: int, reason: str
-    ) -> Meeting:
-        """The member asks to be excused, with a reason; the leaders are asked to decide."""
+    ) -> AbsenceRequest:
+        """The member asks to be excused, with a reason; the other leaders are asked to
+        decide (a secretary's request goes to the deputy). With nobody else to decide, the
+        absence is recorded as excused."""
         clean = clean_text(reason, MAX_REASON)
         if clean is None or len(clean) < 3:
             raise BadInput(N_("Write the reason for your absence (3 to 300 characters)."))
@@ -113,17 +139,63 @@ class AttendanceService:
             cell, meeting, membership = await self._summoned_member(
                 uow, identity, chat, meeting_id
             )
+            deciders = [
+                u
+                for u in leaders(await uow.memberships.of_cell(cell.id))
+                if u.id != membership.user.id
+            ]
+            status = Reply.ABSENCE_REQUESTED if deciders else Reply.ABSENT_WITH_REASON
             await uow.answers.put(
                 meeting_id=meeting.id,
                 user_id=membership.user.id,
-                status=Reply.ABSENCE_REQUESTED,
+                status=status,
                 reason=clean,
-                decided_by=None,
+                decided_by=None if deciders else membership.user.id,
                 now=self.clock.now(),
             )
-            deciders = leaders(await uow.memberships.of_cell(cell.id))
-        await self.notices.absence_requested(meeting, membership.user, clean, deciders)
-        return meeting
+        if deciders:
+            await self.notices.absence_requested(meeting, membership.user, clean, deciders)
+        return AbsenceRequest(meeting, status)
+
+    async def mine(self, identity: Identity, chat: ChatRef | None, meeting_id: int) -> MyAnswer:
+        """The caller's own answer to a meeting, and whether they may (still) answer."""
+        async with self.store.reading() as uow:
+            found = await uow.meetings.get_with_cell(meeting_id)
+            if found is None:
+                return MyAnswer(False, None, False)
+            meeting, cell = found
+            user, membership = await uow.memberships.of_person(
+                cell.id, identity.channel, identity.external_id
+            )
+            if user is None or membership is None or not is_summoned(membership, meeting.type):
+                return MyAnswer(False, None, False)
+            answer = await uow.answers.get(meeting.id, user.id)
+        is_open = (
+            meeting.status is MeetingStatus.SCHEDULED and meeting.starts_at > self.clock.now()
+        )
+        return MyAnswer(True, answer.status if answer else None, is_open)
+
+    async def next_open(self, identity: Identity) -> tuple[Cell, Meeting] | None:
+        """The caller's next meeting that they are summoned to and may still answer."""
+        now = self.clock.now()
+        async with self.store.reading() as uow:
+            user = await uow.users.get(identity.channel, identity.external_id)
+            if user is None:
+                return None
+            coming: list[tuple[Cell, Meeting]] = []
+            for cell, membership in await uow.memberships.of_user(user.id):
+                if not is_summoned(membership):
+                    continue
+                # The next one they are summoned to (a committee meeting may come first).
+                found = await uow.meetings.of_cell(
+                    cell.id, after=now, statuses=(MeetingStatus.SCHEDULED,), limit=5
+                )
+                coming += [
+                    (cell, meeting)
+                    for meeting in found
+                    if meeting.starts_at > now and is_summoned(membership, meeting.type)
+                ][:1]
+        return min(coming, key=lambda pair: pair[1].starts_at) if coming else None
 
     async def decide_absence(
         self,

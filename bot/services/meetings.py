@@ -30,13 +30,8 @@ from bot.errors import BadInput, Conflict, NotFound, Refused, Usage
 from bot.i18n import N_, translator
 from bot.ports import Clock, Store, UnitOfWork
 from bot.rules import agenda as agenda_rules
-from bot.rules.dates import (
-    MAX_DURATION_MINUTES,
-    MIN_DURATION_MINUTES,
-    example_when,
-    format_when,
-    parse_when,
-)
+from bot.rules.dates import example_when, format_when, parse_when
+from bot.rules.durations import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from bot.rules.ics import IcsEvent, build_calendar
 from bot.rules.links import generate_jitsi_link, validate_meeting_link
 from bot.rules.recurrence import RecurrenceRule, parse_rule
@@ -160,11 +155,25 @@ class MeetingService:
     # --- helpers -------------------------------------------------------------------------------
 
     def _parse_when(
-        self, text: str, tz: ZoneInfo, usage: Usage, **usage_params: object
+        self,
+        text: str,
+        tz: ZoneInfo,
+        usage: Usage,
+        *,
+        default: datetime | None = None,
+        **usage_params: object,
     ) -> tuple[datetime, str]:
-        """parse_when, with errors showing the whole command in its right form."""
+        """parse_when, with errors showing the whole command in its right form; a date or a
+        time left out is default's (a meeting moved to another hour of its day)."""
+        local = default.astimezone(tz) if default is not None else None
         try:
-            return parse_when(text, now=self.clock.now(), tz=tz)
+            return parse_when(
+                text,
+                now=self.clock.now(),
+                tz=tz,
+                default_date=local.date() if local else None,
+                default_time=(local.hour, local.minute) if local else None,
+            )
         except BadInput as error:
             when = error.example or example_when(self.clock.now(), tz)
             whole = BadInput(
@@ -280,7 +289,8 @@ class MeetingService:
     async def move(
         self, identity: Identity, chat: ChatRef, meeting_id: int, when_text: str, lang: str
     ) -> Change:
-        """Move one meeting (an occurrence of a series moves alone); everyone is told."""
+        """Move one meeting (an occurrence of a series moves alone); everyone is told. A time
+        alone keeps the meeting's day ("21:30"), a day alone keeps its time ("thứ 5 tuần sau")."""
         now = self.clock.now()
         async with self.store.transaction() as uow:
             cell, meeting, _ = await self.access.meeting_for(
@@ -289,7 +299,9 @@ class MeetingService:
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(NOT_SCHEDULED)
             tz = ZoneInfo(cell.timezone)
-            starts_at, rest = self._parse_when(when_text, tz, Usage.MOVE, id=meeting.id)
+            starts_at, rest = self._parse_when(
+                when_text, tz, Usage.MOVE, default=meeting.starts_at, id=meeting.id
+            )
             if rest:
                 raise BadInput(N_("Give only the new date and time."), usage=Usage.MOVE)
             await self._check_free(
@@ -431,7 +443,8 @@ class MeetingService:
     async def edit_agenda(
         self, identity: Identity, chat: ChatRef, meeting_id: int, operation: str, args: list[str]
     ) -> AgendaEdit:
-        """add TEXT | remove N | move N TO | edit N TEXT on a meeting's agenda."""
+        """add TEXT | remove K | move K to P | edit K TEXT (or thêm, xóa, chuyển, sửa) on a
+        meeting's agenda."""
         async with self.store.transaction() as uow:
             _, meeting, _ = await self.access.meeting_for(
                 uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
@@ -441,24 +454,7 @@ class MeetingService:
             items = [
                 agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)
             ]
-
-            def number(text: str) -> int:
-                if not (text.isascii() and text.isdigit()) or len(text) > 3:
-                    raise BadInput(N_("Give the item's number."), usage=Usage.AGENDA)
-                return int(text)
-
-            if operation == "add" and args:
-                items = agenda_rules.add_item(items, " ".join(args))
-            elif operation == "remove" and len(args) == 1:
-                items = agenda_rules.remove_item(items, number(args[0]))
-            elif operation == "move" and len(args) == 2:
-                items = agenda_rules.move_item(items, number(args[0]), number(args[1]))
-            elif operation == "edit" and len(args) >= 2:
-                items = agenda_rules.edit_item(items, number(args[0]), " ".join(args[1:]))
-            else:
-                raise BadInput(
-                    N_("Use add TEXT, remove N, move N TO or edit N TEXT."), usage=Usage.AGENDA
-                )
+            items = agenda_rules.apply_edit(items, operation, args)
             await uow.agenda.replace(meeting.id, [i.to_text() for i in items])
         return AgendaEdit(meeting, items)
 

@@ -440,6 +440,8 @@ class MemberService:
                 role=role,
                 status=Status.REMOVED if remove else None,
             )
+        if fresh != target:
+            await self.notices.member_changed(cell, target, fresh)
         return MemberChange(cell, fresh)
 
     async def set_kind(

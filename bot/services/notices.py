@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.access import outside_group, summoned
-from bot.domain.cells import Cell, Membership, Via
+from bot.domain.cells import KIND_LABELS, ROLE_LABELS, Cell, Membership, Status, Via
 from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.meetings import Meeting, MeetingType, Reply
 from bot.domain.messages import Content, Group, Letter, Outcome, Person
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.ports import Clock, Notifier, Store
 from bot.services.delivery import DeliveryService
-from bot.texts import absence_choices, join_choices, when_params
+from bot.texts import absence_choices, answer_choices, join_choices, when_params
 from config import Settings
+
+# A meeting this close is announced privately at once (the day-ahead reminder may be past).
+SOON = timedelta(hours=24)
 
 logger = logging.getLogger(__name__)
 
@@ -141,14 +144,32 @@ class NoticeService:
 
         in_group = chat.chat_id == cell.chat_id
         group_text = None if in_group or not cell.bot_present else text(translator(cell.language))
-        letters = await self.group_letters(
-            f"scheduled:{meeting.id}",
-            cell,
-            group_text,
-            text,
-            skip=lambda user: in_private_chat(user, chat),
-            meeting_type=meeting.type,
-        )
+        topic = f"scheduled:{meeting.id}"
+        if meeting.starts_at - self.clock.now() >= SOON:
+            letters = await self.group_letters(
+                topic,
+                cell,
+                group_text,
+                text,
+                skip=lambda user: in_private_chat(user, chat),
+                meeting_type=meeting.type,
+            )
+            await self.delivery.deliver(letters, until=meeting.starts_at)
+            return
+        # Less than a day ahead: the reminders before it may be past already, so every
+        # summoned member hears of it privately now, with the answer buttons.
+        letters = await self.group_letters(topic, cell, group_text, text, skip=lambda user: True)
+        async with self.store.reading() as uow:
+            members = await uow.memberships.of_cell(cell.id)
+        for user in summoned(members, meeting.type):
+            if in_private_chat(user, chat):
+                continue
+            tr = self.tr(user)
+            content = Content(
+                text(tr) + "\n" + tr.gettext("Please answer with a button below."),
+                answer_choices(tr, meeting.id),
+            )
+            letters.append(Letter(topic, str(user.id), Person(user), content))
         await self.delivery.deliver(letters, until=meeting.starts_at)
 
     async def join_requested(
@@ -222,6 +243,40 @@ class NoticeService:
             ),
         )
         await self.delivery.deliver(letters)
+
+    async def member_changed(self, cell: Cell, before: Membership, after: Membership) -> None:
+        """The member is told privately of a change of role or kind, or of being removed."""
+        member = after.user
+        tr = self.tr(member)
+        if after.status is Status.REMOVED:
+            text = tr.gettext(
+                "You were taken off the roster of «{cell}». If this is a mistake, ask the "
+                "secretary.",
+                cell=cell.name,
+            )
+        else:
+            lines = []
+            if after.role is not before.role:
+                lines.append(
+                    tr.gettext(
+                        "Your role in «{cell}» is now: {role}.",
+                        cell=cell.name,
+                        role=tr.gettext(ROLE_LABELS[after.role]),
+                    )
+                )
+            if after.kind is not before.kind:
+                lines.append(
+                    tr.gettext(
+                        "Your standing in «{cell}» is now: {kind}.",
+                        cell=cell.name,
+                        kind=tr.gettext(KIND_LABELS[after.kind]),
+                    )
+                )
+            if not lines:
+                return
+            text = "\n".join(lines)
+        topic = f"member-changed:{after.id}:{_stamp(self.clock.now())}:{secrets.token_hex(4)}"
+        await self.delivery.deliver([Letter(topic, str(member.id), Person(member), Content(text))])
 
     async def absence_requested(
         self, meeting: Meeting, member: User, reason: str, leaders: list[User]

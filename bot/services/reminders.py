@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from bot.domain.access import Action, leaders, summoned
 from bot.domain.cells import Cell
 from bot.domain.identity import ChatRef, Identity, User
-from bot.domain.meetings import Document, Meeting, MeetingStatus, MeetingType, Series
+from bot.domain.meetings import Document, Meeting, MeetingStatus, MeetingType, Reply, Series
 from bot.domain.messages import Content, Group, Letter, Person, retry_delay
 from bot.domain.reminders import Reminder, ReminderStatus, Verdict, reminder_times, verdict
-from bot.errors import BadInput, Usage
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.ports import Clock, DeliveryState, Scheduler, Store, UnitOfWork
 from bot.rules import agenda as agenda_rules
+from bot.rules.durations import parse_offsets
 from bot.rules.recurrence import RecurrenceRule, occurrences
 from bot.services.access import Access
 from bot.services.delivery import NOTICE_JOB, DeliveryService
@@ -47,8 +47,6 @@ SERIES_BATCH = 10  # series brought ahead per transaction (about 0.1 s of holdin
 SERIES_PAGE = 500  # series ids read at a time
 # Recurring rules keep their next occurrences scheduled; checked this often while running.
 SERIES_CHECK_INTERVAL = timedelta(hours=6)
-MAX_OFFSETS = 5
-MAX_OFFSET_MINUTES = 14 * 24 * 60
 
 
 def job_name(reminder_id: int, attempt: int = 0) -> str:
@@ -65,26 +63,6 @@ def parse_job_name(name: str) -> tuple[int, int] | None:
     return int(number), int(attempt or 0)
 
 
-def parse_offsets(text: str) -> tuple[int, ...]:
-    """Reminder times before a meeting: ``24h 1h 0``, ``1440,60,0``, ``30m``; at most five,
-    each up to 14 days; largest first."""
-    error = BadInput(
-        N_("Give reminder times before the meeting, like 24h 1h 0."), usage=Usage.REMINDERS
-    )
-    values: set[int] = set()
-    for word in text.replace(",", " ").lower().split():
-        number = word[:-1] if word[-1] in "hm" else word
-        if not number.isascii() or not number.isdigit() or len(number) > 5:
-            raise error
-        minutes = int(number) * (60 if word.endswith("h") else 1)
-        if minutes > MAX_OFFSET_MINUTES:
-            raise error
-        values.add(minutes)
-    if not values or len(values) > MAX_OFFSETS:
-        raise error
-    return tuple(sorted(values, reverse=True))
-
-
 class OffsetsSet(NamedTuple):
     """A cell's reminder times and how many coming meetings followed them."""
 
@@ -99,7 +77,7 @@ class ReminderPlan:
     reminder: Reminder
     meeting: Meeting
     cell: Cell
-    recipients: list[User]  # summoned members who have not answered
+    recipients: list[User]  # who gets it privately: not answered (at the start: expected)
     summoned: list[User]
     leaders: list[User]
     documents: list[Document]
@@ -222,7 +200,15 @@ class ReminderService:
             answers = await uow.answers.of_meeting(meeting.id)
             documents = await uow.documents.of_meeting(meeting.id)
         everyone = summoned(members, meeting.type)
-        recipients = [u for u in everyone if u.id not in answers]
+        if reminder.offset_minutes == 0:
+            # At the start, with the link: whoever is expected, those who said they will
+            # attend included (not those excused or waiting for a decision on it).
+            away = (Reply.ABSENT_WITH_REASON, Reply.ABSENCE_REQUESTED)
+            recipients = [
+                u for u in everyone if u.id not in answers or answers[u.id].status not in away
+            ]
+        else:
+            recipients = [u for u in everyone if u.id not in answers]
         return ReminderPlan(
             reminder, meeting, cell, recipients, everyone, leaders(members), documents
         )
@@ -268,7 +254,11 @@ class ReminderService:
             tr = self._tr(user)
             if user in plan.recipients:
                 text = reminder_text(tr, plan.meeting, plan.reminder, cell, private=True)
-                content = Content(text, answer_choices(tr, plan.meeting.id))
+                # At the start, answers are closed: the link only.
+                choices = (
+                    answer_choices(tr, plan.meeting.id) if plan.reminder.offset_minutes else ()
+                )
+                content = Content(text, choices)
                 private.append(Letter(topic, str(user.id), Person(user), content))
                 letters.append(private[-1])
             letters += [
@@ -329,7 +319,7 @@ class ReminderService:
     # --- the cell's reminder times -------------------------------------------------------------
 
     async def set_offsets(self, identity: Identity, chat: ChatRef, text: str) -> OffsetsSet:
-        """Per-cell reminder offsets, e.g. ``24h 1h 0`` or ``1440 60 0`` (minutes). Coming
+        """Per-cell reminder offsets, e.g. ``1 ngày, 1 giờ, 15 phút`` or ``24h 1h 0``. Coming
         meetings follow: reminders at dropped offsets are voided, new offsets are added (those
         already sent stay sent). Returns the offsets and how many meetings changed."""
         offsets = parse_offsets(text)

@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.cells import Kind, Role
-from bot.domain.messages import AnswerSummons, ChoiceAction, DecideAbsence, DecideJoin
+from bot.domain.messages import (
+    AnswerSummons,
+    ChoiceAction,
+    DecideAbsence,
+    DecideJoin,
+    SendAbsence,
+)
 
 KIND_CODES = {
     "o": Kind.OFFICIAL,
@@ -32,6 +38,7 @@ _PATTERNS = {
     "at": re.compile(rf"at:{_ID}:([yn])"),
     "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
+    "as": re.compile(rf"as:{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -115,6 +122,7 @@ Data = (
     | ChooseLanguage
     | AnswerSummons
     | DecideAbsence
+    | SendAbsence
     | DialogStep
     | FetchDocument
 )
@@ -217,6 +225,8 @@ def parse(data: str | None) -> Data | None:
         return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
     if prefix == "dc":
         return FetchDocument(int(groups[0]), int(groups[1]))
+    if prefix == "as":
+        return SendAbsence(int(groups[0]))
     return ChooseLanguage(groups[0])
 
 
@@ -226,4 +236,6 @@ def for_action(action: ChoiceAction) -> str:
         return answer(action.meeting_id, action.attend)
     if isinstance(action, DecideAbsence):
         return absence(action.meeting_id, action.user_id, action.approve)
+    if isinstance(action, SendAbsence):
+        return f"as:{action.meeting_id}"
     return join_choice(action.membership_id, action.kind)

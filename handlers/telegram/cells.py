@@ -19,7 +19,7 @@ from bot.domain.messages import DecideJoin
 from bot.errors import BadInput, NotFound, Usage
 from bot.i18n import N_, Translator, translator
 from bot.services.members import MemberRef
-from handlers.connect import connect_reply
+from handlers.connect import connect_reply, id_text
 from handlers.names import name_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import render
@@ -79,14 +79,21 @@ async def start(update: Update, context: BotContext) -> None:
     await confirm(
         update,
         tr.gettext(
-            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-            "send reminders and keep attendance, votes and minutes.",
+            "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+            "reminders and record who will attend and who asks to be excused.",
             # The name recorded with /name when there is one.
             name=user.name,
         )
         + "\n\n"
         + await help_for(update, context, tr),
     )
+
+
+async def my_id(update: Update, context: BotContext) -> None:
+    """/id: the caller's id on this channel, as operators list it in ADMIN_IDS."""
+    identity, _ = caller(update)
+    tr = await tr_for(update, context)
+    await reply(update, id_text(tr, identity))
 
 
 async def help_for(update: Update, context: BotContext, tr: Translator) -> str:
@@ -535,6 +542,7 @@ def register(application: BotApplication) -> None:
         "cells": cells_command,
         "newcell": newcell,
         "connect": connect,
+        "id": my_id,
     }
     for command, callback in commands.items():
         # Only new messages: an edited command must not run again (ptb's default takes edits).

@@ -55,6 +55,9 @@ COMMANDS = (
         Need.ANYONE,
         N_("[CODE]"),
     ),
+    Command(
+        "id", N_("your id on this channel (for operators' ADMIN_IDS)"), True, False, Need.ANYONE
+    ),
     Command("members", N_("the cell's members"), True, True, Need.MEMBER),
     Command(
         "setup",
@@ -62,7 +65,7 @@ COMMANDS = (
         False,
         True,
         Need.ANYONE,
-        "CODE",
+        N_("CODE"),
     ),
     Command("invite", N_("an invite link: uses, days"), True, True, Need.LEADER, "[10] [7]"),
     Command(
@@ -81,10 +84,15 @@ COMMANDS = (
         Need.LEADER,
         N_("N deputy|committee|member|guest"),
     ),
-    Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, "N"),
+    Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, N_("N")),
     Command("meetings", N_("upcoming and recent meetings"), True, True, Need.PARTICIPANT),
     Command(
-        "meeting", N_("one meeting: agenda, link, documents"), True, True, Need.PARTICIPANT, "N"
+        "meeting",
+        N_("one meeting: agenda, link, documents"),
+        True,
+        True,
+        Need.PARTICIPANT,
+        N_("N"),
     ),
     Command("calendar", N_("the meetings as a calendar file"), True, True, Need.PARTICIPANT),
     Command(
@@ -103,15 +111,15 @@ COMMANDS = (
         Need.LEADER,
         N_("ngày 5 hằng tháng 19:30"),
     ),
-    Command("move", N_("move a meeting"), True, True, Need.LEADER, "N dd/mm/yyyy HH:MM"),
-    Command("cancel", N_("cancel a meeting"), True, True, Need.LEADER, "N"),
+    Command("move", N_("move a meeting"), True, True, Need.LEADER, N_("N dd/mm/yyyy HH:MM")),
+    Command("cancel", N_("cancel a meeting"), True, True, Need.LEADER, N_("N")),
     Command(
         "agenda",
         N_("edit a meeting's agenda"),
         True,
         True,
         Need.LEADER,
-        "N add|remove|move|edit …",
+        N_("N add|remove|move|edit …"),
     ),
     Command(
         "meetingkind",
@@ -121,20 +129,20 @@ COMMANDS = (
         Need.LEADER,
         N_("N regular|thematic|extraordinary|committee"),
     ),
-    Command("link", N_("set or generate the video link"), True, True, Need.LEADER, "N [URL]"),
+    Command("link", N_("set or generate the video link"), True, True, Need.LEADER, N_("N [URL]")),
     Command(
         "attach",
         N_("attach the replied-to document to a meeting"),
         True,
         True,
         Need.LEADER,
-        "N [mat]",
+        N_("N [mat]"),
     ),
     Command(
         "answers", N_("who will attend, who asked to be excused"), True, True, Need.LEADER, "N"
     ),
     Command(
-        "reminders", N_("reminder times before meetings"), True, True, Need.LEADER, "24h 1h 0"
+        "reminders", N_("reminder times before meetings"), True, True, Need.LEADER, N_("24h 1h 0")
     ),
     Command("cells", N_("all cells (operators)"), True, False, Need.OPERATOR),
     Command(
@@ -143,7 +151,7 @@ COMMANDS = (
         True,
         False,
         Need.OPERATOR,
-        "NAME",
+        N_("NAME"),
     ),
 )
 

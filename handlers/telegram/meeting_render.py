@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from bot.domain.cells import Cell
@@ -18,10 +19,11 @@ from bot.domain.meetings import (
 from bot.errors import BadInput
 from bot.i18n import N_, Translator
 from bot.rules.agenda import AgendaItem
+from bot.rules.durations import format_duration, format_offsets
 from bot.rules.recurrence import RecurrenceRule
 from bot.services.attendance import AnswerRow, Reach
 from bot.services.meetings import Change, TypeChange
-from bot.texts import when, when_params
+from bot.texts import ABSENCE, when, when_params
 
 
 def meeting_number(text: str, example: str) -> int:
@@ -72,7 +74,12 @@ def meeting_text(
 ) -> str:
     """A meeting with its agenda, link and documents."""
     lines = [meeting_line(tr, meeting, cell)]
-    lines.append(tr.gettext("Duration: {minutes} minutes", minutes=meeting.duration_minutes))
+    lines.append(
+        tr.gettext(
+            "Duration: {duration}",
+            duration=format_duration(meeting.duration_minutes, tr.language),
+        )
+    )
     if meeting.link:
         lines.append(tr.gettext("Link: {link}", link=meeting.link))
     lines += ["", tr.gettext("Agenda:")]
@@ -155,11 +162,25 @@ def answers_text(tr: Translator, meeting: Meeting, rows: list[AnswerRow]) -> str
         tr.gettext("Answers for meeting #{id} «{title}»:", id=meeting.id, title=meeting.title)
     ]
     for row in rows:
+        # One current state: a reason goes with an absence only.
+        reason = row.reason if row.status in ABSENCE and row.reason else None
         lines.append(
             f"• {row.user.name}: {reply_label(tr, row.status)}"
-            + (f" ({row.reason})" if row.reason else "")
+            + (f" ({reason})" if reason else "")
             + reach_note(tr, row.reach)
         )
+    count = Counter(row.status for row in rows)
+    lines.append(
+        tr.gettext(
+            "In all: {attend} will attend, {excused} excused, {waiting} waiting for a decision, "
+            "{declined} absence not accepted, {none} no answer.",
+            attend=count[Reply.WILL_ATTEND],
+            excused=count[Reply.ABSENT_WITH_REASON],
+            waiting=count[Reply.ABSENCE_REQUESTED],
+            declined=count[Reply.ABSENCE_DECLINED],
+            none=count[None],
+        )
+    )
     return "\n".join(lines)
 
 
@@ -171,12 +192,9 @@ def agenda_text(tr: Translator, meeting: Meeting, items: list[AgendaItem]) -> st
 
 
 def offsets_text(tr: Translator, offsets: Sequence[int]) -> str:
-    """The cell's reminder times, as set."""
-    shown = ", ".join(
-        f"{o // 60}h" if o and o % 60 == 0 else f"{o}m" if o else "0" for o in offsets
-    )
+    """The cell's reminder times, as set: "1 ngày, 1 giờ và 15 phút trước"."""
     return tr.gettext(
-        "Reminders before each meeting: {offsets} (0 = at the start).", offsets=shown
+        "Reminders for each meeting: {times}.", times=format_offsets(offsets, tr.language)
     )
 
 

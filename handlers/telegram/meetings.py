@@ -17,11 +17,14 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain.meetings import Document, DocumentRef, MeetingType
-from bot.domain.messages import AnswerSummons, DecideAbsence
+from bot.domain.meetings import Document, DocumentRef, MeetingType, Reply
+from bot.domain.messages import AnswerSummons, DecideAbsence, SendAbsence
 from bot.errors import BadInput, NotFound, Refused
 from bot.i18n import N_, Translator
+from bot.rules.intents import reads_as_absence
+from bot.services.attendance import MAX_REASON
 from bot.services.meetings import Change
+from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
@@ -38,6 +41,7 @@ from handlers.telegram.common import (
     tr_for,
 )
 from handlers.telegram.context import BotApplication, BotContext
+from handlers.telegram.notifier import keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -128,23 +132,54 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     identity, chat = caller(update)
     found = await context.services.dialogs.get(identity, chat)
-    if found is None:
+    if found is None or found[0] == OFFER:
         if chat.is_private:
             tr = await tr_for(update, context)
-            await reply(update, tr.gettext("Send /help to see what you can do here."))
+            if not await offer_absence(update, context, tr, message.text.strip()):
+                await reply(update, tr.gettext("Send /help to see what you can do here."))
         return
     kind, state = found
     tr = await tr_for(update, context)
     text = message.text.strip()
     if kind == "absence":
         meeting_id = int(str(state["meeting"]))
-        await context.services.attendance.request_absence(identity, chat, meeting_id, text)
+        done = await context.services.attendance.request_absence(identity, chat, meeting_id, text)
         await context.services.dialogs.end(identity, chat)
-        await confirm(update, tr.gettext("Your request was sent to the secretary."))
+        await confirm(update, absence_reply(tr, done.status))
+        pressed = state.get("message")
+        if isinstance(pressed, int) and isinstance(state.get("text"), str):
+            # The reminder (or /meeting) whose button asked: its answer line and marks follow.
+            await after_commit(
+                context.bot.edit_message_text(
+                    with_answer(str(state["text"]), tr, done.status),
+                    chat_id=message.chat_id,
+                    message_id=pressed,
+                    reply_markup=keyboard(answer_choices(tr, meeting_id, done.status)),
+                )
+            )
         return
     if kind == dialog.KIND:
         state = await dialog.answer_text(context, identity, chat, state, text)
         await after_commit(dialog.ask(message, tr, state, context))
+
+
+async def offer_absence(update: Update, context: BotContext, tr: Translator, text: str) -> bool:
+    """Typed words that ask to be excused: offer to send them as the absence request for the
+    member's next meeting. False when they are not that (or there is no such meeting)."""
+    if not reads_as_absence(text):
+        return False
+    identity, chat = caller(update)
+    found = await context.services.attendance.next_open(identity)
+    if found is None:
+        return False
+    cell, upcoming = found
+    reason = text[:MAX_REASON]
+    await context.services.dialogs.save(
+        identity, chat, OFFER, {"meeting": upcoming.id, "reason": reason}
+    )
+    offer, choices = absence_offer(tr, upcoming, cell, reason)
+    await reply(update, offer, keyboard(choices))
+    return True
 
 
 async def recurring(update: Update, context: BotContext) -> None:
@@ -179,9 +214,20 @@ async def meeting(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     meeting_id = _meeting_id(command_args(message), "/meeting 12")
     cell, found, items, docs = await context.services.meetings.details(identity, chat, meeting_id)
-    await reply(
-        update, mr.meeting_text(tr, found, cell, items, docs), _documents_keyboard(docs, found.id)
-    )
+    text = mr.meeting_text(tr, found, cell, items, docs)
+    documents = _documents_keyboard(docs, found.id)
+    if chat.is_private:
+        # A summoned member answers here too, any time before the start.
+        mine = await context.services.attendance.mine(identity, chat, meeting_id)
+        if mine.summoned and mine.open:
+            answers = keyboard(answer_choices(tr, meeting_id, mine.status))
+            rows = [
+                *(answers.inline_keyboard if answers else ()),
+                *(documents.inline_keyboard if documents else ()),
+            ]
+            await reply(update, with_answer(text, tr, mine.status), InlineKeyboardMarkup(rows))
+            return
+    await reply(update, text, documents)
 
 
 def _documents_keyboard(docs: list[Document], meeting_id: int) -> InlineKeyboardMarkup | None:
@@ -465,6 +511,22 @@ async def _drop_keyboard(query: CallbackQuery) -> None:
             raise
 
 
+async def _mark_answer(
+    query: CallbackQuery, tr: Translator, meeting_id: int, status: Reply
+) -> None:
+    """The pressed message shows the answer given, and its buttons mark it."""
+    message = query.message
+    text = getattr(message, "text", None)
+    markup = keyboard(answer_choices(tr, meeting_id, status))
+    if not text:
+        return
+    try:
+        await query.edit_message_text(with_answer(text, tr, status), reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
 async def on_button(update: Update, context: BotContext) -> None:
     """Answer buttons, absence decisions and dialog steps."""
     query = update.callback_query
@@ -485,22 +547,37 @@ async def on_button(update: Update, context: BotContext) -> None:
         if data.attend:
             await attendance.will_attend(identity, where, data.meeting_id)
             await after_commit(query.answer(tr.gettext("Recorded: you will attend.")))
-            await after_commit(_drop_keyboard(query))
+            # The answer shows in the message, its button marked; it can still be changed.
+            await after_commit(_mark_answer(query, tr, data.meeting_id, Reply.WILL_ATTEND))
             return
         await attendance.check_can_answer(identity, where, data.meeting_id)
         if query.message is None:
             raise NotFound(N_("This button is no longer valid."))
         chat = caller(update)[1]
-        await context.services.dialogs.save(
-            identity, chat, "absence", {"meeting": data.meeting_id}
-        )
+        state: dict[str, object] = {"meeting": data.meeting_id}
+        text = getattr(query.message, "text", None)
+        if text:
+            state |= {"message": query.message.message_id, "text": text}
+        await context.services.dialogs.save(identity, chat, "absence", state)
         await after_commit(query.answer())
         await after_commit(
             query.message.chat.send_message(
                 tr.gettext("Please reply with the reason for your absence."),
-                reply_markup=ForceReply(),
+                reply_markup=ForceReply(selective=True),
             )
         )
+        return
+    if isinstance(data, SendAbsence):
+        chat = caller(update)[1]
+        offered = await context.services.dialogs.get(identity, chat)
+        if offered is None or offered[0] != OFFER or offered[1].get("meeting") != data.meeting_id:
+            raise NotFound(N_("This button is no longer valid."))
+        done = await attendance.request_absence(
+            identity, where, data.meeting_id, str(offered[1]["reason"])
+        )
+        await context.services.dialogs.end(identity, chat)
+        await after_commit(query.answer())
+        await after_commit(query.edit_message_text(absence_reply(tr, done.status)))
         return
     if isinstance(data, DecideAbsence):
         found, member, status = await attendance.decide_absence(
@@ -547,7 +624,7 @@ def register(application: BotApplication) -> None:
             attach,
         )
     )
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|sd|dc):"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|as|sd|dc):"))
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text)
     )

@@ -18,7 +18,8 @@ from bot.domain.meetings import MEETING_TYPE_LABELS, MeetingType
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Translator
 from bot.rules.agenda import default_agenda
-from bot.rules.dates import format_when, parse_duration, parse_when
+from bot.rules.dates import format_when, parse_when
+from bot.rules.durations import format_duration, parse_duration
 from bot.rules.links import validate_meeting_link
 from bot.services.meetings import Change, meeting_title
 from handlers.telegram import callback_data as cd
@@ -100,7 +101,7 @@ async def ask(message: Message, tr: Translator, state: State, context: BotContex
         rows = [
             [
                 (
-                    tr.gettext("Agenda of a {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[t])),
+                    tr.gettext("Agenda for the {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[t])),
                     f"agenda:{code}",
                 )
             ]
@@ -124,7 +125,10 @@ def _summary(tr: Translator, state: State, context: BotContext) -> str:
     lines = [
         tr.gettext("Kind: {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[meeting_type])),
         tr.gettext("Time: {when}", when=format_when(starts, tz, tr.language)),
-        tr.gettext("Duration: {minutes} minutes", minutes=state["duration"]),
+        tr.gettext(
+            "Duration: {duration}",
+            duration=format_duration(int(str(state["duration"])), tr.language),
+        ),
     ]
     if state.get("title"):
         lines.append(tr.gettext("Title: {title}", title=str(state["title"])))

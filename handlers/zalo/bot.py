@@ -25,12 +25,15 @@ from typing import Any
 
 from bot.domain.cells import Role, parse_kind, parse_role
 from bot.domain.identity import ChatRef, Identity
-from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin
+from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin, SendAbsence
 from bot.errors import BadInput, Usage, UserFacingError
 from bot.i18n import N_, Translator, translator
+from bot.rules.intents import reads_as_absence
+from bot.services.attendance import MAX_REASON
 from bot.services.registry import Services
+from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
-from handlers.connect import connect_reply
+from handlers.connect import connect_reply, id_text
 from handlers.names import name_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
@@ -134,13 +137,33 @@ class ZaloBot:
         dialog = await self.services.dialogs.get(identity, chat)
         if dialog is not None and dialog[0] == "absence":
             meeting_id = int(str(dialog[1]["meeting"]))
-            await self.services.attendance.request_absence(identity, chat, meeting_id, text)
+            done = await self.services.attendance.request_absence(identity, chat, meeting_id, text)
             await self.services.dialogs.end(identity, chat)
-            return tr.gettext("Your request was sent to the secretary.")
+            return absence_reply(tr, done.status)
         code = INVITE_CODE.fullmatch(text)
         if code:
             return await self.join(identity, code[1], tr)
-        return tr.gettext(UNKNOWN)
+        offered = await self.offer_absence(identity, chat, text, tr)
+        return offered or tr.gettext(UNKNOWN)
+
+    async def offer_absence(
+        self, identity: Identity, chat: ChatRef, text: str, tr: Translator
+    ) -> str | None:
+        """Typed words that ask to be excused: offer to send them as the absence request for
+        the member's next meeting (None: they are not that, or no meeting is open)."""
+        if not reads_as_absence(text):
+            return None
+        found = await self.services.attendance.next_open(identity)
+        user = await self.services.members.known_user(identity)
+        if found is None or user is None:
+            return None
+        cell, upcoming = found
+        reason = text[:MAX_REASON]
+        await self.services.dialogs.save(
+            identity, chat, OFFER, {"meeting": upcoming.id, "reason": reason}
+        )
+        offer, choices = absence_offer(tr, upcoming, cell, reason)
+        return await self.notifier.with_choices(user.id, tr, offer, choices)
 
     async def join(self, identity: Identity, code: str, tr: Translator) -> str:
         """An invite code: a request the cell's leaders decide on whichever channel."""
@@ -169,6 +192,15 @@ class ZaloBot:
                 identity, chat, "absence", {"meeting": action.meeting_id}
             )
             return tr.gettext("Please reply with the reason for your absence.")
+        if isinstance(action, SendAbsence):
+            offered = await self.services.dialogs.get(identity, chat)
+            if offered is None or offered[0] != OFFER:
+                return tr.gettext(NO_SUCH_CHOICE)
+            done = await attendance.request_absence(
+                identity, None, action.meeting_id, str(offered[1]["reason"])
+            )
+            await self.services.dialogs.end(identity, chat)
+            return absence_reply(tr, done.status)
         if isinstance(action, DecideAbsence):
             found, member, status = await attendance.decide_absence(
                 identity, None, action.meeting_id, action.user_id, action.approve
@@ -200,6 +232,8 @@ class ZaloBot:
             return translator(language).gettext("Language: English.")
         if name in ("connect", "ketnoi"):
             return await connect_reply(services, identity, args)
+        if name == "id":
+            return id_text(tr, identity)
         if name == "name":
             return await name_reply(services, identity, chat, tr, args)
         if name == "setup":
@@ -247,7 +281,16 @@ class ZaloBot:
         """/meeting N: one meeting with agenda and link (documents are named only)."""
         meeting_id = mr.meeting_number(args, "/meeting 12")
         cell, found, items, docs = await self.services.meetings.details(identity, chat, meeting_id)
-        return mr.meeting_text(tr, found, cell, items, docs)
+        text = mr.meeting_text(tr, found, cell, items, docs)
+        # A summoned member answers here too, any time before the start.
+        mine = await self.services.attendance.mine(identity, chat, meeting_id)
+        user = await self.services.members.known_user(identity)
+        if not mine.summoned or not mine.open or user is None:
+            return text
+        choices = answer_choices(tr, meeting_id, mine.status)
+        return await self.notifier.with_choices(
+            user.id, tr, with_answer(text, tr, mine.status), choices
+        )
 
     async def answers(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
         """/answers N: each member's answer, and whom the reminders may have missed."""

@@ -104,18 +104,22 @@ class ZaloNotifier:
         if content.document is not None:
             note = CONFIDENTIAL_NOT_ON_ZALO if content.protect else DOCUMENT_NOT_ON_ZALO
             text = f"{text}\n\n{tr.gettext(note)}" if text else tr.gettext(note)
-        flat = [choice for row in content.choices for choice in row]
-        if flat:
-            now = self.clock.now()
-            # Kept before sending: a quick reply must find them.
-            numbers = await self.choices.offer(
-                user.id,
-                [(c.label, cd.for_action(c.action)) for c in flat],
-                now,
-                now + CHOICE_TTL,
-            )
-            text = f"{text}\n\n{numbered(tr, numbers, flat)}"
+        text = await self.with_choices(user.id, tr, text, content.choices)
         return await self.send_text(user.private_chat_id, text)
+
+    async def with_choices(
+        self, user_id: int, tr: Translator, text: str, choices: tuple[tuple[Choice, ...], ...]
+    ) -> str:
+        """A text with its choices as a numbered list, kept for the person's reply."""
+        flat = [choice for row in choices for choice in row]
+        if not flat:
+            return text
+        now = self.clock.now()
+        # Kept before sending: a quick reply must find them.
+        numbers = await self.choices.offer(
+            user_id, [(c.label, cd.for_action(c.action)) for c in flat], now, now + CHOICE_TTL
+        )
+        return f"{text}\n\n{numbered(tr, numbers, flat)}"
 
     async def send_text(self, chat_id: str, text: str) -> Outcome:
         """Send a text (in pieces if long) and map Zalo's answer to an outcome."""

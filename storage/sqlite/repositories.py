@@ -31,6 +31,7 @@ from bot.domain.messages import (
     DecideJoin,
     Group,
     Letter,
+    SendAbsence,
 )
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.ports import CellSummary, DeliveryState, KeptLetter, MembershipChange
@@ -999,7 +1000,9 @@ class SqliteAnswers(Repository):
                                             updated_at)
             VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (meeting_id, user_id) DO UPDATE SET
-                status = excluded.status, reason = COALESCE(excluded.reason, reason),
+                status = excluded.status,
+                reason = CASE WHEN excluded.status = 'will_attend' THEN NULL
+                              ELSE COALESCE(excluded.reason, reason) END,
                 decided_by = excluded.decided_by, updated_at = excluded.updated_at
             """,
             (meeting_id, user_id, status.value, reason, decided_by, iso(now)),
@@ -1177,6 +1180,8 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
             "user": action.user_id,
             "approve": action.approve,
         }
+    if isinstance(action, SendAbsence):
+        return {"type": "send-absence", "meeting": action.meeting_id}
     return {
         "type": "join",
         "membership": action.membership_id,
@@ -1192,6 +1197,8 @@ def _action_from_json(data: dict[str, object]) -> ChoiceAction:
         return DecideAbsence(
             int(str(data["meeting"])), int(str(data["user"])), bool(data["approve"])
         )
+    if kind == "send-absence":
+        return SendAbsence(int(str(data["meeting"])))
     return DecideJoin(
         int(str(data["membership"])), Kind(str(data["kind"])) if data["kind"] else None
     )

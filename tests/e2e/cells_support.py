@@ -10,10 +10,10 @@ import pytest
 from bot.domain.cells import Membership
 from bot.domain.identity import ChatRef
 from bot.i18n import Translator, translator
+from sandbox.driver import Driver, TgChat, TgUser
+from sandbox.fake_api import Call, JSONDict
 from tests.conftest import Bot
 from tests.e2e.db import count_rows
-from tests.harness.driver import Driver, TgChat, TgUser
-from tests.harness.fake_api import Call, JSONDict
 
 LANGUAGES = ("vi", "en")
 # Every test marked with this runs once per language: the users' Telegram language_code.

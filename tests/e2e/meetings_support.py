@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from bot.rules.dates import format_when
 from bot.services.reminders import job_name
+from sandbox.driver import TgUser
+from sandbox.fake_api import Call
 from tests.conftest import Bot
 from tests.e2e.cells_support import World, person, sent
 from tests.e2e.db import rows as rows
-from tests.harness.driver import TgUser
-from tests.harness.fake_api import Call
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TITLE = "Sinh hoạt chi bộ tháng 12"

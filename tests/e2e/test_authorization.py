@@ -30,6 +30,8 @@ from bot.rules.names import vietnamese_order
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import cells as cells_handlers
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, FakeRequest, FakeTelegram
 from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.world import (
     ROLES,
@@ -46,8 +48,6 @@ from tests.e2e.world import (
     store_bot_message,
     tr_text,
 )
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.
@@ -115,6 +115,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "cells/foreign":   (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/own":     (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OK),
     "newcell/foreign": (OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, OPERATOR, PRIVATE),
+    "id/own":          (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "id/foreign":      (OK,       OK,     OK,      OK,      OK,    OK,       OK),
     "connect/own":     (OK,       OK,     OK,      OK,      OK,    OK,       OK),
     "connect/foreign": (PRIVATE,  PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE),
     # Buttons, pressed in the actor's private chat on a member of A ("own") or of B ("foreign");
@@ -216,7 +218,7 @@ class Case:
 
 # --- running an action -------------------------------------------------------------------------
 
-PERSONAL = {"start", "lang", "name", "cells", "newcell", "connect"}
+PERSONAL = {"start", "lang", "name", "cells", "newcell", "connect", "id"}
 
 
 async def send(case: Case) -> list[Call]:
@@ -240,6 +242,7 @@ async def send(case: Case) -> list[Call]:
         "cells": "/cells",
         "newcell": f"/newcell {NEW_CELL}",
         "connect": "/connect",
+        "id": "/id",
     }
     if case.scope == "dm" or (case.scope == "own" and case.action in PERSONAL):
         chat = case.private
@@ -304,8 +307,8 @@ async def check_start(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     if case.scope == "own":
         hello = case.text(
-            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-            "send reminders and keep attendance, votes and minutes.",
+            "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+            "reminders and record who will attend and who asks to be excused.",
             name=_name(case.actor),
         )
         assert reply.startswith(hello), reply
@@ -396,20 +399,35 @@ async def check_members(case: Case, calls: list[Call]) -> None:
     assert (people["applicant"].name in reply) == leader, reply
 
 
+def reply_and_notice(case: Case, calls: list[Call]) -> tuple[str, list[str]]:
+    """The answer to the actor, and what the changed member was told privately."""
+    target = case.cell.people["target"].user.id
+    to_target = [
+        str(c["text"]) for c in calls if c.method == "sendMessage" and c["chat_id"] == target
+    ]
+    others = [c for c in calls if not (c.method == "sendMessage" and c["chat_id"] == target)]
+    return first_reply(others), to_target
+
+
 async def check_kind(case: Case, calls: list[Call]) -> None:
-    assert first_reply(calls).startswith(case.text("Updated: {line}", line=""))
+    reply, told = reply_and_notice(case, calls)
+    assert reply.startswith(case.text("Updated: {line}", line=""))
+    assert len(told) == 1, told
     assert await case.membership("target") == ("active", "probationary", "member")
 
 
 async def check_role(case: Case, calls: list[Call]) -> None:
-    assert first_reply(calls).startswith(case.text("Updated: {line}", line=""))
+    reply, told = reply_and_notice(case, calls)
+    assert reply.startswith(case.text("Updated: {line}", line=""))
+    assert len(told) == 1, told
     assert await case.membership("target") == ("active", "official", "deputy")
 
 
 async def check_role_committee(case: Case, calls: list[Call]) -> None:
-    line = first_reply(calls)
+    line, told = reply_and_notice(case, calls)
     assert line.startswith(case.text("Updated: {line}", line="")), line
     assert case.text("committee member") in line, line
+    assert len(told) == 1, told
     assert await case.membership("target") == ("active", "official", "committee")
 
 
@@ -428,7 +446,9 @@ async def check_member_name(case: Case, calls: list[Call]) -> None:
 
 async def check_remove(case: Case, calls: list[Call]) -> None:
     name = case.cell.people["target"].name
-    assert first_reply(calls) == case.text("{name} was removed from the cell.", name=name)
+    reply, told = reply_and_notice(case, calls)
+    assert reply == case.text("{name} was removed from the cell.", name=name)
+    assert len(told) == 1, told
     assert await case.membership("target") == ("removed", "official", "member")
 
 
@@ -445,6 +465,10 @@ async def check_newcell(case: Case, calls: list[Call]) -> None:
         case.bot, "SELECT COUNT(*) FROM setup_codes WHERE cell_name = ?", NEW_CELL
     )
     assert row == (1,)
+
+
+async def check_id(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).endswith(f" telegram:{case.actor.id}"), first_reply(calls)
 
 
 async def check_connect(case: Case, calls: list[Call]) -> None:
@@ -512,6 +536,7 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "cells": check_cells,
     "newcell": check_newcell,
     "connect": check_connect,
+    "id": check_id,
 }
 
 

@@ -19,6 +19,7 @@ A meeting of a cell the actor cannot see is answered exactly like a missing one.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,11 +34,15 @@ from bot.app import build_application
 from bot.clock import FakeClock
 from bot.domain.identity import ChatRef
 from bot.domain.meetings import DocumentRef
+from bot.rules.durations import format_offsets
 from bot.rules.names import vietnamese_order
 from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from bot.services.registry import Services
+from bot.texts import OFFER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, FakeRequest, FakeTelegram
 from storage.sqlite.db import Database
 from tests.conftest import NOW, Bot, make_settings, stop_bot
 from tests.e2e.db import rows
@@ -57,8 +62,6 @@ from tests.e2e.world import (
     tr_text,
 )
 from tests.fakes import RecordingNotifier, RecordingScheduler
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, FakeRequest, FakeTelegram
 
 OK = "ok"
 MEMBER = "only-members"  # Only members of this cell can do this.
@@ -145,6 +148,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "press.attend/foreign":          ANSWER_FOREIGN,
     "press.absent/own":              ANSWER_OWN,
     "press.absent/foreign":          ANSWER_FOREIGN,
+    "press.send-absence/own":        ANSWER_OWN,
+    "press.send-absence/foreign":    ANSWER_FOREIGN,
     "press.approve-absence/own":     MANAGE_BY_NUMBER_OWN,
     "press.approve-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
     "press.decline-absence/own":     MANAGE_BY_NUMBER_OWN,
@@ -360,6 +365,14 @@ async def prepare(case: Case) -> None:
         services = case.bot.app.bot_data.services
         chat = ChatRef("telegram", str(case.cell.chat_id), False, case.cell.name)
         await services.dialogs.save(identity(case.actor), chat, "schedule", {"step": "type"})
+    if case.action == "press.send-absence":
+        # The actor typed an absence request in private and was offered this meeting (or
+        # forged the offer: the request checks again).
+        services = case.bot.app.bot_data.services
+        chat = ChatRef("telegram", str(case.actor.id), True)
+        await services.dialogs.save(
+            identity(case.actor), chat, OFFER, {"meeting": case.meeting_id, "reason": "Đi trực"}
+        )
 
 
 async def send(case: Case) -> list[Call]:
@@ -414,6 +427,7 @@ async def press(case: Case) -> list[Call]:
         "step": cd.dialog_step("type:r"),
         "document": cd.fetch_document(n, case.mworld.document_ids[case.key][0]),
         "secret-document": cd.fetch_document(n, case.mworld.document_ids[case.key][1]),
+        "send-absence": f"as:{n}",
     }[button]
     chat = case.cell.chat if button == "step" else case.private
     message_id = keyboard_message(case.bot, chat, data)
@@ -511,7 +525,8 @@ async def check_recurring(case: Case, calls: list[Call]) -> None:
 
 async def check_reminders(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls) == case.text(
-        "Reminders before each meeting: {offsets} (0 = at the start).", offsets="48h, 2h, 0"
+        "Reminders for each meeting: {times}.",
+        times=format_offsets((2880, 120, 0), case.language),
     )
     row = await fetch_one(
         case.bot, "SELECT reminder_offsets FROM cells WHERE id = ?", await case.cell_id()
@@ -605,18 +620,31 @@ async def check_button(case: Case, calls: list[Call]) -> None:
         assert call["document"] == f"{case.key}-{'secret' if secret else 'public'}"
         assert call.get("protect_content") is secret
         return
-    if button in ("attend", "approve-absence", "decline-absence"):
-        # The answered message loses its buttons.
+    if button in ("approve-absence", "decline-absence"):
+        # The decided request loses its buttons.
         assert [c.method for c in calls if c.method.startswith("edit")] == [
             "editMessageReplyMarkup"
         ]
+    if button == "attend":
+        # The answered message shows the answer, its button marked: it can still change.
+        (edit,) = [c for c in calls if c.method.startswith("edit")]
+        assert edit.method == "editMessageText"
+        assert str(edit["text"]).endswith(case.text("Your answer: you will attend."))
+        labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["✅ " + case.text("Will attend"), case.text("Request absence")]
     if button == "attend":
         assert alert_text(calls) == case.text("Recorded: you will attend.")
         assert await case.reply_status(await case.actor_user_id()) == "will_attend"
     elif button == "absent":
         assert replies(calls) == [case.text("Please reply with the reason for your absence.")]
         dialog = await case.dialog(case.private)
-        assert dialog == ("absence", f'{{"meeting": {case.meeting_id}}}'), dialog
+        assert dialog is not None and dialog[0] == "absence", dialog
+        assert json.loads(dialog[1])["meeting"] == case.meeting_id, dialog
+    elif button == "send-absence":
+        (edit,) = [c for c in calls if c.method.startswith("edit")]
+        assert edit["text"] == case.text("Your request was sent to the secretary.")
+        assert await case.reply_status(await case.actor_user_id()) == "absence_requested"
+        assert await case.dialog(case.private) is None
     elif button in ("approve-absence", "decline-absence"):
         approve = button == "approve-absence"
         status = "absent_with_reason" if approve else "absence_declined"
@@ -720,6 +748,7 @@ BUTTON_PREFIXES = {
     "step": "sd",
     "document": "dc",
     "secret-document": "dc",
+    "send-absence": "as",
 }
 
 

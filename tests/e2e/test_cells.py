@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.domain.cells import Role, Status
 from bot.domain.identity import ChatRef, Identity
+from sandbox.driver import TgUser
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
@@ -30,13 +31,12 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
 
 SETUP_EXAMPLE = "/setup ABCD-EFGH-JKLM"
 SETUP_CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 HELLO = (
-    "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-    "send reminders and keep attendance, votes and minutes."
+    "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+    "reminders and record who will attend and who asks to be excused."
 )
 WRONG_CODE = "This setup code is wrong, used or expired. Ask your operator."
 NOT_OPERATOR = "Only operators can do this."
@@ -188,7 +188,11 @@ async def test_help_in_a_group_that_is_not_a_cell(bot: Bot, lang: str) -> None:
     text = only_text(await bot.driver.send(user, group, "/help"), -2002)
     assert text.splitlines()[0] == t(lang, "This group is not a cell yet.")
     assert listed(text) == {"help", "join", "lang", "setup"}
-    assert "/setup CODE — " + t(lang, "make this group a cell (with the operator's code)") in text
+    assert (
+        f"/setup {t(lang, 'CODE')} — "
+        + t(lang, "make this group a cell (with the operator's code)")
+        in text
+    )
     assert "/join — " + t(lang, "ask to join this group's cell") in text
 
 
@@ -212,7 +216,7 @@ async def test_help_in_a_cell_group_depends_on_the_callers_standing(bot: Bot, la
     text = await world.reply_in_group(world.secretary, "/help")
     assert listed(text) == {"help", "lang", "name", "members", "invite", "kind", "role", "remove"}
     assert "/invite [10] [7] — " + t(lang, "an invite link: uses, days") in text
-    assert "/remove N — " + t(lang, "take a member off the roster") in text
+    assert f"/remove {t(lang, 'N')} — " + t(lang, "take a member off the roster") in text
 
 
 @BOTH_LANGUAGES
@@ -226,7 +230,10 @@ async def test_help_in_private_for_an_operator_and_a_plain_user(
     assert text.splitlines()[0] == t(lang, "What you can do in this chat:")
     assert listed(text) == {"start", "help", "lang", "cells", "newcell"}
     assert "/cells — " + t(lang, "all cells (operators)") in text
-    assert "/newcell NAME — " + t(lang, "a setup code for a new cell (operators)") in text
+    assert (
+        f"/newcell {t(lang, 'NAME')} — " + t(lang, "a setup code for a new cell (operators)")
+        in text
+    )
 
     user = person(240, "Dân", lang=lang)
     text = only_text(await bot.driver.send(user, bot.driver.private_chat(user), "/help"), 240)

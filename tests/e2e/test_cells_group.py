@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.domain.cells import Status
 from bot.domain.identity import ChatRef
+from sandbox.driver import TgUser
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOT_LINK,
@@ -21,7 +22,6 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
 
 SUPERGROUP_ID = -1001234567890
 UNREACHABLE_NOTE = (

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from bot.domain.cells import Kind, Status
+from sandbox.driver import TgUser
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOT_LINK,
@@ -24,7 +25,6 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
 
 REQUEST_SENT = "Your request to join «{cell}» was sent to the secretary."
 APPROVE_OFFICIAL = "✅ Approve: official"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.cells import Kind, Role, Status
+from sandbox.driver import TgUser
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
@@ -19,7 +20,6 @@ from tests.e2e.cells_support import (
     sent,
     t,
 )
-from tests.harness.driver import TgUser
 
 NOT_MEMBER = "Only members of this cell can do this."
 NOT_LEADER = "Only the secretary or deputy secretary of this cell can do this."

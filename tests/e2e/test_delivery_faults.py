@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
+from sandbox.fake_api import Call, Fault, JSONDict
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import World, make_cell, person, sent, t
 from tests.e2e.meetings_support import (
@@ -23,7 +24,6 @@ from tests.e2e.meetings_support import (
     rows,
     schedule,
 )
-from tests.harness.fake_api import Call, Fault, JSONDict
 
 START = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
 DAY_BEFORE_DUE = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)

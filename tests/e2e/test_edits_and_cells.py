@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import copy
 
+from sandbox.fake_api import Call
 from tests.conftest import Bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, answer_to, make_cell, sent, t
 from tests.e2e.meetings_support import START_LOCAL, TITLE, rows, schedule
-from tests.harness.fake_api import Call
 
 NO_SUCH_MEETING = "No such meeting. See the numbers in /meetings."
 EDIT_HINT = "Editing a message does not run a command again: send the command as a new message."

@@ -34,6 +34,8 @@ from bot.rules.names import vietnamese_order
 from bot.services.cells import normalize_setup_code
 from bot.services.members import parse_member_ref
 from handlers.telegram import callback_data as cd
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call
 from tests.conftest import stop_bot
 from tests.e2e.world import (
     FRESH_GROUP_ID,
@@ -49,8 +51,6 @@ from tests.e2e.world import (
     store_bot_message,
     tr_text,
 )
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call
 
 EXAMPLES = settings(
     max_examples=60,

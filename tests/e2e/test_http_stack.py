@@ -22,11 +22,11 @@ from bot.app import build_application
 from bot.clock import SystemClock
 from bot.i18n import translator
 from handlers.telegram.runtime import serve
+from sandbox import http_server
+from sandbox.driver import Driver, TgUser
+from sandbox.fake_api import FakeTelegram, JSONDict, inline_buttons
+from sandbox.http_server import FakeBotApiServer
 from tests.conftest import OPERATOR_ID, SETTINGS, TOKEN, make_settings
-from tests.harness import http_server
-from tests.harness.driver import Driver, TgUser
-from tests.harness.fake_api import FakeTelegram, JSONDict, inline_buttons
-from tests.harness.http_server import FakeBotApiServer
 
 DEADLINE_SECONDS = 20.0
 POLL_SECONDS = 0.02
@@ -134,8 +134,8 @@ async def test_polling_over_http_answers_start_and_setup(
         fake.push_update(users.message_update(SECRETARY, private, "/start"))
         await eventually(lambda: bool(texts_to(fake, SECRETARY.id)), "the answer to /start")
         hello = vi.gettext(
-            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-            "send reminders and keep attendance, votes and minutes.",
+            "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+            "reminders and record who will attend and who asks to be excused.",
             name="Trần Lan",
         )
         assert texts_to(fake, SECRETARY.id)[0].startswith(hello)

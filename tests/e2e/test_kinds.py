@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bot.rules.agenda import default_agenda
 from handlers.telegram.meeting_render import MEETINGKIND_EXAMPLE
+from sandbox.driver import TgUser
+from sandbox.fake_api import Call, JSONDict
 from tests.conftest import Bot
 from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
@@ -27,8 +29,6 @@ from tests.e2e.meetings_support import (
     schedule,
     when,
 )
-from tests.harness.driver import TgUser
-from tests.harness.fake_api import Call, JSONDict
 
 
 async def agenda_keys(bot: Bot, meeting_id: int) -> list[str]:
@@ -195,9 +195,12 @@ async def test_committee_meeting_summons_only_the_committee(bot: Bot, lang: str)
     assert private_reminders(calls, everyone) == {w.secretary.id, committee.id}
     answers = await w.reply_in_group(w.secretary, "/answers 1")
     assert "Lê Minh" in answers and "Phạm Hoa" not in answers and "Vũ Tâm" not in answers
-    # An ordinary member is not summoned to it.
+    # An ordinary member sees it but is not summoned: no answer buttons (the committee
+    # member has them).
     calls = await w.say(official, "/meeting 1", private=True)
-    assert sent(calls, official.id)
+    assert sent(calls, official.id) and buttons(messages(calls)[-1]) == []
+    calls = await w.say(committee, "/meeting 1", private=True)
+    assert t(lang, "Will attend") in " ".join(buttons(messages(calls)[-1]))
     await schedule(w, f"06/12/2026 19:30 {TITLE}")
     calls = await fire_reminder(bot, (await reminder_ids(bot, 2))[1440])
     assert private_reminders(calls, everyone) == everyone
@@ -336,7 +339,8 @@ async def test_members_fetch_documents_from_meeting(bot: Bot, lang: str) -> None
 
     calls = await w.say(member, "/meeting 1", private=True)
     shown = messages(calls)[-1]
-    assert buttons(shown) == ["📄 chuong-trinh.pdf", "🔒 mat.pdf"]
+    # Under the answer buttons of a summoned member, a button per document.
+    assert buttons(shown)[-2:] == ["📄 chuong-trinh.pdf", "🔒 mat.pdf"]
     calls = await w.d.press(member, w.private(member), "🔒 mat.pdf")
     (doc,) = messages(calls, "sendDocument")
     assert (doc["chat_id"], doc["document"], doc.get("protect_content")) == (
@@ -393,8 +397,8 @@ async def test_names_in_vietnamese_order_and_corrected_by_a_leader(bot: Bot, lan
     assert hello.startswith(
         t(
             lang,
-            "Hello {name}! I am cellmeet: I schedule and run your cell's online meetings, "
-            "send reminders and keep attendance, votes and minutes.",
+            "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
+            "reminders and record who will attend and who asks to be excused.",
             name="Lê Văn Cường",
         )
     )

@@ -133,11 +133,18 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
     calls = await w.d.press(
         w.secretary,
         w.group,
-        t(lang, "Agenda of a {kind}", kind=t(lang, "thematic meeting")),
+        t(lang, "Agenda for the {kind}", kind=t(lang, "thematic meeting")),
     )
     confirm = messages(calls)[-1]["text"]
     assert t(lang, "Title: {title}", title="Học tập nghị quyết") in confirm
-    assert t(lang, "Duration: {minutes} minutes", minutes=90) in confirm
+    assert (
+        t(
+            lang,
+            "Duration: {duration}",
+            duration=t(lang, "{n} hour", n=1) + " " + t(lang, "{n} minutes", n=30),
+        )
+        in confirm
+    )
     assert t(lang, "Link: a new Jitsi room") in confirm
     assert len(await rows(bot, "SELECT id FROM meetings")) == 0
     calls = await w.d.press(w.secretary, w.group, t(lang, "✅ Schedule"))
@@ -413,7 +420,7 @@ async def test_changing_reminder_times_re_arms_coming_meetings(bot: Bot) -> None
     await w.say(w.secretary, f"/schedule {START_LOCAL} {TITLE}")
     calls = await w.say(w.secretary, "/reminders 48h 2h")
     assert sent(calls, w.group.id) == [
-        t("vi", "Reminders before each meeting: {offsets} (0 = at the start).", offsets="48h, 2h")
+        t("vi", "Reminders for each meeting: {times}.", times="2 ngày và 2 giờ trước")
     ]
 
     async def by_offset() -> dict[int, tuple[int, str]]:

@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.domain.cells import Kind
 from bot.domain.identity import ChatRef, Identity
 from bot.services.reminders import ARM_JOB
+from sandbox.fake_api import Call
 from tests.conftest import Bot, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import BOTH_LANGUAGES, World, buttons, make_cell, sent, t
 from tests.e2e.meetings_support import (
@@ -24,7 +25,6 @@ from tests.e2e.meetings_support import (
     rows,
     schedule,
 )
-from tests.harness.fake_api import Call
 
 START = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
 DAY_BEFORE_DUE = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)
@@ -52,13 +52,18 @@ async def test_reminder_goes_to_group_and_members_who_have_not_answered(
     group = [c for c in reminder_messages(calls) if c["chat_id"] == w.group.id]
     assert len(group) == 1 and "reply_markup" not in group[0].params
     assert group[0]["text"].startswith(
-        t("vi", "⏰ Reminder: {title} in {hours} h", title=TITLE, hours=24)
+        t("vi", "⏰ Reminder: {title} starts in {duration}", title=TITLE, duration="1 ngày")
     )
     private = {c["chat_id"]: c for c in reminder_messages(calls) if c["chat_id"] != w.group.id}
     assert set(private) == {w.secretary.id, minh.id, hoa.id}
     for call in private.values():
         assert call["text"].startswith(
-            t(lang, "⏰ Reminder: {title} in {hours} h", title=TITLE, hours=24)
+            t(
+                lang,
+                "⏰ Reminder: {title} starts in {duration}",
+                title=TITLE,
+                duration="1 ngày" if lang == "vi" else "1 day",
+            )
         )
         assert buttons(call) == [t(lang, "Will attend"), t(lang, "Request absence")]
     if lang == "vi":
@@ -229,7 +234,9 @@ async def test_when_both_reminders_were_missed_only_the_latest_goes_out(
         calls = await fire_reminder(bot, first)
         calls += await fire_reminder(bot, second)
         texts = {c["text"].splitlines()[0] for c in reminder_messages(calls)}
-        assert texts == {t("vi", "⏰ Reminder: {title} in {hours} h", title=TITLE, hours=1)}
+        assert texts == {
+            t("vi", "⏰ Reminder: {title} starts in {duration}", title=TITLE, duration="1 giờ")
+        }
         assert len(reminder_messages(calls)) == 4
         assert f"reminder:{start}" in job_names(bot)
     finally:

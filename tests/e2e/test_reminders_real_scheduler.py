@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.domain.identity import ChatRef, Identity
+from sandbox.driver import Driver, TgUser
+from sandbox.fake_api import FakeRequest, FakeTelegram
 from tests.conftest import make_settings
-from tests.harness.driver import Driver, TgUser
-from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 SECRETARY = TgUser(101, "Lan", "Trần", language_code="vi")
 MEMBER = TgUser(102, "Minh", "Lê", language_code="en")
@@ -63,7 +63,7 @@ async def test_the_real_job_queue_sends_a_due_reminder_exactly_once(tmp_path: Pa
             await asyncio.sleep(0.05)
         assert len(reminders_to(GROUP)) == 1
         assert len(reminders_to(MEMBER.id)) == 1
-        assert reminders_to(MEMBER.id)[0].startswith("⏰ Reminder: Họp thử in 1 min")
+        assert reminders_to(MEMBER.id)[0].startswith("⏰ Reminder: Họp thử starts in 1 minute")
         # The job is gone and the reminder closed: nothing more will come.
         assert app.job_queue.get_jobs_by_name(f"reminder:{reminder.id}") == ()
         await asyncio.sleep(0.3)

@@ -34,11 +34,11 @@ from bot.app import build_application
 from bot.clock import FakeClock
 from handlers.telegram import runtime
 from handlers.telegram.context import BotContext
+from sandbox.driver import Driver, TgUser
+from sandbox.fake_api import FakeRequest, FakeTelegram
+from sandbox.http_server import FakeBotApiServer
 from tests.conftest import NOW, make_settings, start_bot, stop_bot
 from tests.e2e.cells_support import error, make_cell, sent
-from tests.harness.driver import Driver, TgUser
-from tests.harness.fake_api import FakeRequest, FakeTelegram
-from tests.harness.http_server import FakeBotApiServer
 
 DEADLINE = 40.0
 UNREACHABLE_FIRST = 900_100

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sandbox.driver import TgUser
 from tests.conftest import Bot
-from tests.harness.driver import TgUser
 
 
 async def test_setup_join_approve_members(bot: Bot) -> None:

@@ -14,9 +14,9 @@ import httpx
 from bot.app import build_application
 from bot.clock import FakeClock
 from handlers.telegram.runtime import serve
+from sandbox.fake_api import FakeRequest, FakeTelegram
 from tests.conftest import NOW
 from tests.conftest import make_settings as settings_for
-from tests.harness.fake_api import FakeRequest, FakeTelegram
 
 SECRET = "s3cret_webhook-token"
 

@@ -3,6 +3,7 @@ platform: a cell run from Zalo alone, its secretary (a leader) and Ba (a plain m
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -79,7 +80,9 @@ async def test_reminders_agenda_recurring_on_zalo(world: ZaloWorld) -> None:
     meeting_id = await scheduled(world)
     assert await world.said(BA, "/reminders 24h 1h 0") == LEADERS_ONLY
     assert await world.said(SECRETARY, "/reminders 24h 1h 0") == t(
-        "vi", "Reminders before each meeting: {offsets} (0 = at the start).", offsets="24h, 1h, 0"
+        "vi",
+        "Reminders for each meeting: {times}.",
+        times="1 ngày và 1 giờ trước và lúc bắt đầu họp",
     )
 
     assert await world.said(BA, f"/agenda {meeting_id} add Phát biểu") == LEADERS_ONLY
@@ -120,3 +123,27 @@ async def test_kind_role_remove_and_calendar_on_zalo(world: ZaloWorld) -> None:
     assert (await world.said(SECRETARY, f"/remove {number} x")).startswith(
         "⚠️ " + t("vi", "Give only the member's number.")
     )
+
+
+async def test_a_zalo_member_answers_from_meeting_n_and_by_typing(world: ZaloWorld) -> None:
+    meeting_id = await scheduled(world)
+    details = await world.said(BA, f"/meeting {meeting_id}")
+    assert "👉 " + t("vi", "You have not answered yet.") in details
+    assert re.search(r"^(\d+)\. Sẽ tham dự$", details, re.M), details
+    attend = re.search(r"^(\d+)\. Sẽ tham dự$", details, re.M)
+    assert attend is not None
+    assert await world.said(BA, attend[1]) == t("vi", "Recorded: you will attend.")
+    again = await world.said(BA, f"/meeting {meeting_id}")
+    assert "👉 " + t("vi", "Your answer: you will attend.") in again
+    assert re.search(r"^\d+\. ✅ Sẽ tham dự$", again, re.M), again
+
+    # Typed words asking to be excused: offered for the next meeting, sent with "1".
+    offer = await world.said(BA, "em xin phep vang vi di bien")
+    assert f"#{meeting_id}" in offer and "em xin phep vang vi di bien" in offer
+    send = re.search(r"^(\d+)\. Gửi đơn xin vắng$", offer, re.M)
+    assert send is not None, offer
+    assert await world.said(BA, send[1]) == t("vi", "Your request was sent to the secretary.")
+    request = world.platform.texts_to(SECRETARY)[-1]
+    assert "em xin phep vang vi di bien" in request
+    (row,) = await rows(world.bot, "SELECT status, reason FROM attendance_replies")
+    assert (row["status"], row["reason"]) == ("absence_requested", "em xin phep vang vi di bien")

@@ -14,10 +14,10 @@ import pytest
 from bot.app import build_application
 from bot.clock import FakeClock
 from handlers.zalo.app import ZaloRunner, attach
+from sandbox.driver import Driver
+from sandbox.fake_api import FakeRequest, FakeTelegram
 from tests.conftest import NOW, Bot, make_settings, stop_bot
 from tests.e2e.db import rows
-from tests.harness.driver import Driver
-from tests.harness.fake_api import FakeRequest, FakeTelegram
 from tests.harness.zalo_server import FakeZalo, FakeZaloServer
 
 ZALO_TOKEN = "12345689:zalo-test-token"

@@ -26,14 +26,14 @@ from bot.domain.identity import ChatRef, Identity
 from bot.i18n import LOCALE_DIR, translator
 from bot.rules.names import vietnamese_order
 from bot.services.registry import Services
+from sandbox.driver import TgChat, TgUser
+from sandbox.fake_api import Call, JSONDict, inline_buttons
 from storage.sqlite.db import Database
 from tests.conftest import NOW, OPERATOR_ID, Bot, make_settings, start_bot
 from tests.e2e.db import Snapshot as Snapshot
 from tests.e2e.db import fetch_one as fetch_one
 from tests.e2e.db import snapshot as snapshot
 from tests.fakes import RecordingNotifier, RecordingScheduler
-from tests.harness.driver import TgChat, TgUser
-from tests.harness.fake_api import Call, JSONDict, inline_buttons
 
 DB_NAME = "cellmeet.sqlite3"
 FRESH_GROUP_ID = -1009

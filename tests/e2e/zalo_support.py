@@ -12,9 +12,9 @@ from typing import Any
 from bot.app import build_application
 from bot.clock import FakeClock
 from handlers.zalo.app import ZaloRunner, attach
+from sandbox.driver import Driver
+from sandbox.fake_api import FakeRequest, FakeTelegram
 from tests.conftest import NOW, OPERATOR_ID, Bot, make_settings, stop_bot
-from tests.harness.driver import Driver
-from tests.harness.fake_api import FakeRequest, FakeTelegram
 from tests.harness.zalo_server import FakeZalo, FakeZaloServer
 
 ZALO_TOKEN = "12345689:zalo-test-token"

@@ -212,3 +212,54 @@ def test_invisible_format_characters_are_dropped_from_items() -> None:
 
     items = add_item([], "Thảo\u202e luận\u200b chung")
     assert items[-1].render("vi") == "Thảo luận chung"
+
+
+ABC = [AgendaItem.free(text) for text in ("A", "B", "C")]
+
+
+def texts(items: list[AgendaItem]) -> list[str]:
+    """The free texts of an agenda."""
+    return [item.render("vi") for item in items]
+
+
+@pytest.mark.parametrize(
+    ("verb", "args", "expected"),
+    [
+        ("add", ["D", "E"], ["A", "B", "C", "D E"]),
+        ("thêm", ["D"], ["A", "B", "C", "D"]),
+        ("Them", ["D"], ["A", "B", "C", "D"]),
+        ("remove", ["1"], ["B", "C"]),
+        ("xóa", ["1"], ["B", "C"]),
+        ("xoá", ["2"], ["A", "C"]),
+        ("xoa", ["3"], ["A", "B"]),
+        ("move", ["3", "1"], ["C", "A", "B"]),
+        ("move", ["3", "to", "1"], ["C", "A", "B"]),
+        ("chuyển", ["1", "đến", "3"], ["B", "C", "A"]),
+        ("chuyen", ["3", "len", "1"], ["C", "A", "B"]),
+        ("chuyển", ["1", "xuống", "vị", "trí", "2"], ["B", "A", "C"]),
+        ("edit", ["2", "Bé"], ["A", "Bé", "C"]),
+        ("sửa", ["2", "Bé", "hơn"], ["A", "Bé hơn", "C"]),
+        ("sua", ["2", "X"], ["A", "X", "C"]),
+    ],
+)
+def test_edits_in_english_and_vietnamese(verb: str, args: list[str], expected: list[str]) -> None:
+    assert texts(agenda.apply_edit(ABC, verb, args)) == expected
+
+
+@pytest.mark.parametrize(
+    ("verb", "args", "message"),
+    [
+        ("bỏ", ["1"], agenda.UNKNOWN_EDIT),
+        ("add", [], agenda.UNKNOWN_EDIT),
+        ("xóa", ["1", "2"], agenda.UNKNOWN_EDIT),
+        ("move", ["1", "to"], agenda.UNKNOWN_EDIT),
+        ("sửa", ["2"], agenda.UNKNOWN_EDIT),
+        ("xóa", ["một"], agenda.NOT_A_NUMBER),
+        ("move", ["1", "to", "x"], agenda.NOT_A_NUMBER),
+        ("xóa", ["9"], agenda.NO_SUCH_ITEM),
+    ],
+)
+def test_unreadable_edits_are_refused(verb: str, args: list[str], message: str) -> None:
+    with refused(message) as caught:
+        agenda.apply_edit(ABC, verb, args)
+    assert_localized(caught.value)

@@ -73,7 +73,7 @@ def test_events_parse_back_with_uid_times_status_and_texts() -> None:
         "2. Thông tin thời sự và văn bản mới của cấp trên",
         "3. Kết nạp đảng viên mới",
         "",
-        "Đường dẫn cuộc họp: https://meet.jit.si/cellmeet-abc",
+        "Liên kết cuộc họp: https://meet.jit.si/cellmeet-abc",
     ]
     (alarm,) = december.walk("VALARM")
     assert str(alarm["ACTION"]) == "DISPLAY"

@@ -89,6 +89,15 @@ zones = st.sampled_from([HCM, BERLIN, ZoneInfo("America/New_York"), UTC])
         ("thứ tư hằng tuần 19:30", "weekly:WE@19:30"),
         ("thứ năm 19:30", "weekly:TH@19:30"),
         ("weekly on friday 19:30", "weekly:FR@19:30"),
+        # times in several words, and every part of the day
+        ("ngày 5 hằng tháng 19 giờ 30", "monthly-day:5@19:30"),
+        ("ngày 5 hằng tháng 19 giờ 30 phút", "monthly-day:5@19:30"),
+        ("mỗi thứ 5 lúc 7 giờ rưỡi tối", "weekly:TH@19:30"),
+        ("thứ 7 đầu tiên 7h rưỡi tối", "monthly-weekday:1SA@19:30"),
+        ("thứ 7 đầu tiên 12h trưa", "monthly-weekday:1SA@12:00"),
+        ("chủ nhật cuối cùng 2 giờ chiều", "monthly-weekday:-1SU@14:00"),
+        ("every friday 7 pm", "weekly:FR@19:00"),
+        ("ngày 5 hằng tháng buổi tối 8h", "monthly-day:5@20:00"),
     ],
 )
 def test_parse_rule_examples(text: str, stored: str) -> None:
@@ -175,7 +184,7 @@ def test_inconsistent_rules_cannot_be_built() -> None:
         ),
         (
             "monthly-weekday:-1SU@08:00",
-            "Chủ Nhật cuối cùng hằng tháng, lúc 08:00",
+            "Chủ nhật cuối cùng hằng tháng, lúc 08:00",
             "Last Sunday of every month at 08:00",
         ),
         ("weekly:MO@07:05", "Thứ Hai hằng tuần, lúc 07:05", "Every Monday at 07:05"),
