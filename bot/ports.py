@@ -308,8 +308,10 @@ class MeetingRepository(Protocol):
         created_by: int | None,
         now: datetime,
         series_id: int | None = None,
+        source: tuple[str, int] | None = None,
     ) -> Meeting:
-        """Create a scheduled meeting."""
+        """Create a scheduled meeting, numbered after the cell's last one; source is the
+        (chat, message) it was scheduled with."""
         ...
 
     async def get(self, meeting_id: int) -> Meeting | None:
@@ -344,7 +346,28 @@ class MeetingRepository(Protocol):
         ...
 
     async def set_link(self, meeting_id: int, link: str) -> Meeting:
-        """The video link."""
+        """The video link (the meeting is kept as it is by a rule change)."""
+        ...
+
+    async def set_title(self, meeting_id: int, title: str) -> Meeting:
+        """The title (the meeting is kept as it is by a rule change)."""
+        ...
+
+    async def mark_edited(self, meeting_id: int, *, calendar: bool = False) -> None:
+        """An edit of the agenda or documents: a rule change keeps the meeting as it is; with
+        calendar, the calendar's copy changes too."""
+        ...
+
+    async def adopt(self, meeting_id: int, series_id: int) -> None:
+        """Give an occurrence to another series."""
+        ...
+
+    async def by_number(self, cell_id: int, number: int) -> Meeting | None:
+        """The cell's meeting with that number."""
+        ...
+
+    async def by_source(self, chat_id: str, message_id: int) -> Meeting | None:
+        """The meeting scheduled with that message."""
         ...
 
     async def set_type(self, meeting_id: int, meeting_type: MeetingType, title: str) -> Meeting:
@@ -584,6 +607,27 @@ class DialogRepository(Protocol):
         ...
 
 
+class ConfirmationRepository(Protocol):
+    """Changes asked about ("are you sure?") and not yet answered."""
+
+    async def put(
+        self,
+        user_id: int,
+        kind: str,
+        payload: dict[str, object],
+        now: datetime,
+        expires_at: datetime,
+    ) -> int:
+        """Keep what a person is asked to confirm; its id."""
+        ...
+
+    async def take(
+        self, confirmation_id: int, user_id: int, now: datetime
+    ) -> tuple[str, dict[str, object]] | None:
+        """Use a confirmation of that person once, if still open: (kind, payload)."""
+        ...
+
+
 class InboxRepository(Protocol):
     """Updates as a channel delivered them, stored before they are confirmed."""
 
@@ -678,6 +722,11 @@ class UnitOfWork(Protocol):
     @property
     def dialogs(self) -> DialogRepository:
         """The dialogs."""
+        ...
+
+    @property
+    def confirmations(self) -> ConfirmationRepository:
+        """The changes waiting for a yes."""
         ...
 
     @property

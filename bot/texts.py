@@ -26,11 +26,12 @@ def when_params(
     """The placeholders of a meeting notice."""
     tz = ZoneInfo(cell.timezone)
     params = {
-        "id": str(meeting.id),
+        "id": str(meeting.number),
         "title": meeting.title,
         "when": format_when(meeting.starts_at, tz, tr.language),
         "cell": cell.name,
         "kind": tr.gettext(MEETING_TYPE_LABELS[meeting.type]),
+        "link": meeting.link or "",
     }
     if previous_start is not None:
         params["old"] = format_when(previous_start, tz, tr.language)
@@ -58,13 +59,14 @@ def reminder_text(
     if reminder.offset_minutes == 0:
         return "\n".join(lines)
     if private:
-        lines.append(tr.gettext("Please answer with a button below."))
+        # Buttons on Telegram, a numbered list on Zalo: the words fit both.
+        lines.append(tr.gettext("Please answer with one of the choices below."))
     else:
         lines.append(
             tr.gettext(
                 "Members answer (will attend / request absence) in their private chat with the "
                 "bot: with the buttons of the reminder, or /meeting {id} there.",
-                id=meeting.id,
+                id=meeting.number,
             )
         )
     return "\n".join(lines)
@@ -132,7 +134,7 @@ def absence_offer(
     text = tr.gettext(
         "Do you ask to be excused from meeting #{id} «{title}» ({when}) for this reason?\n"
         "«{reason}»",
-        id=meeting.id,
+        id=meeting.number,
         title=meeting.title,
         when=when(tr, meeting, cell),
         reason=reason,

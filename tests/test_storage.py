@@ -15,6 +15,7 @@ import pytest
 
 import storage.sqlite.migrations
 from bot.domain.cells import Kind, Role, Status
+from bot.domain.meetings import MeetingType
 from storage.sqlite import db as db_module
 from storage.sqlite.db import Database, backup, migrations
 from tests import storage_repo as repo
@@ -497,6 +498,71 @@ async def test_update_membership_records_only_changed_fields(db: Database) -> No
         await repo.update_membership(conn, changed, changed_by=None, now=later, kind=Kind.EXEMPTED)
     assert (await history())[-1] == ("kind", "probationary", "exempted", None, repo.iso(later))
     assert len(await history()) == 4
+
+
+# --- meetings numbered per cell (migration 0009) -------------------------------------------------
+
+
+async def test_existing_meetings_are_numbered_per_cell_in_id_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade numbers the meetings of each cell 1, 2, 3... in the order they were made,
+    whatever the other cells did in between; new meetings continue each cell's count."""
+    path = tmp_path / "cellmeet.sqlite3"
+    shipped = migrations()
+    before = [m for m in shipped if m[0] < 9]
+    monkeypatch.setattr(db_module, "migrations", lambda: before)
+    old = Database(path)
+    await old.connect()
+    try:
+        async with old.raw_transaction() as conn:
+            a = await add_cell(conn, "-1001", "Chi bộ A")
+            b = await add_cell(conn, "-1002", "Chi bộ B")
+            for cell_id, day in ((a, 1), (b, 2), (b, 3), (a, 4), (b, 5)):
+                await conn.execute(
+                    "INSERT INTO meetings (cell_id, type, title, starts_at, duration_minutes,"
+                    " created_at, revision) VALUES (?, 'regular', ?, ?, 120, ?, 1)",
+                    (cell_id, f"Họp {day}", f"2026-12-0{day}T12:30:00+00:00", NOW.isoformat()),
+                )
+    finally:
+        await old.close()
+    monkeypatch.setattr(db_module, "migrations", lambda: shipped)
+    new = Database(path)
+    await new.connect()
+    try:
+        async with (
+            new.connection() as conn,
+            conn.execute("SELECT cell_id, number, sequence FROM meetings ORDER BY id") as cursor,
+        ):
+            found = [tuple(r) for r in await cursor.fetchall()]
+        # A moved meeting (revision 1) keeps its calendar SEQUENCE.
+        assert found == [(a, 1, 1), (b, 1, 1), (b, 2, 1), (a, 2, 1), (b, 3, 1)]
+        async with new.transaction() as uow:
+            made = await uow.meetings.insert(
+                cell_id=b,
+                type=MeetingType.REGULAR,
+                title="Họp mới",
+                starts_at=datetime(2026, 12, 9, 12, 30, tzinfo=UTC),
+                duration_minutes=120,
+                link=None,
+                created_by=None,
+                now=NOW,
+            )
+        assert made.number == 4
+        # A row written without a number (a tool, an import) gets the cell's next one.
+        async with new.raw_transaction() as conn:
+            await conn.execute(
+                "INSERT INTO meetings (cell_id, type, title, starts_at, duration_minutes,"
+                " created_at) VALUES (?, 'regular', 'Họp 6', ?, 120, ?)",
+                (a, "2026-12-10T12:30:00+00:00", NOW.isoformat()),
+            )
+            async with conn.execute("SELECT number FROM meetings WHERE title = 'Họp 6'") as cur:
+                assert [tuple(r) for r in await cur.fetchall()] == [(3,)]
+        async with new.reading() as uow:
+            first_of_b = await uow.meetings.by_number(b, 1)
+        assert first_of_b is not None and first_of_b.title == "Họp 2"
+    finally:
+        await new.close()
 
 
 async def test_committee_and_visiting_migration_keeps_members_and_history(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,10 +18,11 @@ from bot.domain.messages import AnswerSummons, Choice, Content, Group, Outcome, 
 from bot.i18n import translator
 from bot.services.channels import ChannelNotifier
 from handlers.telegram import callback_data as cd
+from handlers.zalo.budget import MonthlyBudget, reserve_of
 from handlers.zalo.client import ZaloClient
 from handlers.zalo.notifier import CHOICE_TTL, ZaloNotifier
 from storage.sqlite.db import Database
-from storage.sqlite.zalo import SqliteZaloState
+from storage.sqlite.zalo import Budget, SqliteZaloState
 from tests.fakes import RecordingNotifier
 from tests.harness.zalo_server import FakeZalo, FakeZaloServer
 
@@ -99,6 +101,7 @@ async def test_documents_never_go_to_zalo_and_errors_map_to_outcomes(
     assert not [c for c in fake.calls if c[0] not in ("sendMessage",)]
     fake.quota = 1  # used up: recorded as not reached, not retried; the person stays reachable
     assert await notifier.send(Person(user), Content("x")) is Outcome.REFUSED
+    assert counted.platform_refusals == 1  # the budget counts the month as spent
     fake.quota = 100
     fake.faults.append(502)
     assert await notifier.send(Person(user), Content("x")) is Outcome.FAILED
@@ -155,11 +158,54 @@ class CountingBudget:
     def __init__(self) -> None:
         self.left = 1000
         self.spent_messages: list[int] = []
+        self.platform_refusals = 0
 
-    async def allows(self) -> bool:
+    async def allows(self, *, operator: bool = False) -> bool:
         """While some are left."""
         return self.left > 0
+
+    async def used_up(self) -> None:
+        """Recorded."""
+        self.platform_refusals += 1
 
     async def spent(self, messages: int) -> None:
         """Recorded."""
         self.spent_messages.append(messages)
+
+
+async def test_the_budget_keeps_a_reserve_for_operators_and_warns_once_per_level(
+    database: Database,
+) -> None:
+    clock = FakeClock(NOW)
+    state = SqliteZaloState(database)
+    budget = MonthlyBudget(state, clock, 3000, ZoneInfo("Asia/Ho_Chi_Minh"))
+    told: list[tuple[int, int]] = []
+
+    async def warn(level: int, spent: Budget, quota: int) -> None:
+        told.append((level, spent.sent))
+
+    budget.warn = warn
+    assert (budget.reserve, reserve_of(50), reserve_of(5)) == (20, 5, 0)
+    await budget.spent(2399)
+    assert told == []
+    await budget.spent(1)
+    assert told == [(80, 2400)]
+    await budget.spent(579)  # 2979: members may still get one
+    assert await budget.allows() and told == [(80, 2400)]
+    await budget.spent(1)
+    assert told == [(80, 2400), (100, 2980)]
+    assert not await budget.allows()
+    assert await budget.allows(operator=True)
+    await budget.spent(20)
+    assert not await budget.allows(operator=True)
+    assert told == [(80, 2400), (100, 2980)]  # once per level
+    report = await budget.report()
+    assert (report.month, report.sent, report.limit) == ("2026-11", 3000, 2980)
+    # A new month in the bot's time zone (UTC+7): 30/11 17:00 UTC is already December there.
+    clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+    assert budget.month() == "2026-12" and await budget.allows()
+    # The platform's 429 before the count got there: the month is spent, one warning only.
+    await budget.spent(10)
+    await budget.used_up()
+    assert told[2:] == [(100, 3000)]
+    assert (await budget.report()).sent == 3000

@@ -131,6 +131,10 @@ class Meeting:
     link: str | None
     status: MeetingStatus
     revision: int
+    # The meeting's number in its cell (#1, #2...), the one users type; the id stays internal.
+    number: int = 0
+    # The calendar's SEQUENCE: bumped by every change a phone calendar must take over.
+    sequence: int = 0
 
     @property
     def ends_at(self) -> datetime:

@@ -48,7 +48,15 @@ class SendAbsence:
     meeting_id: int
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence
+@dataclass(frozen=True)
+class Confirm:
+    """The answer to a question asked before a change ("cancel this meeting?"): do it or not."""
+
+    confirmation_id: int
+    yes: bool
+
+
+ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,31 @@ class Access:
         group_cell = await uow.cells.get_by_chat(chat.channel, chat.chat_id)
         return group_cell is not None and group_cell.id == cell.id
 
+    async def meeting_by_number(
+        self,
+        uow: UnitOfWork,
+        identity: Identity,
+        chat: ChatRef | None,
+        number: int,
+        action: Action,
+    ) -> tuple[Cell, Meeting, Actor]:
+        """A meeting named by its number in its cell (what users type): in a group, of the
+        group's cell; in private, of the caller's cell (several cells: the one that has it)."""
+        if chat is not None and not chat.is_private:
+            cell = await uow.cells.get_by_chat(chat.channel, chat.chat_id)
+            cells = [cell] if cell is not None else []
+        else:
+            user = await uow.users.get(identity.channel, identity.external_id)
+            cells = [c for c, _ in await uow.memberships.of_user(user.id)] if user else []
+        found = [m for c in cells if (m := await uow.meetings.by_number(c.id, number))]
+        if len(found) > 1:
+            raise BadInput(
+                N_("You belong to several cells: use this command in the cell's group.")
+            )
+        if not found:
+            raise NotFound(NO_SUCH_MEETING, usage=Usage.MEETINGS)
+        return await self.meeting_for(uow, identity, chat, found[0].id, action)
+
     async def meeting_for(
         self,
         uow: UnitOfWork,

@@ -226,12 +226,12 @@ class AttendanceService:
             )
         return AbsenceDecision(meeting, member, status)
 
-    async def answers(self, identity: Identity, chat: ChatRef | None, meeting_id: int) -> Answers:
+    async def answers(self, identity: Identity, chat: ChatRef | None, number: int) -> Answers:
         """Summoned members with their answer and reason, and whether the reminders due so
-        far reached those who have not answered (leaders)."""
+        far reached those who have not answered (leaders); the meeting by its number."""
         async with self.store.reading() as uow:
-            cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
+            cell, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
             )
             answers = await uow.answers.of_meeting(meeting.id)
             members = await uow.memberships.of_cell(cell.id)

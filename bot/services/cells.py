@@ -72,6 +72,11 @@ class CellService:
             await uow.setup_codes.insert(hash_code(code), name, now, now + timedelta(days=days))
         return code
 
+    def require_operator(self, identity: Identity) -> None:
+        """Refuse unless the caller is an operator (ADMIN_IDS)."""
+        if not self.access.is_operator(identity):
+            raise Refused(N_("Only operators can do this."))
+
     async def operator_cell_code(self, identity: Identity, cell_name: str) -> str:
         """An operator asks for a setup code from the chat."""
         if not self.access.is_operator(identity):

@@ -34,36 +34,88 @@ from bot.rules.dates import example_when, format_when, parse_when
 from bot.rules.durations import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from bot.rules.ics import IcsEvent, build_calendar
 from bot.rules.links import generate_jitsi_link, validate_meeting_link
-from bot.rules.recurrence import RecurrenceRule, parse_rule
+from bot.rules.recurrence import RecurrenceRule, occurrences, parse_rule
 from bot.services.access import Access
 from bot.services.cells import clean_text
-from bot.services.notices import CANCELLED, MOVED, NoticeService, meeting_kind_changed
-from bot.services.reminders import ReminderService
+from bot.services.notices import (
+    AMENDED,
+    CANCELLED,
+    CANCELLED_WITH_REASON,
+    LINK_CHANGED,
+    MOVED,
+    RESTORED,
+    NoticeService,
+    meeting_kind_changed,
+)
+from bot.services.reminders import SERIES_AHEAD, ReminderService
 from config import Settings
 
 logger = logging.getLogger(__name__)
 
 RECENT_DAYS = 62
+# /meetings shows this many of each list; "/meetings all" shows every one.
+OVERVIEW_LIMIT = 10
 NOT_SCHEDULED = N_("Only a scheduled meeting can be moved or cancelled.")
 CONFIDENTIAL_IN_GROUP = N_(
     "Confidential documents are attached only in your private chat with the bot: send the "
     "file there with /attach {id} mat."
 )
+NOT_CANCELLED = N_("Only a cancelled meeting can be restored.")
+BUTTON_GONE = N_("This button is no longer valid.")
+# A question asked before a change ("cancel this meeting?") stays answerable this long.
+CONFIRM_TTL = timedelta(days=2)
+MAX_REASON = 300
+
+
+async def _nothing() -> None:
+    return None
 
 
 class RuleSet(NamedTuple):
-    """The regular meeting's rule and the occurrences it made."""
+    """The regular meeting's rule in force, its coming occurrences (made now or kept), and the
+    occurrences of the former rule it cancelled (announce tells the group and the members)."""
 
     rule: RecurrenceRule
     changes: list[Change]
+    cancelled: tuple[Meeting, ...] = ()
+    unchanged: bool = False
+    announce: Callable[[], Awaitable[None]] = _nothing
+
+
+class RuleQuestion(NamedTuple):
+    """A changed rule that would cancel coming meetings: asked before it is applied."""
+
+    cell: Cell
+    rule: RecurrenceRule
+    cancelling: list[Meeting]
+    confirmation_id: int
+
+
+class CurrentRule(NamedTuple):
+    """The regular meeting's rule in force (None: none) and its coming occurrences."""
+
+    cell: Cell
+    rule: RecurrenceRule | None
+    coming: list[Meeting]
+
+
+class Question(NamedTuple):
+    """A change that waits for a yes (cancel this meeting? a new video room?)."""
+
+    cell: Cell
+    meeting: Meeting
+    confirmation_id: int
+    reason: str | None = None
 
 
 class Overview(NamedTuple):
-    """A cell's upcoming and recent meetings."""
+    """A cell's upcoming and recent meetings, and how many more of each are not shown."""
 
     cell: Cell
     upcoming: list[Meeting]
     recent: list[Meeting]
+    more_upcoming: int = 0
+    more_recent: int = 0
 
 
 class Details(NamedTuple):
@@ -103,10 +155,6 @@ def meeting_title(text: str, *, usage: Usage | None = None) -> str:
     raise BadInput(N_("The title can have at most 200 characters."), usage=usage)
 
 
-async def _nothing() -> None:
-    return None
-
-
 class TypeChange(NamedTuple):
     """A meeting after its type changed, and whether its agenda followed the new type;
     ``announce`` tells the group and the members (the edge awaits it once it has answered)."""
@@ -130,6 +178,8 @@ class Change:
     previous_start: datetime | None = None
     # Tells the group and the members; the edge awaits it once it has answered the caller.
     announce: Callable[[], Awaitable[None]] = field(default=_nothing, compare=False)
+    # Nothing changed (the same link again, an edit that changes nothing): nobody is told.
+    unchanged: bool = False
 
 
 class MeetingService:
@@ -203,7 +253,7 @@ class MeetingService:
                 raise Conflict(
                     N_("This time overlaps meeting #{id} «{title}» at {when}."),
                     usage=Usage.SCHEDULE,
-                    id=other.id,
+                    id=other.number,
                     title=other.title,
                     when=format_when(other.starts_at, ZoneInfo(cell.timezone), lang),
                 )
@@ -224,6 +274,7 @@ class MeetingService:
         agenda_template: MeetingType | None = None,
         empty_agenda: bool = False,
         lang: str = "vi",
+        source: int | None = None,
     ) -> Change:
         """Schedule one meeting with its reminders and an agenda: the standard one of its type,
         another type's template, or none (the secretary adds items with /agenda)."""
@@ -254,6 +305,7 @@ class MeetingService:
                 link=link,
                 created_by=actor.user_id,
                 now=now,
+                source=None if source is None else (_source_chat(chat), source),
             )
             template = (agenda_template or meeting_type).value
             items = [] if empty_agenda else agenda_rules.default_agenda(template)
@@ -266,9 +318,16 @@ class MeetingService:
         )
 
     async def schedule_text(
-        self, identity: Identity, chat: ChatRef, text: str, lang: str
+        self,
+        identity: Identity,
+        chat: ChatRef,
+        text: str,
+        lang: str,
+        *,
+        source: int | None = None,
     ) -> Change:
-        """The one-line form: ``05/12/2026 19:30 Title``."""
+        """The one-line form: ``05/12/2026 19:30 Title``; source is the message it came in
+        (editing that message later amends this meeting)."""
         async with self.store.reading() as uow:
             cell, _ = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
         starts_at, rest = self._parse_when(
@@ -284,23 +343,75 @@ class MeetingService:
             title=rest or None,
             meeting_type=meeting_type,
             lang=lang,
+            source=source,
         )
 
+    async def amend(
+        self, identity: Identity, chat: ChatRef, source: int, text: str, lang: str
+    ) -> Change | None:
+        """An edited one-line /schedule message: the meeting it made takes the new time and
+        title (members are told); None when that message made no meeting."""
+        async with self.store.reading() as uow:
+            made = await uow.meetings.by_source(_source_chat(chat), source)
+        if made is None:
+            return None
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            cell, meeting, _ = await self.access.meeting_for(
+                uow, identity, chat, made.id, Action.MANAGE_MEETINGS
+            )
+            if meeting.status is not MeetingStatus.SCHEDULED:
+                raise Conflict(NOT_SCHEDULED)
+            starts_at, rest = self._parse_when(
+                text, ZoneInfo(cell.timezone), Usage.SCHEDULE, title="Sinh hoạt chi bộ"
+            )
+            if starts_at <= now:
+                raise BadInput(N_("This time has already passed."), usage=Usage.SCHEDULE)
+            title = meeting_title(rest, usage=Usage.SCHEDULE) if rest else meeting.title
+            armed: list[Reminder] = []
+            disarmed: list[int] = []
+            amended = meeting
+            if starts_at != meeting.starts_at:
+                await self._check_free(
+                    uow, cell, starts_at, meeting.duration_minutes, lang, meeting.id
+                )
+                disarmed = await uow.reminders.cancel_for_meeting(meeting.id, now)
+                amended = await uow.meetings.reschedule(meeting.id, starts_at)
+                armed = await self.reminders.plan_for(uow, cell, amended)
+            if title != meeting.title:
+                amended = await uow.meetings.set_title(meeting.id, title)
+        self.reminders.apply(armed, disarmed)
+        moved = amended.starts_at != meeting.starts_at
+        if not moved and amended.title == meeting.title:
+            return Change(cell, amended, unchanged=True)
+        announce = partial(
+            self.notices.meeting_changed,
+            MOVED if moved and amended.title == meeting.title else AMENDED,
+            f"amended:{amended.id}:{amended.sequence}",
+            cell,
+            amended,
+            identity,
+            chat,
+            meeting.starts_at if moved else None,
+        )
+        previous = meeting.starts_at if moved else None
+        return Change(cell, amended, armed, disarmed, previous, announce)
+
     async def move(
-        self, identity: Identity, chat: ChatRef, meeting_id: int, when_text: str, lang: str
+        self, identity: Identity, chat: ChatRef, number: int, when_text: str, lang: str
     ) -> Change:
         """Move one meeting (an occurrence of a series moves alone); everyone is told. A time
         alone keeps the meeting's day ("21:30"), a day alone keeps its time ("thứ 5 tuần sau")."""
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
+            cell, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
             )
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(NOT_SCHEDULED)
             tz = ZoneInfo(cell.timezone)
             starts_at, rest = self._parse_when(
-                when_text, tz, Usage.MOVE, default=meeting.starts_at, id=meeting.id
+                when_text, tz, Usage.MOVE, default=meeting.starts_at, id=meeting.number
             )
             if rest:
                 raise BadInput(N_("Give only the new date and time."), usage=Usage.MOVE)
@@ -323,8 +434,40 @@ class MeetingService:
         )
         return Change(cell, moved, armed, disarmed, meeting.starts_at, announce)
 
-    async def cancel(self, identity: Identity, chat: ChatRef, meeting_id: int) -> Change:
-        """Cancel one meeting and its reminders; everyone is told."""
+    async def ask_cancel(
+        self, identity: Identity, chat: ChatRef, number: int, reason: str | None
+    ) -> Question:
+        """/cancel N [reason]: the meeting to cancel, with a question to confirm it."""
+        clean_reason = None
+        if reason:
+            clean_reason = clean_text(reason, MAX_REASON)
+            if clean_reason is None:
+                raise BadInput(
+                    N_("Write the reason on one line, at most 300 characters."),
+                    example="/cancel 4 Trùng lịch họp Đảng ủy phường",
+                )
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            cell, meeting, actor = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
+            )
+            if meeting.status is not MeetingStatus.SCHEDULED:
+                raise Conflict(NOT_SCHEDULED)
+            assert actor.user_id is not None  # a leader is a known user
+            asked = await uow.confirmations.put(
+                actor.user_id,
+                "cancel",
+                {"meeting": meeting.id, "reason": clean_reason},
+                now,
+                now + CONFIRM_TTL,
+            )
+        return Question(cell, meeting, asked, clean_reason)
+
+    async def cancel(
+        self, identity: Identity, chat: ChatRef, meeting_id: int, reason: str | None = None
+    ) -> Change:
+        """Cancel one meeting (by its id) and its reminders; everyone is told, with the
+        reason if one was given."""
         now = self.clock.now()
         async with self.store.transaction() as uow:
             cell, meeting, _ = await self.access.meeting_for(
@@ -339,31 +482,145 @@ class MeetingService:
         self.reminders.apply([], disarmed)
         announce = partial(
             self.notices.meeting_changed,
-            CANCELLED,
-            f"cancelled:{cancelled.id}",
+            CANCELLED_WITH_REASON if reason else CANCELLED,
+            f"cancelled:{cancelled.id}:{cancelled.sequence}",
             cell,
             cancelled,
             identity,
             chat,
+            reason=reason,
         )
         return Change(cell, cancelled, [], disarmed, announce=announce)
 
+    async def restore(self, identity: Identity, chat: ChatRef, number: int, lang: str) -> Change:
+        """A cancelled meeting that has not begun takes place after all: its reminders are
+        armed again and everyone is told."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            cell, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
+            )
+            if meeting.status is not MeetingStatus.CANCELLED:
+                raise Conflict(NOT_CANCELLED)
+            if meeting.starts_at <= now:
+                raise Conflict(N_("This meeting's time has passed: schedule a new one."))
+            await self._check_free(
+                uow, cell, meeting.starts_at, meeting.duration_minutes, lang, meeting.id
+            )
+            restored = await uow.meetings.set_status(
+                meeting.id, MeetingStatus.SCHEDULED, detach=True
+            )
+            armed = await self.reminders.plan_for(uow, cell, restored)
+        self.reminders.apply(armed, [])
+        announce = partial(
+            self.notices.meeting_changed,
+            RESTORED,
+            f"restored:{restored.id}:{restored.sequence}",
+            cell,
+            restored,
+            identity,
+            chat,
+        )
+        return Change(cell, restored, armed, announce=announce)
+
+    # --- questions -----------------------------------------------------------------------------
+
+    async def confirm(
+        self, identity: Identity, chat: ChatRef | None, confirmation_id: int, yes: bool
+    ) -> Change | RuleSet | None:
+        """The answer to a question asked before a change: the change done (None: declined).
+        A question is answered once, by the person asked, while it is open."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            user = await uow.users.get(identity.channel, identity.external_id)
+            taken = await uow.confirmations.take(confirmation_id, user.id, now) if user else None
+        if taken is None:
+            raise NotFound(BUTTON_GONE)
+        if not yes:
+            return None
+        kind, payload = taken
+        where = chat or ChatRef(identity.channel, identity.external_id, is_private=True)
+        if kind == "cancel":
+            reason = payload.get("reason")
+            return await self.cancel(
+                identity,
+                where,
+                int(str(payload["meeting"])),
+                str(reason) if reason else None,
+            )
+        if kind == "link":
+            return await self._replace_link(identity, where, int(str(payload["meeting"])), None)
+        if kind == "recurring":
+            rule = RecurrenceRule.from_text(str(payload["rule"]))
+            return await self._apply_rule(identity, where, rule)
+        raise NotFound(BUTTON_GONE)
+
     # --- recurrence ----------------------------------------------------------------------------
 
-    async def set_recurrence(self, identity: Identity, chat: ChatRef, rule_text: str) -> RuleSet:
+    async def current_rule(self, identity: Identity, chat: ChatRef) -> CurrentRule:
+        """/recurring without a rule: the rule in force and its coming occurrences."""
+        now = self.clock.now()
+        async with self.store.reading() as uow:
+            cell, _ = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
+            series = await uow.series.active(cell.id)
+            coming = [m for s in series for m in await uow.series.coming_meetings(s.id, now)]
+        rule = RecurrenceRule.from_text(series[-1].rule) if series else None
+        return CurrentRule(cell, rule, sorted(coming, key=lambda m: m.starts_at))
+
+    async def _rule_plan(
+        self, uow: UnitOfWork, cell: Cell, rule: RecurrenceRule, now: datetime
+    ) -> tuple[list[int], list[Meeting], list[Meeting]]:
+        """What a rule change does: the series it ends, the coming occurrences it keeps (the
+        new rule has them too) and those it cancels. Occurrences edited or moved alone are
+        not the rule's any more: they stay as they are."""
+        old = await uow.series.active(cell.id)
+        starts = set(occurrences(rule, ZoneInfo(cell.timezone), now, count=SERIES_AHEAD))
+        coming = [m for s in old for m in await uow.series.coming_meetings(s.id, now)]
+        keep = [m for m in coming if m.starts_at in starts]
+        cancel = [m for m in coming if m.starts_at not in starts]
+        return [s.id for s in old], keep, cancel
+
+    async def set_recurrence(
+        self, identity: Identity, chat: ChatRef, rule_text: str
+    ) -> RuleSet | RuleQuestion:
         """Set the regular meeting's rule: past meetings stay, coming ones follow the new rule.
 
-        Returns the rule and the new occurrences."""
+        The same rule changes nothing; a rule that would cancel coming meetings is asked
+        first (RuleQuestion); otherwise it is applied at once."""
         rule = parse_rule(rule_text)
         now = self.clock.now()
         async with self.store.transaction() as uow:
             cell, actor = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
+            active = await uow.series.active(cell.id)
+            if len(active) == 1 and active[0].rule == rule.to_text():
+                coming = await uow.series.coming_meetings(active[0].id, now)
+                return RuleSet(rule, [Change(cell, m) for m in coming], unchanged=True)
+            _, _, cancel = await self._rule_plan(uow, cell, rule, now)
+            if cancel:
+                assert actor.user_id is not None  # a leader is a known user
+                asked = await uow.confirmations.put(
+                    actor.user_id, "recurring", {"rule": rule.to_text()}, now, now + CONFIRM_TTL
+                )
+                return RuleQuestion(cell, rule, cancel, asked)
+        return await self._apply_rule(identity, chat, rule)
+
+    async def _apply_rule(
+        self, identity: Identity, chat: ChatRef, rule: RecurrenceRule
+    ) -> RuleSet:
+        """Apply a rule (asked and confirmed, or with nothing to cancel)."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            cell, actor = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
+            old, keep, cancel = await self._rule_plan(uow, cell, rule, now)
             disarmed: list[int] = []
-            for old in await uow.series.active(cell.id):
-                await uow.series.deactivate(old.id)
-                for meeting in await uow.series.coming_meetings(old.id, now):
-                    disarmed += await uow.reminders.cancel_for_meeting(meeting.id, now)
+            for series_id in old:
+                await uow.series.deactivate(series_id)
+            cancelled = []
+            for meeting in cancel:
+                disarmed += await uow.reminders.cancel_for_meeting(meeting.id, now)
+                cancelled.append(
                     await uow.meetings.set_status(meeting.id, MeetingStatus.CANCELLED)
+                )
             series = await uow.series.insert(
                 cell_id=cell.id,
                 rule=rule.to_text(),
@@ -374,39 +631,68 @@ class MeetingService:
                 created_by=actor.user_id,
                 now=now,
             )
+            # Occurrences the new rule also has stay, with their numbers, agenda and answers.
+            for meeting in keep:
+                await uow.meetings.adopt(meeting.id, series.id)
             made = await self.reminders.extend_series(uow, cell, series, now)
         changes = [Change(cell, meeting, armed) for meeting, armed in made]
         self.reminders.apply([r for c in changes for r in c.armed], disarmed)
-        return RuleSet(rule, changes)
+        shown = sorted(
+            [*changes, *(Change(cell, m) for m in keep)], key=lambda c: c.meeting.starts_at
+        )
+
+        async def announce() -> None:
+            # Members knew these meetings: each cancellation is told as /cancel tells it.
+            for meeting in cancelled:
+                await self.notices.meeting_changed(
+                    CANCELLED,
+                    f"cancelled:{meeting.id}:{meeting.sequence}",
+                    cell,
+                    meeting,
+                    identity,
+                    chat,
+                )
+
+        return RuleSet(rule, shown, tuple(cancelled), announce=announce)
 
     # --- reading -------------------------------------------------------------------------------
 
-    async def overview(self, identity: Identity, chat: ChatRef) -> Overview:
-        """Upcoming meetings and those of the last two months."""
+    async def overview(
+        self, identity: Identity, chat: ChatRef, *, everything: bool = False
+    ) -> Overview:
+        """Upcoming meetings and those of the last two months: the first OVERVIEW_LIMIT of
+        each with how many more there are, or every one."""
         now = self.clock.now()
         async with self.store.reading() as uow:
             cell, _ = await self.access.cell_for(uow, identity, chat, Action.VIEW_MEETINGS)
-            upcoming = await uow.meetings.of_cell(
-                cell.id,
-                after=now - timedelta(hours=6),
-                statuses=(MeetingStatus.SCHEDULED, MeetingStatus.OPEN),
-                limit=10,
-            )
+            # Cancelled ones too: while ahead, they can be restored (/restore N).
+            upcoming = [
+                m
+                for m in await uow.meetings.of_cell(cell.id, after=now - timedelta(hours=6))
+                if m.active or (m.status is MeetingStatus.CANCELLED and m.starts_at > now)
+            ]
             recent = await uow.meetings.of_cell(
                 cell.id,
                 after=now - timedelta(days=RECENT_DAYS),
                 before=now,
-                limit=10,
                 descending=True,
             )
         recent = [m for m in recent if m not in upcoming]
-        return Overview(cell, upcoming, recent)
+        if everything:
+            return Overview(cell, upcoming, recent)
+        return Overview(
+            cell,
+            upcoming[:OVERVIEW_LIMIT],
+            recent[:OVERVIEW_LIMIT],
+            max(0, len(upcoming) - OVERVIEW_LIMIT),
+            max(0, len(recent) - OVERVIEW_LIMIT),
+        )
 
-    async def details(self, identity: Identity, chat: ChatRef, meeting_id: int) -> Details:
-        """One meeting with its agenda and documents."""
+    async def details(self, identity: Identity, chat: ChatRef, number: int) -> Details:
+        """One meeting (by its number in its cell) with its agenda and documents."""
         async with self.store.reading() as uow:
-            cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, chat, meeting_id, Action.VIEW_MEETINGS
+            cell, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.VIEW_MEETINGS
             )
             items = [
                 agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)
@@ -432,7 +718,7 @@ class MeetingService:
                 agenda=tuple(agenda_rules.AgendaItem.from_text(t) for t in agendas[m.id]),
                 link=m.link,
                 cancelled=m.status is MeetingStatus.CANCELLED,
-                sequence=m.revision,
+                sequence=m.sequence,
             )
             for m in meetings
         ]
@@ -441,13 +727,18 @@ class MeetingService:
     # --- agenda, link, documents ---------------------------------------------------------------
 
     async def edit_agenda(
-        self, identity: Identity, chat: ChatRef, meeting_id: int, operation: str, args: list[str]
+        self,
+        identity: Identity,
+        chat: ChatRef,
+        meeting_number: int,
+        operation: str,
+        args: list[str],
     ) -> AgendaEdit:
         """add TEXT | remove K | move K to P | edit K TEXT (or thêm, xóa, chuyển, sửa) on a
         meeting's agenda."""
         async with self.store.transaction() as uow:
-            _, meeting, _ = await self.access.meeting_for(
-                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
+            _, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, meeting_number, Action.MANAGE_MEETINGS
             )
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(NOT_SCHEDULED)
@@ -456,13 +747,15 @@ class MeetingService:
             ]
             items = agenda_rules.apply_edit(items, operation, args)
             await uow.agenda.replace(meeting.id, [i.to_text() for i in items])
+            # An occurrence with its own agenda is kept by a rule change.
+            await uow.meetings.mark_edited(meeting.id, calendar=True)
         return AgendaEdit(meeting, items)
 
     async def set_type(
         self,
         identity: Identity,
         chat: ChatRef,
-        meeting_id: int,
+        number: int,
         meeting_type: MeetingType,
         lang: str = "vi",
     ) -> TypeChange:
@@ -470,8 +763,8 @@ class MeetingService:
         the new type's (one the secretary edited is kept), and so does a title still the old
         type's standard one; who is summoned follows the type from now on."""
         async with self.store.transaction() as uow:
-            cell, meeting, _ = await self.access.meeting_for(
-                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
+            cell, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
             )
             if meeting.status is not MeetingStatus.SCHEDULED:
                 raise Conflict(NOT_SCHEDULED)
@@ -481,7 +774,7 @@ class MeetingService:
             if meeting_type is meeting.type:
                 raise Conflict(
                     N_("Meeting #{id} is already a {kind}."),
-                    id=meeting.id,
+                    id=meeting.number,
                     kind=translator(lang).gettext(MEETING_TYPE_LABELS[meeting_type]),
                 )
             followed = items == agenda_rules.default_agenda(meeting.type.value)
@@ -498,24 +791,63 @@ class MeetingService:
         )
         return TypeChange(cell, changed, items, followed, announce)
 
+    async def show_link(self, identity: Identity, chat: ChatRef, number: int) -> Question:
+        """/link N: the meeting's link as it is, with a question whether to replace it with a
+        new room (answered yes only by the leader's explicit choice); a meeting cancelled or
+        held is only shown (confirmation_id 0)."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            cell, meeting, actor = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
+            )
+            if not meeting.active:
+                return Question(cell, meeting, 0)
+            assert actor.user_id is not None  # a leader is a known user
+            asked = await uow.confirmations.put(
+                actor.user_id, "link", {"meeting": meeting.id}, now, now + CONFIRM_TTL
+            )
+        return Question(cell, meeting, asked)
+
     async def set_link(
+        self, identity: Identity, chat: ChatRef, number: int, link: str | None
+    ) -> Change:
+        """Give the meeting (by number) a link, or a new unguessable Jitsi room (link None,
+        an explicit choice); members are told of a changed link."""
+        async with self.store.reading() as uow:
+            _, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
+            )
+        return await self._replace_link(identity, chat, meeting.id, link)
+
+    async def _replace_link(
         self, identity: Identity, chat: ChatRef, meeting_id: int, link: str | None
-    ) -> Meeting:
-        """Give the meeting a link, or generate an unguessable Jitsi room (link None)."""
+    ) -> Change:
         new_link = validate_meeting_link(link) if link else generate_jitsi_link()
         async with self.store.transaction() as uow:
-            _, meeting, _ = await self.access.meeting_for(
+            cell, meeting, _ = await self.access.meeting_for(
                 uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
             )
             if not meeting.active:
                 raise Conflict(NOT_SCHEDULED)
-            return await uow.meetings.set_link(meeting.id, new_link)
+            if meeting.link == new_link:
+                return Change(cell, meeting, unchanged=True)
+            changed = await uow.meetings.set_link(meeting.id, new_link)
+        announce = partial(
+            self.notices.meeting_changed,
+            LINK_CHANGED,
+            f"link:{changed.id}:{changed.sequence}",
+            cell,
+            changed,
+            identity,
+            chat,
+        )
+        return Change(cell, changed, announce=announce)
 
     async def attach(
         self,
         identity: Identity,
         chat: ChatRef,
-        meeting_id: int,
+        number: int,
         *,
         file: DocumentRef,
         file_name: str,
@@ -524,13 +856,14 @@ class MeetingService:
         """Attach a document to a meeting (sent with the reminders); a confidential one only
         from a private chat (in a group everyone could read it)."""
         if confidential and not chat.is_private:
-            raise Refused(CONFIDENTIAL_IN_GROUP, id=meeting_id)
+            raise Refused(CONFIDENTIAL_IN_GROUP, id=number)
         async with self.store.transaction() as uow:
-            _, meeting, actor = await self.access.meeting_for(
-                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
+            _, meeting, actor = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
             )
             if not meeting.active:
                 raise Conflict(NOT_SCHEDULED)
+            await uow.meetings.mark_edited(meeting.id)
             document = await uow.documents.insert(
                 meeting_id=meeting.id,
                 file=file,
@@ -563,3 +896,8 @@ class MeetingService:
         async with self.store.reading() as uow:
             cell, _ = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
         return cell
+
+
+def _source_chat(chat: ChatRef) -> str:
+    """The chat of a message that scheduled a meeting, as stored."""
+    return f"{chat.channel}:{chat.chat_id}"

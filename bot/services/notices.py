@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 MOVED = N_("📅 Meeting #{id} «{title}» moved from {old} to {when}.")
 CANCELLED = N_("❌ Meeting #{id} «{title}» at {when} is cancelled.")
 NEW = N_("📅 New meeting #{id} ({kind}): {title}, {when}.")
+CANCELLED_WITH_REASON = N_("❌ Meeting #{id} «{title}» at {when} is cancelled. Reason: {reason}")
+RESTORED = N_("✅ Meeting #{id} «{title}» takes place after all: {when}.")
+LINK_CHANGED = N_("🔗 New link for meeting #{id} «{title}» ({when}): {link}")
+AMENDED = N_("✏️ Meeting #{id} changed: «{title}», {when}.")
 
 
 def _stamp(moment: datetime) -> str:
@@ -71,14 +75,16 @@ class NoticeService:
         actor: Identity,
         chat: ChatRef,
         previous_start: datetime | None = None,
+        reason: str | None = None,
     ) -> None:
         """Tell the group once and every summoned member privately (each in their language);
         the member who gave the command in private is not told twice."""
+        extra = {"reason": reason} if reason else {}
         group_tr = translator(cell.language)
         letters: list[Letter] = []
         if cell.bot_present and cell.has_group:
             text = group_tr.gettext(
-                message, **when_params(group_tr, cell, meeting, previous_start)
+                message, **when_params(group_tr, cell, meeting, previous_start), **extra
             )
             letters.append(Letter(topic, "group", Group(cell), Content(text)))
         from_group = not chat.is_private and chat.chat_id == cell.chat_id
@@ -88,7 +94,7 @@ class NoticeService:
             if user.external_id == actor.external_id and not from_group:
                 continue  # already answered in this private chat
             tr = self.tr(user)
-            text = tr.gettext(message, **when_params(tr, cell, meeting, previous_start))
+            text = tr.gettext(message, **when_params(tr, cell, meeting, previous_start), **extra)
             letters.append(Letter(topic, str(user.id), Person(user), Content(text)))
         # A change of a meeting is news until the meeting (its old or new time) begins.
         until = max(meeting.starts_at, previous_start or meeting.starts_at)
@@ -289,7 +295,7 @@ class NoticeService:
             text = tr.gettext(
                 "{name} asks to be excused from meeting #{id} «{title}»: {reason}",
                 name=member.name,
-                id=meeting.id,
+                id=meeting.number,
                 title=meeting.title,
                 reason=reason,
             )
@@ -303,13 +309,13 @@ class NoticeService:
         if status is Reply.ABSENT_WITH_REASON:
             text = tr.gettext(
                 "Your absence from meeting #{id} «{title}» is approved.",
-                id=meeting.id,
+                id=meeting.number,
                 title=meeting.title,
             )
         else:
             text = tr.gettext(
                 "Your absence from meeting #{id} «{title}» was not accepted; please attend.",
-                id=meeting.id,
+                id=meeting.number,
                 title=meeting.title,
             )
         topic = f"absence-decided:{meeting.id}:{member.id}:{_stamp(self.clock.now())}"

@@ -318,6 +318,12 @@ class ReminderService:
 
     # --- the cell's reminder times -------------------------------------------------------------
 
+    async def current_offsets(self, identity: Identity, chat: ChatRef) -> tuple[int, ...]:
+        """/reminders without times: the cell's reminder times as they are."""
+        async with self.store.reading() as uow:
+            cell, _ = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
+            return await self.offsets_of(uow, cell)
+
     async def set_offsets(self, identity: Identity, chat: ChatRef, text: str) -> OffsetsSet:
         """Per-cell reminder offsets, e.g. ``1 ngày, 1 giờ, 15 phút`` or ``24h 1h 0``. Coming
         meetings follow: reminders at dropped offsets are voided, new offsets are added (those

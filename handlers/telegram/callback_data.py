@@ -9,6 +9,7 @@ from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
     ChoiceAction,
+    Confirm,
     DecideAbsence,
     DecideJoin,
     SendAbsence,
@@ -39,6 +40,7 @@ _PATTERNS = {
     "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
+    "cf": re.compile(rf"cf:{_ID}:([yn])"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -123,6 +125,7 @@ Data = (
     | AnswerSummons
     | DecideAbsence
     | SendAbsence
+    | Confirm
     | DialogStep
     | FetchDocument
 )
@@ -188,6 +191,11 @@ def fetch_document(meeting_id: int, document_id: int) -> str:
     return f"dc:{meeting_id}:{document_id}"
 
 
+def confirm(confirmation_id: int, yes: bool) -> str:
+    """Data of the yes/no buttons of a question asked before a change."""
+    return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -227,6 +235,8 @@ def parse(data: str | None) -> Data | None:
         return FetchDocument(int(groups[0]), int(groups[1]))
     if prefix == "as":
         return SendAbsence(int(groups[0]))
+    if prefix == "cf":
+        return Confirm(int(groups[0]), groups[1] == "y")
     return ChooseLanguage(groups[0])
 
 
@@ -238,4 +248,6 @@ def for_action(action: ChoiceAction) -> str:
         return absence(action.meeting_id, action.user_id, action.approve)
     if isinstance(action, SendAbsence):
         return f"as:{action.meeting_id}"
+    if isinstance(action, Confirm):
+        return confirm(action.confirmation_id, action.yes)
     return join_choice(action.membership_id, action.kind)

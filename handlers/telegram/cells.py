@@ -37,6 +37,7 @@ from handlers.telegram.common import (
 )
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.notifier import START_PAYLOAD_HELLO
+from handlers.zalo.budget import quota_text
 
 logger = logging.getLogger(__name__)
 
@@ -333,6 +334,16 @@ async def cells_command(update: Update, context: BotContext) -> None:
     await reply(update, "\n".join(lines))
 
 
+async def quota(update: Update, context: BotContext) -> None:
+    """/quota, /hanmuc (operators): the month's Zalo messages against ZALO_MONTHLY_QUOTA."""
+    identity, _ = caller(update)
+    context.services.cells.require_operator(identity)
+    budget = context.bot_data.zalo_budget
+    report = await budget.report() if budget is not None else None
+    tr = await tr_for(update, context)
+    await reply(update, quota_text(tr, report))
+
+
 async def newcell(update: Update, context: BotContext) -> None:
     """/newcell NAME (operators, private chat only): a one-time setup code."""
     identity, chat = caller(update)
@@ -542,7 +553,10 @@ def register(application: BotApplication) -> None:
         "cells": cells_command,
         "newcell": newcell,
         "connect": connect,
+        "ketnoi": connect,  # kết nối: the Vietnamese form
         "id": my_id,
+        "quota": quota,
+        "hanmuc": quota,  # hạn mức: the Vietnamese form
     }
     for command, callback in commands.items():
         # Only new messages: an edited command must not run again (ptb's default takes edits).

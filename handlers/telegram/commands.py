@@ -85,7 +85,9 @@ COMMANDS = (
         N_("N deputy|committee|member|guest"),
     ),
     Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, N_("N")),
-    Command("meetings", N_("upcoming and recent meetings"), True, True, Need.PARTICIPANT),
+    Command(
+        "meetings", N_("upcoming and recent meetings"), True, True, Need.PARTICIPANT, N_("[all]")
+    ),
     Command(
         "meeting",
         N_("one meeting: agenda, link, documents"),
@@ -112,7 +114,15 @@ COMMANDS = (
         N_("ngày 5 hằng tháng 19:30"),
     ),
     Command("move", N_("move a meeting"), True, True, Need.LEADER, N_("N dd/mm/yyyy HH:MM")),
-    Command("cancel", N_("cancel a meeting"), True, True, Need.LEADER, N_("N")),
+    Command("cancel", N_("cancel a meeting"), True, True, Need.LEADER, N_("N [reason]")),
+    Command(
+        "restore",
+        N_("restore a cancelled meeting that has not begun"),
+        True,
+        True,
+        Need.LEADER,
+        N_("N"),
+    ),
     Command(
         "agenda",
         N_("edit a meeting's agenda"),
@@ -129,7 +139,9 @@ COMMANDS = (
         Need.LEADER,
         N_("N regular|thematic|extraordinary|committee"),
     ),
-    Command("link", N_("set or generate the video link"), True, True, Need.LEADER, N_("N [URL]")),
+    Command(
+        "link", N_("show or change the video link"), True, True, Need.LEADER, N_("N [URL|new]")
+    ),
     Command(
         "attach",
         N_("attach the replied-to document to a meeting"),
@@ -145,6 +157,13 @@ COMMANDS = (
         "reminders", N_("reminder times before meetings"), True, True, Need.LEADER, N_("24h 1h 0")
     ),
     Command("cells", N_("all cells (operators)"), True, False, Need.OPERATOR),
+    Command(
+        "quota",
+        N_("Zalo messages this month against the quota (operators; also /hanmuc)"),
+        True,
+        False,
+        Need.OPERATOR,
+    ),
     Command(
         "newcell",
         N_("a setup code for a new cell (operators)"),

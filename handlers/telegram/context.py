@@ -6,13 +6,16 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.request import BaseRequest
 
 from bot.services.registry import Services
 from storage.sqlite.db import Database
+
+if TYPE_CHECKING:
+    from handlers.zalo.budget import MonthlyBudget
 
 
 class BotData:
@@ -24,6 +27,8 @@ class BotData:
 
     def __init__(self) -> None:
         self.refusals = RecentRefusals()
+        # The Zalo message budget, when the bot also runs on Zalo (for /quota).
+        self.zalo_budget: MonthlyBudget | None = None
 
 
 class RecentRefusals:

@@ -17,18 +17,19 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain.meetings import Document, DocumentRef, MeetingType, Reply
-from bot.domain.messages import AnswerSummons, DecideAbsence, SendAbsence
+from bot.domain.meetings import Document, DocumentRef, MeetingStatus, MeetingType, Reply
+from bot.domain.messages import AnswerSummons, Confirm, DecideAbsence, SendAbsence
 from bot.errors import BadInput, NotFound, Refused
 from bot.i18n import N_, Translator
 from bot.rules.intents import reads_as_absence
 from bot.services.attendance import MAX_REASON
-from bot.services.meetings import Change
+from bot.services.meetings import Change, RuleQuestion, RuleSet
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import schedule_dialog as dialog
+from handlers.telegram.cells import on_edited_command
 from handlers.telegram.common import (
     CHANNEL,
     after_commit,
@@ -49,6 +50,9 @@ DOCUMENT_LABEL_MAX = 40
 DOCUMENT_BUTTONS_MAX = 20
 SCHEDULE_EXAMPLE = "/schedule 05/12/2026 19:30 Sinh hoạt chi bộ tháng 12"
 MOVE_EXAMPLE = "/move 12 06/12/2026 19:30"
+CANCEL_EXAMPLE = "/cancel 4 Trùng lịch họp Đảng ủy phường"
+# /link N new: an explicit new room (without a word, /link N only shows the link).
+NEW_ROOM_WORDS = frozenset({"new", "mới", "moi", "jitsi"})
 
 TYPE_CODES = {
     "r": MeetingType.REGULAR,
@@ -73,14 +77,46 @@ async def schedule(update: Update, context: BotContext) -> None:
     text = command_args(message)
     meetings = context.services.meetings
     if not text:
-        question, markup = await dialog.start(context, identity, chat, tr)
-        await confirm(update, question, markup)
+        question, rows = await dialog.start(context.services, identity, chat, tr)
+        await confirm(update, question, dialog.buttons(rows))
         return
     if len(text) > 400:
         # Date and time take a few words: what makes the line this long is the title.
         raise BadInput(N_("The title can have at most 200 characters."), example=SCHEDULE_EXAMPLE)
-    change = await meetings.schedule_text(identity, chat, text, tr.language)
+    change = await meetings.schedule_text(
+        identity, chat, text, tr.language, source=message.message_id
+    )
     await _scheduled(update, context, tr, change)
+
+
+async def schedule_edited(update: Update, context: BotContext) -> None:
+    """An edited one-line /schedule message: the meeting it made is amended (no second one);
+    a message that made no meeting gets the hint to send the command anew."""
+    message = update.edited_message
+    assert message is not None
+    identity, chat = caller(update)
+    tr = await tr_for(update, context)
+    text = command_args(message)
+    change = None
+    if text and len(text) <= 400:
+        change = await context.services.meetings.amend(
+            identity, chat, message.message_id, text, tr.language
+        )
+    if change is None:
+        await on_edited_command(update, context)
+        return
+    # A change given in the group is told there by the core: that is the answer.
+    if change.unchanged or chat.chat_id != change.cell.chat_id:
+        await confirm(
+            update,
+            tr.gettext(
+                "Meeting #{id} amended: {title}, {when}.",
+                id=change.meeting.number,
+                title=change.meeting.title,
+                when=meeting_when(tr, change.meeting, change.cell),
+            ),
+        )
+    await change.announce()
 
 
 async def _scheduled(update: Update, context: BotContext, tr: Translator, change: Change) -> None:
@@ -108,12 +144,12 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
         )
         return
     if value == "ok":
-        change = await dialog.create(context, identity, chat, state, tr.language)
+        change = await dialog.create(context.services, identity, chat, state, tr.language)
         await after_commit(query.answer())
         await after_commit(_drop_keyboard(query))
         await _scheduled(update, context, tr, change)
         return
-    state = await dialog.answer_button(context, identity, chat, state, value)
+    state = await dialog.answer_button(context.services, identity, chat, state, value)
     await after_commit(query.answer())
     chosen = dialog.describe_answer(tr, value)
     if chosen is not None:
@@ -122,7 +158,7 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
         await after_commit(_drop_keyboard(query))
     message = query.message
     assert isinstance(message, Message)
-    await after_commit(dialog.ask(message, tr, state, context))
+    await after_commit(dialog.ask(message, tr, state, context.services))
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -159,8 +195,8 @@ async def on_text(update: Update, context: BotContext) -> None:
             )
         return
     if kind == dialog.KIND:
-        state = await dialog.answer_text(context, identity, chat, state, text)
-        await after_commit(dialog.ask(message, tr, state, context))
+        state = await dialog.answer_text(context.services, identity, chat, state, text)
+        await after_commit(dialog.ask(message, tr, state, context.services))
 
 
 async def offer_absence(update: Update, context: BotContext, tr: Translator, text: str) -> bool:
@@ -189,21 +225,32 @@ async def recurring(update: Update, context: BotContext) -> None:
     assert message is not None
     tr = await tr_for(update, context)
     text = command_args(message)
-    if not text or len(text) > 100:
+    meetings = context.services.meetings
+    if not text:
+        await reply(update, mr.current_rule_text(tr, await meetings.current_rule(identity, chat)))
+        return
+    if len(text) > 100:
         raise BadInput(
             N_("Give the rule of the regular meeting."),
             example="/recurring ngày 5 hằng tháng 19:30",
         )
-    rule, changes = await context.services.meetings.set_recurrence(identity, chat, text)
-    await confirm(update, mr.recurring_text(tr, rule, changes))
+    result = await meetings.set_recurrence(identity, chat, text)
+    if isinstance(result, RuleQuestion):
+        choices = mr.question_choices(tr, result.confirmation_id, mr.RULE_YES, mr.RULE_NO)
+        await confirm(update, mr.rule_question_text(tr, result), keyboard(choices))
+        return
+    await confirm(update, mr.recurring_text(tr, result))
 
 
 async def meetings_command(update: Update, context: BotContext) -> None:
-    """/meetings: upcoming and recent meetings."""
+    """/meetings [all]: upcoming and recent meetings."""
     identity, chat = caller(update)
+    message = update.effective_message
+    assert message is not None
     tr = await tr_for(update, context)
-    cell, upcoming, recent = await context.services.meetings.overview(identity, chat)
-    await reply(update, mr.overview_text(tr, cell, upcoming, recent))
+    everything = mr.overview_everything(command_args(message))
+    overview = await context.services.meetings.overview(identity, chat, everything=everything)
+    await reply(update, mr.overview_text(tr, overview))
 
 
 async def meeting(update: Update, context: BotContext) -> None:
@@ -218,9 +265,10 @@ async def meeting(update: Update, context: BotContext) -> None:
     documents = _documents_keyboard(docs, found.id)
     if chat.is_private:
         # A summoned member answers here too, any time before the start.
-        mine = await context.services.attendance.mine(identity, chat, meeting_id)
+        # Buttons carry the meeting's id; its number in the cell is what was typed.
+        mine = await context.services.attendance.mine(identity, chat, found.id)
         if mine.summoned and mine.open:
-            answers = keyboard(answer_choices(tr, meeting_id, mine.status))
+            answers = keyboard(answer_choices(tr, found.id, mine.status))
             rows = [
                 *(answers.inline_keyboard if answers else ()),
                 *(documents.inline_keyboard if documents else ()),
@@ -310,21 +358,40 @@ async def move(update: Update, context: BotContext) -> None:
     if str(chat.chat_id) != change.cell.chat_id:
         when = meeting_when(tr, change.meeting, change.cell)
         await confirm(
-            update, tr.gettext("Meeting #{id} moved to {when}.", id=change.meeting.id, when=when)
+            update,
+            tr.gettext("Meeting #{id} moved to {when}.", id=change.meeting.number, when=when),
         )
     await change.announce()
 
 
 async def cancel(update: Update, context: BotContext) -> None:
-    """/cancel N."""
+    """/cancel N [reason]: shows the meeting and asks to confirm."""
     identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
-    meeting_id = _meeting_id(command_args(message), "/cancel 12")
-    change = await context.services.meetings.cancel(identity, chat, meeting_id)
+    words = command_args(message).split(maxsplit=1)
+    if not words:
+        raise BadInput(N_("Give the meeting's number from /meetings."), example=CANCEL_EXAMPLE)
+    number = _meeting_id(words[0], CANCEL_EXAMPLE)
+    question = await context.services.meetings.ask_cancel(
+        identity, chat, number, words[1] if len(words) == 2 else None
+    )
+    choices = mr.question_choices(tr, question.confirmation_id, mr.CANCEL_YES, mr.CANCEL_NO)
+    await confirm(update, mr.cancel_question_text(tr, question), keyboard(choices))
+
+
+async def restore(update: Update, context: BotContext) -> None:
+    """/restore N: a cancelled meeting takes place after all."""
+    identity, chat = caller(update)
+    message = update.effective_message
+    assert message is not None
+    tr = await tr_for(update, context)
+    number = _meeting_id(command_args(message), "/restore 4")
+    change = await context.services.meetings.restore(identity, chat, number, tr.language)
+    # The core tells the group (this one, when the command was given here) and the members.
     if chat.chat_id != change.cell.chat_id:
-        await confirm(update, tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id))
+        await confirm(update, mr.restored_text(tr, change))
     await change.announce()
 
 
@@ -374,16 +441,24 @@ async def link(update: Update, context: BotContext) -> None:
     words = command_args(message).split()
     if not words or len(words) > 2:
         raise BadInput(
-            N_("Give the meeting's number and a link (or nothing to generate one)."),
+            N_("Give the meeting's number, and a link or 'new' for a new Jitsi room."),
             example="/link 12 https://meet.jit.si/...",
         )
-    meeting_id = _meeting_id(words[0], "/link 12")
-    found = await context.services.meetings.set_link(
-        identity, chat, meeting_id, words[1] if len(words) == 2 else None
-    )
-    await confirm(
-        update, tr.gettext("Link of meeting #{id}: {link}", id=found.id, link=found.link)
-    )
+    number = _meeting_id(words[0], "/link 12")
+    meetings = context.services.meetings
+    if len(words) == 1:
+        question = await meetings.show_link(identity, chat, number)
+        choices = mr.question_choices(tr, question.confirmation_id, mr.NEW_ROOM, mr.NOT_NOW)
+        # A meeting cancelled or held gets no new room: its link is only shown.
+        markup = keyboard(choices[:1]) if question.confirmation_id else None
+        await confirm(update, mr.link_question_text(tr, question), markup)
+        return
+    new_room = words[1].lower() in NEW_ROOM_WORDS
+    change = await meetings.set_link(identity, chat, number, None if new_room else words[1])
+    # A changed link is posted in the group by the core: given there, that is the answer.
+    if change.unchanged or chat.chat_id != change.cell.chat_id:
+        await confirm(update, mr.link_text(tr, change.meeting))
+    await change.announce()
 
 
 async def attach(update: Update, context: BotContext) -> None:
@@ -425,7 +500,7 @@ async def attach(update: Update, context: BotContext) -> None:
         if doc.confidential
         else N_("Document «{name}» attached to meeting #{id}: it goes out with the reminders.")
     )
-    await confirm(update, tr.gettext(key, name=doc.file_name, id=found.id))
+    await confirm(update, tr.gettext(key, name=doc.file_name, id=found.number))
 
 
 async def _refuse_confidential_in_group(
@@ -472,14 +547,17 @@ async def calendar(update: Update, context: BotContext) -> None:
 
 
 async def reminders_command(update: Update, context: BotContext) -> None:
-    """/reminders 24h 1h 0: the cell's reminder times."""
+    """/reminders 24h 1h 0: the cell's reminder times (without times: as they are)."""
     identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
-    offsets, _ = await context.services.reminders.set_offsets(
-        identity, chat, command_args(message)
-    )
+    reminders = context.services.reminders
+    if not command_args(message):
+        offsets = await reminders.current_offsets(identity, chat)
+        await reply(update, mr.current_offsets_text(tr, offsets))
+        return
+    offsets, _ = await reminders.set_offsets(identity, chat, command_args(message))
     await confirm(update, mr.offsets_text(tr, offsets))
 
 
@@ -579,6 +657,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         await after_commit(query.answer())
         await after_commit(query.edit_message_text(absence_reply(tr, done.status)))
         return
+    if isinstance(data, Confirm):
+        await on_confirm(update, context, data)
+        return
     if isinstance(data, DecideAbsence):
         found, member, status = await attendance.decide_absence(
             identity, where, data.meeting_id, data.user_id, data.approve
@@ -594,6 +675,34 @@ async def on_button(update: Update, context: BotContext) -> None:
     raise NotFound(N_("This button is no longer valid."))
 
 
+async def on_confirm(update: Update, context: BotContext, data: Confirm) -> None:
+    """The answer to a question asked before a change (cancel, a new rule, a new room)."""
+    query = update.callback_query
+    assert query is not None
+    identity = identity_of(query.from_user)
+    where = caller(update)[1] if query.message else None
+    tr = await tr_for(update, context)
+    result = await context.services.meetings.confirm(
+        identity, where, data.confirmation_id, data.yes
+    )
+    await after_commit(query.answer())
+    await after_commit(_drop_keyboard(query))
+    if result is None:
+        await confirm(update, tr.gettext(mr.NOTHING_CHANGED))
+        return
+    if isinstance(result, RuleSet):
+        await confirm(update, mr.recurring_text(tr, result))
+        await result.announce()
+        return
+    if result.meeting.status is MeetingStatus.CANCELLED:
+        # The group is told by the core; the leader who confirmed in private hears it here.
+        if where is None or where.chat_id != result.cell.chat_id:
+            await confirm(update, mr.cancelled_text(tr, result))
+    elif result.unchanged or where is None or where.chat_id != result.cell.chat_id:
+        await confirm(update, mr.link_text(tr, result.meeting))
+    await result.announce()
+
+
 def register(application: BotApplication) -> None:
     """Add this area's handlers."""
     commands = {
@@ -603,6 +712,7 @@ def register(application: BotApplication) -> None:
         "meeting": meeting,
         "move": move,
         "cancel": cancel,
+        "restore": restore,
         "agenda": agenda,
         "meetingkind": meetingkind,
         "link": link,
@@ -616,6 +726,10 @@ def register(application: BotApplication) -> None:
         application.add_handler(
             CommandHandler(command, callback, filters=filters.UpdateType.MESSAGE)
         )
+    # An edited one-line /schedule amends the meeting it made.
+    application.add_handler(
+        CommandHandler("schedule", schedule_edited, filters=filters.UpdateType.EDITED_MESSAGE)
+    )
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE
@@ -624,7 +738,7 @@ def register(application: BotApplication) -> None:
             attach,
         )
     )
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|as|sd|dc):"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|as|cf|sd|dc):"))
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text)
     )

@@ -22,8 +22,8 @@ from bot.rules.dates import format_when, parse_when
 from bot.rules.durations import format_duration, parse_duration
 from bot.rules.links import validate_meeting_link
 from bot.services.meetings import Change, meeting_title
+from bot.services.registry import Services
 from handlers.telegram import callback_data as cd
-from handlers.telegram.context import BotContext
 
 KIND = "schedule"
 TYPE_CODES = {
@@ -35,7 +35,11 @@ TYPE_CODES = {
 DURATIONS = (60, 90, 120, 180)
 # Each question is answered once its key is in the state (the title may come with the date).
 QUESTIONS = ("type", "when", "duration", "title", "link", "agenda")
+# The steps answered by typing (the others only by a choice).
+TYPED = frozenset({"when", "duration", "title", "link"})
+STALE = N_("This button is no longer valid.")
 State = dict[str, object]
+Rows = list[list[tuple[str, str]]]
 
 
 def next_step(state: State) -> str:
@@ -43,7 +47,8 @@ def next_step(state: State) -> str:
     return next((step for step in QUESTIONS if step not in state), "confirm")
 
 
-def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+def buttons(rows: Rows) -> InlineKeyboardMarkup:
+    """The dialog's choices as buttons."""
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(label, callback_data=cd.dialog_step(v)) for label, v in row]
@@ -53,51 +58,39 @@ def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 async def start(
-    context: BotContext, identity: Identity, chat: ChatRef, tr: Translator
-) -> tuple[str, InlineKeyboardMarkup]:
-    """Open the dialog; returns the first question."""
-    meetings = context.services.meetings
-    await meetings.check_may_schedule(identity, chat)
-    await context.services.dialogs.save(identity, chat, KIND, {"step": "type"})
-    rows = [
+    services: Services, identity: Identity, chat: ChatRef, tr: Translator
+) -> tuple[str, Rows]:
+    """Open the dialog; returns the first question and its choices (label, value)."""
+    await services.meetings.check_may_schedule(identity, chat)
+    await services.dialogs.save(identity, chat, KIND, {"step": "type"})
+    rows: Rows = [
         [(tr.gettext(MEETING_TYPE_LABELS[t]), f"type:{code}")] for code, t in TYPE_CODES.items()
     ]
     rows.append([(tr.gettext("Cancel"), "no")])
-    return tr.gettext("New meeting. What kind of meeting?"), _buttons(rows)
+    return tr.gettext("New meeting. What kind of meeting?"), rows
 
 
-async def ask(message: Message, tr: Translator, state: State, context: BotContext) -> None:
-    """Post the question of the dialog's current step."""
+def question(tr: Translator, state: State, tz: ZoneInfo) -> tuple[str, Rows]:
+    """The question of the dialog's current step and its choices (label, value); the typed
+    steps also take a typed answer."""
     step = state["step"]
-    send = message.chat.send_message
-    # Not selective: the prompt mentions nobody, and a selective reply box would then show to
-    # no one. Replies of people without an open dialog are ignored.
     if step == "when":
-        await send(
-            tr.gettext("Date and time? Reply with dd/mm/yyyy HH:MM, e.g. 05/12/2026 19:30."),
-            reply_markup=ForceReply(),
-        )
-    elif step == "duration":
+        return tr.gettext("Date and time? Reply with dd/mm/yyyy HH:MM, e.g. 05/12/2026 19:30."), []
+    if step == "duration":
         rows = [[(tr.gettext("{minutes} min", minutes=m), f"dur:{m}") for m in DURATIONS]]
-        await send(
-            tr.gettext("How long? Choose, or reply with minutes or hours (90, 1h30):"),
-            reply_markup=_buttons(rows),
-        )
-    elif step == "title":
-        await send(
+        return tr.gettext("How long? Choose, or reply with minutes or hours (90, 1h30):"), rows
+    if step == "title":
+        return (
             tr.gettext("Title? Reply with the title, or use the standard one:"),
-            reply_markup=_buttons([[(tr.gettext("Standard title"), "title:d")]]),
+            [[(tr.gettext("Standard title"), "title:d")]],
         )
-    elif step == "link":
+    if step == "link":
         rows = [
             [(tr.gettext("Generate a Jitsi link"), "link:g")],
             [(tr.gettext("No link for now"), "link:n")],
         ]
-        await send(
-            tr.gettext("Video link? Reply with a https:// link, or choose:"),
-            reply_markup=_buttons(rows),
-        )
-    elif step == "agenda":
+        return tr.gettext("Video link? Reply with a https:// link, or choose:"), rows
+    if step == "agenda":
         rows = [
             [
                 (
@@ -108,19 +101,24 @@ async def ask(message: Message, tr: Translator, state: State, context: BotContex
             for code, t in TYPE_CODES.items()
         ]
         rows.append([(tr.gettext("No agenda yet (add items with /agenda)"), "agenda:x")])
-        await send(tr.gettext("Which agenda template?"), reply_markup=_buttons(rows))
-    else:
-        await send(
-            _summary(tr, state, context),
-            reply_markup=_buttons(
-                [[(tr.gettext("✅ Schedule"), "ok"), (tr.gettext("Cancel"), "no")]]
-            ),
-        )
+        return tr.gettext("Which agenda template?"), rows
+    return summary(tr, state, tz), [
+        [(tr.gettext("✅ Schedule"), "ok"), (tr.gettext("Cancel"), "no")]
+    ]
 
 
-def _summary(tr: Translator, state: State, context: BotContext) -> str:
+async def ask(message: Message, tr: Translator, state: State, services: Services) -> None:
+    """Post the question of the dialog's current step, with its buttons."""
+    text, rows = question(tr, state, services.settings.tz)
+    # Not selective: the prompt mentions nobody, and a selective reply box would then show to
+    # no one. Replies of people without an open dialog are ignored.
+    markup = buttons(rows) if rows else ForceReply()
+    await message.chat.send_message(text, reply_markup=markup)
+
+
+def summary(tr: Translator, state: State, tz: ZoneInfo) -> str:
+    """What the dialog will schedule, to confirm."""
     meeting_type = MeetingType(str(state["type"]))
-    tz = context.services.settings.tz
     starts = datetime.fromisoformat(str(state["when"]))
     lines = [
         tr.gettext("Kind: {kind}", kind=tr.gettext(MEETING_TYPE_LABELS[meeting_type])),
@@ -147,16 +145,14 @@ def _summary(tr: Translator, state: State, context: BotContext) -> str:
 
 
 async def answer_text(
-    context: BotContext, identity: Identity, chat: ChatRef, state: State, text: str
+    services: Services, identity: Identity, chat: ChatRef, state: State, text: str
 ) -> State:
     """Check and record a typed answer; returns the new state (saved)."""
-    meetings = context.services.meetings
+    meetings = services.meetings
     cell = await meetings.check_may_schedule(identity, chat)
     step = state.get("step")
     if step == "when":
-        starts, rest = parse_when(
-            text, now=context.services.clock.now(), tz=ZoneInfo(cell.timezone)
-        )
+        starts, rest = parse_when(text, now=services.clock.now(), tz=ZoneInfo(cell.timezone))
         state["when"] = starts.isoformat()
         if rest:
             state["title"] = meeting_title(rest)
@@ -169,12 +165,12 @@ async def answer_text(
     else:
         raise BadInput(N_("Please answer with a button above."))
     state["step"] = next_step(state)
-    await context.services.dialogs.save(identity, chat, KIND, state)
+    await services.dialogs.save(identity, chat, KIND, state)
     return state
 
 
 async def answer_button(
-    context: BotContext, identity: Identity, chat: ChatRef, state: State, value: str
+    services: Services, identity: Identity, chat: ChatRef, state: State, value: str
 ) -> State:
     """Check and record a button answer; returns the new state (saved)."""
     step = state.get("step")
@@ -190,20 +186,20 @@ async def answer_button(
         code = value[-1]
         state["agenda"] = TYPE_CODES[code].value if code in TYPE_CODES else ""
     else:
-        raise NotFound(N_("This button is no longer valid."))
-    await context.services.meetings.check_may_schedule(identity, chat)
+        raise NotFound(STALE)
+    await services.meetings.check_may_schedule(identity, chat)
     state["step"] = next_step(state)
-    await context.services.dialogs.save(identity, chat, KIND, state)
+    await services.dialogs.save(identity, chat, KIND, state)
     return state
 
 
 async def create(
-    context: BotContext, identity: Identity, chat: ChatRef, state: State, lang: str
+    services: Services, identity: Identity, chat: ChatRef, state: State, lang: str
 ) -> Change:
     """Schedule the meeting the dialog describes, and close the dialog."""
     if state.get("step") != "confirm":
-        raise NotFound(N_("This button is no longer valid."))
-    meetings = context.services.meetings
+        raise NotFound(STALE)
+    meetings = services.meetings
     template = str(state["agenda"])
     change = await meetings.schedule(
         identity,
@@ -218,7 +214,7 @@ async def create(
         empty_agenda=not template,
         lang=lang,
     )
-    await context.services.dialogs.end(identity, chat)
+    await services.dialogs.end(identity, chat)
     return change
 
 

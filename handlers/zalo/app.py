@@ -286,7 +286,9 @@ def build_runner(
         return translator(user.language or settings.default_language)
 
     budget = MonthlyBudget(state, clock, settings.zalo_monthly_quota, settings.tz)
-    notifier = ZaloNotifier(client, state, clock, tr_of, budget=budget)
+    notifier = ZaloNotifier(
+        client, state, clock, tr_of, budget=budget, operators=settings.admin_ids
+    )
     return ZaloRunner(settings, client, state, notifier)
 
 
@@ -309,6 +311,8 @@ def attach(application: Any, settings: Settings) -> ZaloRunner:
     if bind is not None:
         bind(services.reminders.run_job)
     application.bot_data.services = services
+    # /quota on Telegram reads the Zalo budget too.
+    application.bot_data.zalo_budget = runner.notifier.budget
     runner.bind(services)
     application.post_init = _chained(application.post_init, lambda app: runner.start())
     application.post_shutdown = _chained(application.post_shutdown, lambda app: runner.stop())

@@ -3,8 +3,11 @@
 Zalo has no buttons, no commands menu and no deep links, so on Zalo:
 
 - the same slash commands as on Telegram are typed (``/help``, ``/members``, ``/move``...);
-  those that need buttons or files (the guided ``/schedule``, ``/attach``, ``/calendar``) say
-  so;
+  those that need files (``/attach``, ``/calendar``) say so;
+- ``/schedule`` alone runs the same guided dialog as on Telegram: its choices (kind,
+  duration, agenda template, confirm) are numbered, the date, time, title and link typed; its
+  numbers close with each question and expire with the dialog; ``/cancel`` alone, or the
+  "Cancel" number, abandons it;
 - a numbered choice the bot sent ("1. Sẽ tham dự", "2. Xin vắng") is answered by replying
   with its number, while it is open;
 - an invite code (``/invite`` shows it) sent as a message asks to join that cell;
@@ -24,12 +27,22 @@ import secrets
 from typing import Any
 
 from bot.domain.cells import Role, parse_kind, parse_role
+from bot.domain.dialogs import DIALOG_TTL
 from bot.domain.identity import ChatRef, Identity
-from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin, SendAbsence
-from bot.errors import BadInput, Usage, UserFacingError
+from bot.domain.meetings import MeetingStatus
+from bot.domain.messages import (
+    AnswerSummons,
+    Choice,
+    Confirm,
+    DecideAbsence,
+    DecideJoin,
+    SendAbsence,
+)
+from bot.errors import BadInput, NotFound, Usage, UserFacingError
 from bot.i18n import N_, Translator, translator
 from bot.rules.intents import reads_as_absence
 from bot.services.attendance import MAX_REASON
+from bot.services.meetings import RuleQuestion, RuleSet
 from bot.services.registry import Services
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
@@ -38,10 +51,19 @@ from handlers.names import name_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
+from handlers.telegram import schedule_dialog as guided
+from handlers.telegram.callback_data import DialogStep
 from handlers.telegram.commands import visible
+from handlers.telegram.meetings import CANCEL_EXAMPLE, NEW_ROOM_WORDS
 from handlers.telegram.usage import example_of
+from handlers.zalo.budget import MonthlyBudget, quota_text
 from handlers.zalo.client import ZaloMessage, parse_update
-from handlers.zalo.notifier import VIRTUAL_GROUP_PREFIX, ZaloNotifier
+from handlers.zalo.notifier import (
+    REPLY_WITH_NUMBER,
+    VIRTUAL_GROUP_PREFIX,
+    ZaloNotifier,
+    numbered,
+)
 from storage.sqlite.zalo import SqliteZaloState
 
 logger = logging.getLogger(__name__)
@@ -54,6 +76,7 @@ NOT_ON_ZALO = N_(
     "/{command} needs buttons or files, which Zalo does not have: use it on Telegram, or ask "
     "your secretary."
 )
+DIALOG_CHOICE = cd.dialog_step("")  # the prefix of the guided dialog's numbered choices
 UNKNOWN = N_("I did not understand. Send /help to see what you can do here.")
 NO_SUCH_CHOICE = N_("There is no open choice with that number. Send /help to see what you can do.")
 GENERIC_ERROR = N_("Something went wrong; nothing was changed. Please try again later.")
@@ -124,7 +147,8 @@ class ZaloBot:
             logger.exception("zalo message %s failed", message.message_id)
             answer = "⚠️ " + tr.gettext(GENERIC_ERROR)
         if answer:
-            await self.notifier.send_text(message.chat_id, answer)
+            operator = self.services.access.is_operator(identity)
+            await self.notifier.send_text(message.chat_id, answer, operator=operator)
 
     async def dispatch(self, identity: Identity, chat: ChatRef, text: str, tr: Translator) -> str:
         """The answer to one text."""
@@ -133,10 +157,17 @@ class ZaloBot:
             return await self.command(identity, chat, word.lower(), args.strip(), tr)
         number = NUMBER.fullmatch(text)
         if number:
-            return await self.choose(identity, chat, int(number[1]), tr)
+            answer = await self.choose(identity, chat, int(number[1]), tr)
+            if answer is not None:
+                return answer
         dialog = await self.services.dialogs.get(identity, chat)
-        if dialog is not None and dialog[0] == "absence":
-            meeting_id = int(str(dialog[1]["meeting"]))
+        if dialog is not None and dialog.kind == guided.KIND:
+            # A number that is no open choice may be a typed answer ("90" minutes).
+            return await self.dialog_text(identity, chat, dialog.state, text, tr)
+        if number:
+            return tr.gettext(NO_SUCH_CHOICE)
+        if dialog is not None and dialog.kind == "absence":
+            meeting_id = int(str(dialog.state["meeting"]))
             done = await self.services.attendance.request_absence(identity, chat, meeting_id, text)
             await self.services.dialogs.end(identity, chat)
             return absence_reply(tr, done.status)
@@ -165,6 +196,80 @@ class ZaloBot:
         offer, choices = absence_offer(tr, upcoming, cell, reason)
         return await self.notifier.with_choices(user.id, tr, offer, choices)
 
+    # --- the guided /schedule dialog -----------------------------------------------------------
+
+    async def ask(self, identity: Identity, text: str, rows: guided.Rows, tr: Translator) -> str:
+        """A question of the dialog with its choices numbered; the previous question's
+        numbers close, these expire with the dialog."""
+        user = await self.services.members.known_user(identity)
+        assert user is not None  # start_private recorded the caller
+        await self.state.withdraw(user.id, DIALOG_CHOICE)
+        flat = [choice for row in rows for choice in row]
+        if not flat:
+            return text
+        now = self.services.clock.now()
+        numbers = await self.state.offer(
+            user.id,
+            [(label, cd.dialog_step(value)) for label, value in flat],
+            now,
+            now + DIALOG_TTL,
+        )
+        return f"{text}\n\n{numbered(tr, numbers, [label for label, _ in flat])}"
+
+    async def next_question(self, identity: Identity, state: guided.State, tr: Translator) -> str:
+        """The dialog's next question."""
+        text, rows = guided.question(tr, state, self.services.settings.tz)
+        return await self.ask(identity, text, rows, tr)
+
+    async def schedule_dialog(self, identity: Identity, chat: ChatRef, tr: Translator) -> str:
+        """/schedule alone: open the guided dialog (leaders of the caller's cell)."""
+        text, rows = await guided.start(self.services, identity, chat, tr)
+        return await self.ask(identity, text, rows, tr)
+
+    async def dialog_text(
+        self, identity: Identity, chat: ChatRef, state: guided.State, text: str, tr: Translator
+    ) -> str:
+        """A typed answer to the dialog's question; a wrong one leaves the question open."""
+        if state.get("step") not in guided.TYPED:
+            raise BadInput(REPLY_WITH_NUMBER)
+        state = await guided.answer_text(self.services, identity, chat, state, text)
+        return await self.next_question(identity, state, tr)
+
+    async def dialog_choice(
+        self, identity: Identity, chat: ChatRef, value: str, tr: Translator
+    ) -> str:
+        """A numbered answer to the dialog's question, applied as its button would be."""
+        dialogs = self.services.dialogs
+        found = await dialogs.get(identity, chat)
+        if found is None or found.kind != guided.KIND:
+            return tr.gettext(NO_SUCH_CHOICE)
+        if value == "no":
+            return await self.abandon(identity, chat, tr)
+        try:
+            if value == "ok":
+                change = await guided.create(
+                    self.services, identity, chat, found.state, tr.language
+                )
+            else:
+                state = await guided.answer_button(
+                    self.services, identity, chat, found.state, value
+                )
+                return await self.next_question(identity, state, tr)
+        except NotFound as error:
+            if error.message != guided.STALE:
+                raise
+            return tr.gettext(NO_SUCH_CHOICE)  # a number of a question already answered
+        await change.announce()
+        return mr.scheduled_text(tr, change)
+
+    async def abandon(self, identity: Identity, chat: ChatRef, tr: Translator) -> str:
+        """Close the dialog and its numbers; nothing is scheduled."""
+        await self.services.dialogs.end(identity, chat)
+        user = await self.services.members.known_user(identity)
+        if user is not None:
+            await self.state.withdraw(user.id, DIALOG_CHOICE)
+        return tr.gettext("Cancelled; nothing was scheduled.")
+
     async def join(self, identity: Identity, code: str, tr: Translator) -> str:
         """An invite code: a request the cell's leaders decide on whichever channel."""
         request = await self.services.members.redeem_invite(identity, code)
@@ -175,14 +280,21 @@ class ZaloBot:
             cell=request.cell.name,
         )
 
-    async def choose(self, identity: Identity, chat: ChatRef, number: int, tr: Translator) -> str:
-        """A numbered reply: the open choice behind it, applied as its button would be."""
+    async def choose(
+        self, identity: Identity, chat: ChatRef, number: int, tr: Translator
+    ) -> str | None:
+        """A numbered reply: the open choice behind it, applied as its button would be; None
+        when no choice is open under that number."""
         user = await self.services.members.known_user(identity)
         data = None
         if user is not None:
             data = await self.state.take(user.id, number, self.services.clock.now())
         action = cd.parse(data) if data else None
+        if action is None:
+            return None
         attendance = self.services.attendance
+        if isinstance(action, DialogStep):
+            return await self.dialog_choice(identity, chat, action.value, tr)
         if isinstance(action, AnswerSummons):
             if action.attend:
                 await attendance.will_attend(identity, None, action.meeting_id)
@@ -201,6 +313,8 @@ class ZaloBot:
             )
             await self.services.dialogs.end(identity, chat)
             return absence_reply(tr, done.status)
+        if isinstance(action, Confirm):
+            return await self.confirmed(identity, chat, action, tr)
         if isinstance(action, DecideAbsence):
             found, member, status = await attendance.decide_absence(
                 identity, None, action.meeting_id, action.user_id, action.approve
@@ -219,6 +333,35 @@ class ZaloBot:
                 return tr.gettext("{name} is now a member.", name=who)
             return tr.gettext("{name}'s request was declined.", name=who)
         return tr.gettext(NO_SUCH_CHOICE)
+
+    async def confirmed(
+        self, identity: Identity, chat: ChatRef, action: Confirm, tr: Translator
+    ) -> str:
+        """The numbered answer to a question asked before a change."""
+        result = await self.services.meetings.confirm(
+            identity, chat, action.confirmation_id, action.yes
+        )
+        if result is None:
+            return tr.gettext(mr.NOTHING_CHANGED)
+        await result.announce()
+        if isinstance(result, RuleSet):
+            return mr.recurring_text(tr, result)
+        if result.meeting.status is MeetingStatus.CANCELLED:
+            return mr.cancelled_text(tr, result)
+        return mr.link_text(tr, result.meeting)
+
+    async def offer(
+        self,
+        identity: Identity,
+        text: str,
+        choices: tuple[tuple[Choice, ...], ...],
+        tr: Translator,
+    ) -> str:
+        """A text with numbered choices (Zalo's buttons), kept for the person's reply."""
+        user = await self.services.members.known_user(identity)
+        if user is None:
+            return text
+        return await self.notifier.with_choices(user.id, tr, text, choices)
 
     async def command(
         self, identity: Identity, chat: ChatRef, name: str, args: str, tr: Translator
@@ -255,25 +398,37 @@ class ZaloBot:
         if name == "members":
             return render.roster_text(tr, await services.members.roster(identity, chat))
         if name == "meetings":
-            cell, upcoming, recent = await services.meetings.overview(identity, chat)
-            return mr.overview_text(tr, cell, upcoming, recent)
+            everything = mr.overview_everything(args)
+            overview = await services.meetings.overview(identity, chat, everything=everything)
+            return mr.overview_text(tr, overview)
+        if name == "schedule" and not args:
+            return await self.schedule_dialog(identity, chat, tr)
+        if name == "cancel" and not args:
+            dialog = await services.dialogs.get(identity, chat)
+            if dialog is not None and dialog.kind == guided.KIND:
+                return await self.abandon(identity, chat, tr)
         if name in MEETING_COMMANDS:
             return await MEETING_COMMANDS[name](self, identity, chat, args, tr)
         if name in ("kind", "role", "remove"):
             return await self.member_command(identity, chat, name, args, tr)
         if name == "calendar":
             return tr.gettext(NO_FILES_ON_ZALO)
-        if name == "schedule" and args:
+        if name == "schedule":
             change = await services.meetings.schedule_text(identity, chat, args, tr.language)
             await change.announce()
             return mr.scheduled_text(tr, change)
+        if name in ("quota", "hanmuc"):  # hạn mức: the Vietnamese form
+            services.cells.require_operator(identity)
+            budget = self.notifier.budget
+            report = await budget.report() if isinstance(budget, MonthlyBudget) else None
+            return quota_text(tr, report)
         if name in ("cells", "newcell"):
             if name == "newcell":
                 code = await services.cells.operator_cell_code(identity, args)
                 return tr.gettext("Setup code for «{name}»: {code}", name=args, code=code)
             cells = await services.cells.list_cells(identity)
             return "\n".join(f"#{s.cell.id} {s.cell.name} ({s.active})" for s in cells) or "-"
-        if name in TELEGRAM_ONLY or name == "schedule":
+        if name in TELEGRAM_ONLY:
             return tr.gettext(NOT_ON_ZALO, command=name)
         return tr.gettext(UNKNOWN)
 
@@ -312,33 +467,55 @@ class ZaloBot:
         await change.announce()
         return tr.gettext(
             "Meeting #{id} moved to {when}.",
-            id=change.meeting.id,
+            id=change.meeting.number,
             when=meeting_when(tr, change.meeting, change.cell),
         )
 
     async def cancel(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/cancel N."""
-        meeting_id = mr.meeting_number(args, "/cancel 12")
-        change = await self.services.meetings.cancel(identity, chat, meeting_id)
+        """/cancel N [reason]: the meeting, and a numbered choice to confirm."""
+        words = args.split(maxsplit=1)
+        if not words:
+            raise BadInput(N_("Give the meeting's number from /meetings."), example=CANCEL_EXAMPLE)
+        number = mr.meeting_number(words[0], CANCEL_EXAMPLE)
+        question = await self.services.meetings.ask_cancel(
+            identity, chat, number, words[1] if len(words) == 2 else None
+        )
+        choices = mr.question_choices(tr, question.confirmation_id, mr.CANCEL_YES, mr.CANCEL_NO)
+        return await self.offer(identity, mr.cancel_question_text(tr, question), choices, tr)
+
+    async def restore(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/restore N: a cancelled meeting takes place after all."""
+        number = mr.meeting_number(args, "/restore 4")
+        change = await self.services.meetings.restore(identity, chat, number, tr.language)
         await change.announce()
-        return tr.gettext("Meeting #{id} cancelled.", id=change.meeting.id)
+        return mr.restored_text(tr, change)
 
     async def link(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/link N [URL]: set the link, or generate one."""
+        """/link N [URL|new]: shows the link (with a choice of a new room), or replaces it."""
         words = args.split()
         if not words or len(words) > 2:
             raise BadInput(
-                N_("Give the meeting's number and a link (or nothing to generate one)."),
+                N_("Give the meeting's number, and a link or 'new' for a new Jitsi room."),
                 example="/link 12 https://meet.jit.si/...",
             )
-        meeting_id = mr.meeting_number(words[0], "/link 12")
-        found = await self.services.meetings.set_link(
-            identity, chat, meeting_id, words[1] if len(words) == 2 else None
-        )
-        return tr.gettext("Link of meeting #{id}: {link}", id=found.id, link=found.link)
+        number = mr.meeting_number(words[0], "/link 12")
+        meetings = self.services.meetings
+        if len(words) == 1:
+            question = await meetings.show_link(identity, chat, number)
+            if not question.confirmation_id:  # cancelled or held: only shown
+                return mr.link_question_text(tr, question)
+            choices = mr.question_choices(tr, question.confirmation_id, mr.NEW_ROOM, mr.NOT_NOW)
+            return await self.offer(identity, mr.link_question_text(tr, question), choices[:1], tr)
+        new_room = words[1].lower() in NEW_ROOM_WORDS
+        change = await meetings.set_link(identity, chat, number, None if new_room else words[1])
+        await change.announce()
+        return mr.link_text(tr, change.meeting)
 
     async def reminders(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/reminders 24h 1h 0: the cell's reminder times."""
+        """/reminders 24h 1h 0: the cell's reminder times (without times: as they are)."""
+        if not args:
+            offsets = await self.services.reminders.current_offsets(identity, chat)
+            return mr.current_offsets_text(tr, offsets)
         offsets, _ = await self.services.reminders.set_offsets(identity, chat, args)
         return mr.offsets_text(tr, offsets)
 
@@ -370,14 +547,21 @@ class ZaloBot:
         return mr.type_change_text(tr, change)
 
     async def recurring(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
-        """/recurring RULE: the regular meeting's rule; coming occurrences follow it."""
-        if not args or len(args) > 100:
+        """/recurring [RULE]: the regular meeting's rule; coming occurrences follow it (a rule
+        that cancels meetings is asked with a numbered choice first)."""
+        meetings = self.services.meetings
+        if not args:
+            return mr.current_rule_text(tr, await meetings.current_rule(identity, chat))
+        if len(args) > 100:
             raise BadInput(
                 N_("Give the rule of the regular meeting."),
                 example="/recurring ngày 5 hằng tháng 19:30",
             )
-        rule, changes = await self.services.meetings.set_recurrence(identity, chat, args)
-        return mr.recurring_text(tr, rule, changes)
+        result = await meetings.set_recurrence(identity, chat, args)
+        if isinstance(result, RuleQuestion):
+            choices = mr.question_choices(tr, result.confirmation_id, mr.RULE_YES, mr.RULE_NO)
+            return await self.offer(identity, mr.rule_question_text(tr, result), choices, tr)
+        return mr.recurring_text(tr, result)
 
     async def member_command(
         self, identity: Identity, chat: ChatRef, name: str, args: str, tr: Translator
@@ -447,6 +631,7 @@ MEETING_COMMANDS = {
     "answers": ZaloBot.answers,
     "move": ZaloBot.move,
     "cancel": ZaloBot.cancel,
+    "restore": ZaloBot.restore,
     "link": ZaloBot.link,
     "reminders": ZaloBot.reminders,
     "agenda": ZaloBot.agenda,
@@ -455,10 +640,19 @@ MEETING_COMMANDS = {
 }
 
 
+# Refusals whose advice is Telegram's (a group, /join), said the Zalo way.
+ZALO_WORDING = {
+    "Only cell members can record a name. Use /join in your group.": N_(
+        "Only cell members can record a name. Send the invite code from your secretary to join."
+    ),
+}
+
+
 def render_error(tr: Translator, error: UserFacingError) -> str:
     """A user-facing error in the user's language, with an example of the right form."""
     params = {k: str(v) for k, v in error.params.items()}
-    text = "⚠️ " + tr.gettext(error.message, **params)
+    message = ZALO_WORDING.get(error.message, error.message)
+    text = "⚠️ " + tr.gettext(message, **params)
     example = example_of(error)
     if example:
         text += "\n" + tr.gettext("Example: {example}", example=example)

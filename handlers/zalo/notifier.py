@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.cells import NO_GROUP_PREFIX
-from bot.domain.identity import Channel, User
+from bot.domain.identity import Channel, User, qualified_id
 from bot.domain.messages import Choice, Content, Group, Outcome, Recipient
 from bot.i18n import N_, Translator
 from bot.ports import Clock
@@ -42,12 +42,16 @@ DOCUMENT_NOT_ON_ZALO = N_(
 class Allowance(Protocol):
     """The channel's message budget."""
 
-    async def allows(self) -> bool:
-        """Whether one more message may go out."""
+    async def allows(self, *, operator: bool = False) -> bool:
+        """Whether one more message may go out (to an operator: also from the reserve)."""
         ...
 
     async def spent(self, messages: int) -> None:
         """Count messages that went out."""
+        ...
+
+    async def used_up(self) -> None:
+        """The platform refused a message for its quota."""
         ...
 
 
@@ -61,9 +65,9 @@ class ChoiceStore(Protocol):
         ...
 
 
-def numbered(tr: Translator, numbers: list[int], choices: list[Choice]) -> str:
+def numbered(tr: Translator, numbers: list[int], labels: list[str]) -> str:
     """The lines that stand in for buttons."""
-    lines = [f"{n}. {c.label}" for n, c in zip(numbers, choices, strict=True)]
+    lines = [f"{n}. {label}" for n, label in zip(numbers, labels, strict=True)]
     return "\n".join([*lines, tr.gettext(REPLY_WITH_NUMBER)])
 
 
@@ -78,6 +82,7 @@ class ZaloNotifier:
         tr_of: Callable[[User], Translator],
         *,
         budget: Allowance | None = None,
+        operators: frozenset[str] = frozenset(),
     ) -> None:
         self.client = client
         self.choices = choices
@@ -85,6 +90,8 @@ class ZaloNotifier:
         self.tr_of = tr_of
         # The monthly budget: counts what went out, refuses past the limit.
         self.budget = budget
+        # ADMIN_IDS: messages to operators may use the budget's reserve.
+        self.operators = operators
 
     def private_chat_link(self) -> str:
         """Zalo has no deep link to a bot's chat: the person writes to the bot by its name."""
@@ -105,7 +112,8 @@ class ZaloNotifier:
             note = CONFIDENTIAL_NOT_ON_ZALO if content.protect else DOCUMENT_NOT_ON_ZALO
             text = f"{text}\n\n{tr.gettext(note)}" if text else tr.gettext(note)
         text = await self.with_choices(user.id, tr, text, content.choices)
-        return await self.send_text(user.private_chat_id, text)
+        operator = qualified_id(Channel.ZALO, user.external_id) in self.operators
+        return await self.send_text(user.private_chat_id, text, operator=operator)
 
     async def with_choices(
         self, user_id: int, tr: Translator, text: str, choices: tuple[tuple[Choice, ...], ...]
@@ -119,11 +127,12 @@ class ZaloNotifier:
         numbers = await self.choices.offer(
             user_id, [(c.label, cd.for_action(c.action)) for c in flat], now, now + CHOICE_TTL
         )
-        return f"{text}\n\n{numbered(tr, numbers, flat)}"
+        return f"{text}\n\n{numbered(tr, numbers, [c.label for c in flat])}"
 
-    async def send_text(self, chat_id: str, text: str) -> Outcome:
-        """Send a text (in pieces if long) and map Zalo's answer to an outcome."""
-        if self.budget is not None and not await self.budget.allows():
+    async def send_text(self, chat_id: str, text: str, *, operator: bool = False) -> Outcome:
+        """Send a text (in pieces if long) and map Zalo's answer to an outcome; a text to an
+        operator may use the budget's reserve."""
+        if self.budget is not None and not await self.budget.allows(operator=operator):
             # The month's budget is used up: not tried (the platform would refuse it too);
             # recorded as not reached, and the person stays reachable for next month.
             logger.warning("zalo monthly budget used up: not sent to %s", chat_id)
@@ -140,7 +149,9 @@ class ZaloNotifier:
             if error.quota_exceeded:
                 # The month's quota is used up: recorded as not reached (leaders see it);
                 # retrying before the month ends would only be refused again. The member
-                # stays reachable for next month.
+                # stays reachable for next month; nothing more is tried this month.
+                if self.budget is not None:
+                    await self.budget.used_up()
                 return Outcome.REFUSED
             return Outcome.FAILED if error.passing else Outcome.UNREACHABLE
         except ZaloNetworkError as error:

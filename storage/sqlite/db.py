@@ -20,6 +20,7 @@ from storage.sqlite.repositories import (
     SqliteAgenda,
     SqliteAnswers,
     SqliteCells,
+    SqliteConfirmations,
     SqliteDeliveries,
     SqliteDialogs,
     SqliteDocuments,
@@ -275,6 +276,7 @@ class SqliteUnitOfWork:
         self.reminders = SqliteReminders(conn)
         self.deliveries = SqliteDeliveries(conn)
         self.dialogs = SqliteDialogs(conn)
+        self.confirmations = SqliteConfirmations(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
 

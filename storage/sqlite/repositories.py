@@ -26,6 +26,7 @@ from bot.domain.messages import (
     AnswerSummons,
     Choice,
     ChoiceAction,
+    Confirm,
     Content,
     DecideAbsence,
     DecideJoin,
@@ -651,7 +652,8 @@ class SqliteInvites(Repository):
 # --- meetings ----------------------------------------------------------------------------------
 
 MEETING_COLUMNS = (
-    "id, cell_id, series_id, type, title, starts_at, duration_minutes, link, status, revision"
+    "id, cell_id, series_id, type, title, starts_at, duration_minutes, link, status, revision,"
+    " number, sequence"
 )
 
 
@@ -667,6 +669,8 @@ def _meeting(row: sqlite3.Row) -> Meeting:
         link=row["link"],
         status=MeetingStatus(row["status"]),
         revision=row["revision"],
+        number=row["number"],
+        sequence=row["sequence"],
     )
 
 
@@ -685,12 +689,15 @@ class SqliteMeetings(Repository):
         created_by: int | None,
         now: datetime,
         series_id: int | None = None,
+        source: tuple[str, int] | None = None,
     ) -> Meeting:
-        """Create a scheduled meeting."""
+        """Create a scheduled meeting, numbered after the cell's last one."""
+        source_chat, source_message = source or (None, None)
         row = await self.one(
-            "INSERT INTO meetings (cell_id, series_id, type, title, starts_at,"
-            " duration_minutes, link, created_by, created_at)"
-            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MEETING_COLUMNS}",
+            "INSERT INTO meetings (cell_id, number, series_id, type, title, starts_at,"
+            " duration_minutes, link, created_by, created_at, source_chat, source_message)"
+            " VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM meetings WHERE cell_id = ?1),"
+            f" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING {MEETING_COLUMNS}",
             (
                 cell_id,
                 series_id,
@@ -701,10 +708,28 @@ class SqliteMeetings(Repository):
                 link,
                 created_by,
                 iso(now),
+                source_chat,
+                source_message,
             ),
         )
         assert row is not None
         return _meeting(row)
+
+    async def by_number(self, cell_id: int, number: int) -> Meeting | None:
+        """The cell's meeting with that number."""
+        row = await self.one(
+            f"SELECT {MEETING_COLUMNS} FROM meetings WHERE cell_id = ? AND number = ?",
+            (cell_id, number),
+        )
+        return _meeting(row) if row else None
+
+    async def by_source(self, chat_id: str, message_id: int) -> Meeting | None:
+        """The meeting scheduled with that message."""
+        row = await self.one(
+            f"SELECT {MEETING_COLUMNS} FROM meetings WHERE source_chat = ? AND source_message = ?",
+            (chat_id, message_id),
+        )
+        return _meeting(row) if row else None
 
     async def get(self, meeting_id: int) -> Meeting | None:
         """The meeting with that id."""
@@ -762,24 +787,53 @@ class SqliteMeetings(Repository):
     async def reschedule(self, meeting_id: int, starts_at: datetime) -> Meeting:
         """Move one occurrence alone: a new revision, detached from its series."""
         return await self._update(
-            meeting_id, "starts_at = ?, revision = revision + 1, detached = 1", (iso(starts_at),)
+            meeting_id,
+            "starts_at = ?, revision = revision + 1, sequence = sequence + 1, detached = 1",
+            (iso(starts_at),),
         )
 
     async def set_status(
         self, meeting_id: int, status: MeetingStatus, *, detach: bool = False
     ) -> Meeting:
-        """Change the meeting's status (cancelled alone: detached)."""
+        """Change the meeting's status (cancelled alone: detached; a calendar takes it over)."""
         if detach:
-            return await self._update(meeting_id, "status = ?, detached = 1", (status.value,))
-        return await self._update(meeting_id, "status = ?", (status.value,))
+            return await self._update(
+                meeting_id, "status = ?, sequence = sequence + 1, detached = 1", (status.value,)
+            )
+        return await self._update(
+            meeting_id, "status = ?, sequence = sequence + 1", (status.value,)
+        )
 
     async def set_link(self, meeting_id: int, link: str) -> Meeting:
-        """The video link."""
-        return await self._update(meeting_id, "link = ?", (link,))
+        """The video link (detached from its series: a rule change keeps the meeting)."""
+        return await self._update(
+            meeting_id, "link = ?, sequence = sequence + 1, detached = 1", (link,)
+        )
+
+    async def set_title(self, meeting_id: int, title: str) -> Meeting:
+        """The title (detached from its series)."""
+        return await self._update(
+            meeting_id, "title = ?, sequence = sequence + 1, detached = 1", (title,)
+        )
+
+    async def mark_edited(self, meeting_id: int, *, calendar: bool = False) -> None:
+        """An edit of the agenda or documents: a rule change keeps the meeting as it is; with
+        calendar, the calendar's copy changes too (the agenda is in it)."""
+        bump = ", sequence = sequence + 1" if calendar else ""
+        await self.run(f"UPDATE meetings SET detached = 1{bump} WHERE id = ?", (meeting_id,))
+
+    async def adopt(self, meeting_id: int, series_id: int) -> None:
+        """Give an occurrence to another series (a changed rule that still holds its date)."""
+        await self.run("UPDATE meetings SET series_id = ? WHERE id = ?", (series_id, meeting_id))
 
     async def set_type(self, meeting_id: int, meeting_type: MeetingType, title: str) -> Meeting:
-        """The meeting's type, with its title."""
-        return await self._update(meeting_id, "type = ?, title = ?", (meeting_type.value, title))
+        """The meeting's type, with its title (detached from its series; the calendar's copy
+        changes: its title and agenda may have)."""
+        return await self._update(
+            meeting_id,
+            "type = ?, title = ?, sequence = sequence + 1, detached = 1",
+            (meeting_type.value, title),
+        )
 
 
 def _series(row: sqlite3.Row) -> Series:
@@ -1182,6 +1236,8 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
         }
     if isinstance(action, SendAbsence):
         return {"type": "send-absence", "meeting": action.meeting_id}
+    if isinstance(action, Confirm):
+        return {"type": "confirm", "id": action.confirmation_id, "yes": action.yes}
     return {
         "type": "join",
         "membership": action.membership_id,
@@ -1199,6 +1255,8 @@ def _action_from_json(data: dict[str, object]) -> ChoiceAction:
         )
     if kind == "send-absence":
         return SendAbsence(int(str(data["meeting"])))
+    if kind == "confirm":
+        return Confirm(int(str(data["id"])), bool(data["yes"]))
     return DecideJoin(
         int(str(data["membership"])), Kind(str(data["kind"])) if data["kind"] else None
     )
@@ -1339,6 +1397,44 @@ class SqliteDialogs(Repository):
     async def clear(self, user_id: int, chat_id: str) -> None:
         """Close a dialog."""
         await self.run("DELETE FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))
+
+
+# --- confirmations -----------------------------------------------------------------------------
+
+
+class SqliteConfirmations(Repository):
+    """Changes asked about ("are you sure?") and not yet answered."""
+
+    async def put(
+        self,
+        user_id: int,
+        kind: str,
+        payload: dict[str, object],
+        now: datetime,
+        expires_at: datetime,
+    ) -> int:
+        """Keep what a person is asked to confirm; its id."""
+        row = await self.one(
+            "INSERT INTO confirmations (user_id, kind, payload, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (user_id, kind, json.dumps(payload), iso(now), iso(expires_at)),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def take(
+        self, confirmation_id: int, user_id: int, now: datetime
+    ) -> tuple[str, dict[str, object]] | None:
+        """Use a confirmation of that person once, if still open: (kind, payload)."""
+        row = await self.one(
+            "UPDATE confirmations SET used_at = ? WHERE id = ? AND user_id = ?"
+            " AND used_at IS NULL AND expires_at > ? RETURNING kind, payload",
+            (iso(now), confirmation_id, user_id, iso(now)),
+        )
+        if row is None:
+            return None
+        payload = json.loads(row["payload"])
+        return row["kind"], payload if isinstance(payload, dict) else {}
 
 
 # --- inbox -------------------------------------------------------------------------------------

@@ -107,6 +107,15 @@ class SqliteZaloState:
             )
             return str(row[0])
 
+    async def withdraw(self, user_id: int, action_prefix: str) -> None:
+        """Close a person's open choices whose action starts with ``action_prefix`` (the
+        questions of a dialog that moved on or ended)."""
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "DELETE FROM zalo_choices WHERE user_id = ? AND substr(action, 1, ?) = ?",
+                (user_id, len(action_prefix), action_prefix),
+            )
+
     # --- the monthly budget -------------------------------------------------------------------
 
     async def count_sent(self, month: str, messages: int) -> Budget:
@@ -118,6 +127,21 @@ class SqliteZaloState:
                 "ON CONFLICT (month) DO UPDATE SET sent = sent + excluded.sent "
                 "RETURNING month, sent, warned_80, warned_100",
                 (month, messages),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        assert row is not None
+        return Budget(str(row[0]), int(row[1]), bool(row[2]), bool(row[3]))
+
+    async def fill(self, month: str, quota: int) -> Budget:
+        """Count the month as spent up to ``quota`` (the platform said so); the budget."""
+        async with (
+            self.db.connection() as conn,
+            conn.execute(
+                "INSERT INTO zalo_budget (month, sent) VALUES (?, ?) "
+                "ON CONFLICT (month) DO UPDATE SET sent = MAX(sent, excluded.sent) "
+                "RETURNING month, sent, warned_80, warned_100",
+                (month, quota),
             ) as cursor,
         ):
             row = await cursor.fetchone()

@@ -423,6 +423,57 @@ async def test_the_ledger_claims_once_settles_and_releases(store: Store) -> None
         }
 
 
+async def test_meetings_are_numbered_per_cell_found_by_number_and_by_message(
+    store: Store,
+) -> None:
+    async with store.transaction() as uow:
+        a, b = await a_cell(uow), await a_cell(uow, "-1002")
+        first_a = await a_meeting(uow, a)
+        first_b = await a_meeting(uow, b)
+        second_a = await uow.meetings.insert(
+            cell_id=a.id,
+            type=MeetingType.THEMATIC,
+            title="Chuyên đề",
+            starts_at=LATER + timedelta(days=1),
+            duration_minutes=90,
+            link=None,
+            created_by=None,
+            now=NOW,
+            source=("telegram:-1001", 77),
+        )
+    assert (first_a.number, first_b.number, second_a.number) == (1, 1, 2)
+    async with store.transaction() as uow:
+        assert await uow.meetings.by_number(b.id, 1) == first_b
+        assert await uow.meetings.by_number(b.id, 2) is None
+        assert await uow.meetings.by_source("telegram:-1001", 77) == second_a
+        assert await uow.meetings.by_source("telegram:-1002", 77) is None
+        # Every change a calendar must take over bumps its sequence; the number stays.
+        titled = await uow.meetings.set_title(second_a.id, "Chuyên đề mới")
+        linked = await uow.meetings.set_link(second_a.id, "https://meet.jit.si/x")
+        await uow.meetings.mark_edited(second_a.id, calendar=True)
+        await uow.meetings.mark_edited(second_a.id)
+        after = await uow.meetings.get(second_a.id)
+    assert (titled.sequence, linked.sequence) == (1, 2)
+    assert after is not None and (after.number, after.sequence, after.revision) == (2, 3, 0)
+
+
+async def test_a_confirmation_is_taken_once_by_its_person_while_open(store: Store) -> None:
+    async with store.transaction() as uow:
+        anna, ba = await a_user(uow, 1), await a_user(uow, 2)
+        asked = await uow.confirmations.put(
+            anna.id, "cancel", {"meeting": 3, "reason": "Trùng lịch"}, NOW, LATER
+        )
+        expired = await uow.confirmations.put(anna.id, "link", {"meeting": 3}, NOW, NOW)
+    async with store.transaction() as uow:
+        assert await uow.confirmations.take(asked, ba.id, NOW) is None
+        assert await uow.confirmations.take(expired, anna.id, NOW) is None
+        assert await uow.confirmations.take(asked, anna.id, NOW) == (
+            "cancel",
+            {"meeting": 3, "reason": "Trùng lịch"},
+        )
+        assert await uow.confirmations.take(asked, anna.id, NOW) is None
+
+
 async def test_dialogs_open_advance_and_close(store: Store) -> None:
     async with store.transaction() as uow:
         anna = await uow.users.upsert(ANNA, NOW)

@@ -8,8 +8,11 @@ a user unknown to the bot, or an operator who belongs to no cell); "own" acts on
 or in A's group, "foreign" on B's meeting or in B's group.
 
 Commands naming a meeting by number (/meeting N, /move N ...) and the answer/absence buttons
-are given in the actor's private chat: the meeting decides the cell. Commands about "the
-cell" (/schedule, /meetings ...) and the guided dialog's buttons are given in the group.
+are given in the actor's private chat: there a number is one of the actor's cells' (meetings
+are numbered per cell: A's meeting is #1, B's #2, after an earlier one of B's, so that B's
+number names nothing in A). An operator, who belongs to no cell, names a meeting in that
+cell's group. Commands about "the cell" (/schedule, /meetings ...) and the guided dialog's
+buttons are given in the group.
 
 Allowed is checked by its effect (the reply, the database); refused by the localized refusal,
 an unchanged database and a reply that shows no member's name, cell name or meeting title.
@@ -23,7 +26,6 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
@@ -31,200 +33,61 @@ import pytest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import build_application
-from bot.clock import FakeClock
 from bot.domain.identity import ChatRef
-from bot.domain.meetings import DocumentRef
 from bot.rules.durations import format_offsets
 from bot.rules.names import vietnamese_order
-from bot.services.access import REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
-from bot.services.registry import Services
 from bot.texts import OFFER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
 from sandbox.driver import TgChat, TgUser
 from sandbox.fake_api import Call, FakeRequest, FakeTelegram
-from storage.sqlite.db import Database
-from tests.conftest import NOW, Bot, make_settings, stop_bot
+from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.db import rows
 from tests.e2e.world import (
+    MEETING_EXAMPLES,
+    MEETING_EXPECTED,
+    MEETING_REFUSALS,
+    MISSING,
+    OK,
+    REASON,
+    TITLES,
     CellCast,
+    MeetingWorld,
     World,
     alert_text,
-    build_world,
+    build_meeting_world,
     committee_cases,
     fetch_one,
     identity,
     matrix_cases,
     outgoing_texts,
-    private_ref,
     snapshot,
     start_world_bot,
     tr_text,
 )
-from tests.fakes import RecordingNotifier, RecordingScheduler
 
-OK = "ok"
-MEMBER = "only-members"  # Only members of this cell can do this.
-LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell can do this.
-MISSING = "no-such-meeting"  # No such meeting: what one may not see does not exist.
 SECRET = "members-only"  # Confidential documents go only to members of the cell.
-
-NO_SUCH_MEETING = "No such meeting. See the numbers in /meetings."
-REFUSALS = {
-    MEMBER: REFUSE_NOT_MEMBER,
-    LEADER: REFUSE_NOT_LEADER,
-    MISSING: NO_SUCH_MEETING,
-    SECRET: "Confidential documents go only to members of the cell.",
-}
-EXAMPLES = {MISSING: "/meetings"}
-
-# Derived from SPEC §2, not from the code. Viewing (/meetings, /meeting, /agenda N, /calendar):
-# members of any kind, leaders, guests (invited to attend) and operators (who see every cell).
-# Managing (everything else a secretary does, absence decisions, the guided dialog's steps):
-# the secretary and deputy of that cell only. Answering the summons: summoned members
-# (official or probationary, leaders included); a guest is no member, an operator no member of
-# the cell. A meeting the actor may not even see is "no such meeting" (nothing of it leaks);
-# an operator sees every meeting, so is refused as a non-member where he may not act.
-# Refused in a group: a non-member of that group's cell is refused as such.
+REFUSALS = MEETING_REFUSALS | {SECRET: "Confidential documents go only to members of the cell."}
+EXAMPLES = MEETING_EXAMPLES
+# Beside the shared table (SPEC §2): /meetingkind manages a meeting; a document button under
+# /meeting N, pressed in the actor's private chat, sends a document to whoever may see the
+# meeting, a confidential one to its cell's members only (not guests, not operators).
 # fmt: off
-VIEW_IN_GROUP_OWN = (MEMBER, OK, OK, OK, OK, OK, OK)
-VIEW_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK)
-VIEW_BY_NUMBER_OWN = (MISSING, OK, OK, OK, OK, OK, OK)
-VIEW_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK)
-MANAGE_IN_GROUP_OWN = (MEMBER, LEADER, LEADER, LEADER, OK, OK, MEMBER)
-MANAGE_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER)
-MANAGE_BY_NUMBER_OWN = (MISSING, LEADER, LEADER, LEADER, OK, OK, MEMBER)
-MANAGE_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
-ANSWER_OWN = (MISSING, MEMBER, OK, OK, OK, OK, MEMBER)
-# A confidential document goes to the cell's members only: not to guests, not to operators.
-SECRET_OWN = (MISSING, SECRET, OK, OK, OK, OK, SECRET)
-SECRET_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, SECRET)
-ANSWER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
-
-EXPECTED: dict[str, tuple[str, str, str, str, str, str, str]] = {
-    #                                nonmember guest probat. official deputy secretary operator
-    "meetings/own":                  VIEW_IN_GROUP_OWN,
-    "meetings/foreign":              VIEW_IN_GROUP_FOREIGN,
-    "calendar/own":                  VIEW_IN_GROUP_OWN,
-    "calendar/foreign":              VIEW_IN_GROUP_FOREIGN,
-    "meeting/own":                   VIEW_BY_NUMBER_OWN,
-    "meeting/foreign":               VIEW_BY_NUMBER_FOREIGN,
-    "agenda.show/own":               VIEW_BY_NUMBER_OWN,
-    "agenda.show/foreign":           VIEW_BY_NUMBER_FOREIGN,
-    "schedule/own":                  MANAGE_IN_GROUP_OWN,
-    "schedule/foreign":              MANAGE_IN_GROUP_FOREIGN,
-    "schedule.guided/own":           MANAGE_IN_GROUP_OWN,
-    "schedule.guided/foreign":       MANAGE_IN_GROUP_FOREIGN,
-    "recurring/own":                 MANAGE_IN_GROUP_OWN,
-    "recurring/foreign":             MANAGE_IN_GROUP_FOREIGN,
-    "reminders/own":                 MANAGE_IN_GROUP_OWN,
-    "reminders/foreign":             MANAGE_IN_GROUP_FOREIGN,
-    "move/own":                      MANAGE_BY_NUMBER_OWN,
-    "move/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
-    "cancel/own":                    MANAGE_BY_NUMBER_OWN,
-    "cancel/foreign":                MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.add/own":                MANAGE_BY_NUMBER_OWN,
-    "agenda.add/foreign":            MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.remove/own":             MANAGE_BY_NUMBER_OWN,
-    "agenda.remove/foreign":         MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.move/own":               MANAGE_BY_NUMBER_OWN,
-    "agenda.move/foreign":           MANAGE_BY_NUMBER_FOREIGN,
-    "agenda.edit/own":               MANAGE_BY_NUMBER_OWN,
-    "agenda.edit/foreign":           MANAGE_BY_NUMBER_FOREIGN,
-    "link/own":                      MANAGE_BY_NUMBER_OWN,
-    "link/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
-    "link.generate/own":             MANAGE_BY_NUMBER_OWN,
-    "link.generate/foreign":         MANAGE_BY_NUMBER_FOREIGN,
-    "attach/own":                    MANAGE_BY_NUMBER_OWN,
-    "attach/foreign":                MANAGE_BY_NUMBER_FOREIGN,
-    "answers/own":                   MANAGE_BY_NUMBER_OWN,
-    "answers/foreign":               MANAGE_BY_NUMBER_FOREIGN,
-    "meetingkind/own":               MANAGE_BY_NUMBER_OWN,
-    "meetingkind/foreign":           MANAGE_BY_NUMBER_FOREIGN,
-    # Buttons: answers and absence decisions in the actor's private chat, on A's or B's
-    # meeting; the guided dialog's step in A's or B's group, on a dialog the actor has open
-    # there (opened while they could, or forged: the step checks again).
-    "press.attend/own":              ANSWER_OWN,
-    "press.attend/foreign":          ANSWER_FOREIGN,
-    "press.absent/own":              ANSWER_OWN,
-    "press.absent/foreign":          ANSWER_FOREIGN,
-    "press.send-absence/own":        ANSWER_OWN,
-    "press.send-absence/foreign":    ANSWER_FOREIGN,
-    "press.approve-absence/own":     MANAGE_BY_NUMBER_OWN,
-    "press.approve-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
-    "press.decline-absence/own":     MANAGE_BY_NUMBER_OWN,
-    "press.decline-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
-    "press.step/own":                MANAGE_IN_GROUP_OWN,
-    "press.step/foreign":            MANAGE_IN_GROUP_FOREIGN,
-    # A document button under /meeting N, pressed in the actor's private chat: a document goes
-    # to whoever may see the meeting, a confidential one to its cell's members only.
-    "press.document/own":            VIEW_BY_NUMBER_OWN,
-    "press.document/foreign":        VIEW_BY_NUMBER_FOREIGN,
-    "press.secret-document/own":     SECRET_OWN,
-    "press.secret-document/foreign": SECRET_FOREIGN,
+KIND_ROWS: dict[str, tuple[str, ...]] = {
+    "meetingkind/own":               MEETING_EXPECTED["move/own"],
+    "meetingkind/foreign":           MEETING_EXPECTED["move/foreign"],
+    "press.document/own":            MEETING_EXPECTED["meeting/own"],
+    "press.document/foreign":        (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK),
+    "press.secret-document/own":     (MISSING, SECRET, OK, OK, OK, OK, SECRET),
+    "press.secret-document/foreign": (MISSING,) * 6 + (SECRET,),
 }
 # fmt: on
+EXPECTED = MEETING_EXPECTED | KIND_ROWS
 
-TITLES = {"A": "Họp kín Đồn Biên phòng A", "B": "Họp mật Hải đội B"}
-REASON = "Đi công tác biển đảo"
-# 05/12/2026 19:30 in Hanoi; NOW is 21/11/2026 14:00 UTC.
-STARTS_AT = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
 NEW_TITLE = "Học tập nghị quyết mới"
 NEW_ITEM = "Phát biểu của đảng viên mới"
 NEW_LINK = "https://meet.jit.si/ChiBoKiemTraQuyen2026"
 MOVED_TO = "2026-12-06T12:30:00+00:00"  # 06/12/2026 19:30 in Hanoi
-
-
-@dataclass(frozen=True)
-class MeetingWorld:
-    """The cells' world with one meeting per cell and a waiting absence request."""
-
-    world: World
-    meeting_ids: dict[str, int]
-    target_user_ids: dict[str, int]
-    # Each meeting's documents: (public id, confidential id).
-    document_ids: dict[str, tuple[int, int]]
-
-
-async def build_meeting_world(directory: Path) -> MeetingWorld:
-    """build_world, then a meeting in each cell with the target's absence request."""
-    world = await build_world(directory)
-    db = Database(world.db_path)
-    services = Services.build(
-        make_settings(directory), FakeClock(NOW), db, RecordingNotifier(), RecordingScheduler()
-    )
-    await db.connect()
-    meeting_ids: dict[str, int] = {}
-    target_user_ids: dict[str, int] = {}
-    document_ids: dict[str, tuple[int, int]] = {}
-    try:
-        for key, cast in world.cells.items():
-            secretary = identity(cast.people["secretary"].user)
-            chat = ChatRef("telegram", str(cast.chat_id), False, cast.name)
-            change = await services.meetings.schedule(
-                secretary, chat, starts_at=STARTS_AT, title=TITLES[key], lang="vi"
-            )
-            meeting_ids[key] = change.meeting.id
-            attached = [
-                await services.meetings.attach(
-                    secretary,
-                    private_ref(cast.people["secretary"].user),
-                    change.meeting.id,
-                    file=DocumentRef("telegram", f"{key}-{name}"),
-                    file_name=f"{name}.pdf",
-                    confidential=name == "secret",
-                )
-                for name in ("public", "secret")
-            ]
-            document_ids[key] = (attached[0].document.id, attached[1].document.id)
-            target = identity(cast.people["target"].user)
-            await services.attendance.request_absence(target, None, change.meeting.id, REASON)
-            known = await services.members.known_user(target)
-            assert known is not None
-            target_user_ids[key] = known.id
-    finally:
-        await db.close()
-    return MeetingWorld(world, meeting_ids, target_user_ids, document_ids)
 
 
 @pytest.fixture(scope="module")
@@ -242,6 +105,7 @@ class Case:
     action: str
     scope: str
     role: str
+    confirmation_id: int = 0
 
     @property
     def world(self) -> World:
@@ -267,6 +131,11 @@ class Case:
     def meeting_id(self) -> int:
         """The touched cell's meeting."""
         return self.mworld.meeting_ids[self.key]
+
+    @property
+    def number(self) -> int:
+        """The touched meeting's number in its cell (what users type)."""
+        return self.mworld.numbers[self.key]
 
     @property
     def title(self) -> str:
@@ -357,9 +226,19 @@ IN_GROUP = {"meetings", "calendar", "schedule", "schedule.guided", "recurring", 
 
 async def prepare(case: Case) -> None:
     """What must be in place before the action (done before the "before" snapshot)."""
+    services = case.bot.app.bot_data.services
+    secretary = identity(case.cell.people["secretary"].user)
     if case.action.endswith("document"):
         # A document comes to the private chat the button is pressed in: the actor opened it.
         case.bot.fake.started_users.add(case.actor.id)
+    group = ChatRef("telegram", str(case.cell.chat_id), False, case.cell.name)
+    if case.action == "restore":
+        # The touched meeting was cancelled; restoring it is the action.
+        await services.meetings.cancel(secretary, group, case.meeting_id)
+    if case.action == "press.confirm":
+        # The cell's secretary was asked "cancel this meeting?"; the actor presses the yes.
+        asked = await services.meetings.ask_cancel(secretary, group, case.number, None)
+        case.confirmation_id = asked.confirmation_id
     if case.action == "press.step":
         # The actor has the guided dialog open in the group, at its first step.
         services = case.bot.app.bot_data.services
@@ -378,7 +257,7 @@ async def prepare(case: Case) -> None:
 async def send(case: Case) -> list[Call]:
     """Give the command of this case where its scope says."""
     d = case.bot.driver
-    n = case.meeting_id
+    n = case.number
     texts = {
         "meetings": "/meetings",
         "calendar": "/calendar",
@@ -395,14 +274,17 @@ async def send(case: Case) -> list[Call]:
         "agenda.move": f"/agenda {n} move 1 2",
         "agenda.edit": f"/agenda {n} edit 1 {NEW_ITEM}",
         "link": f"/link {n} {NEW_LINK}",
-        "link.generate": f"/link {n}",
+        "link.generate": f"/link {n} new",
+        "link.show": f"/link {n}",
+        "restore": f"/restore {n}",
         "attach": f"/attach {n}",
         "answers": f"/answers {n}",
         "meetingkind": f"/meetingkind {n} chuyên đề",
     }
     if case.action in IN_GROUP:
         return await d.send(case.actor, case.cell.chat, texts[case.action])
-    chat = case.private
+    # An operator belongs to no cell: a number names a meeting in that cell's group.
+    chat = case.cell.chat if case.role == "operator" else case.private
     if case.action == "attach":
         document = d._message(
             case.actor,
@@ -425,9 +307,10 @@ async def press(case: Case) -> list[Call]:
         "approve-absence": cd.absence(n, target, True),
         "decline-absence": cd.absence(n, target, False),
         "step": cd.dialog_step("type:r"),
+        "send-absence": f"as:{n}",
+        "confirm": cd.confirm(case.confirmation_id or 1, True),
         "document": cd.fetch_document(n, case.mworld.document_ids[case.key][0]),
         "secret-document": cd.fetch_document(n, case.mworld.document_ids[case.key][1]),
-        "send-absence": f"as:{n}",
     }[button]
     chat = case.cell.chat if button == "step" else case.private
     message_id = keyboard_message(case.bot, chat, data)
@@ -469,7 +352,7 @@ def first_reply(calls: list[Call]) -> str:
 async def check_meetings(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     assert reply.startswith(case.text("Meetings of «{cell}»", cell=case.cell.name)), reply
-    assert f"#{case.meeting_id} · " in reply and case.title in reply, reply
+    assert f"#{case.number} · " in reply and case.title in reply, reply
 
 
 async def check_calendar(case: Case, calls: list[Call]) -> None:
@@ -478,27 +361,28 @@ async def check_calendar(case: Case, calls: list[Call]) -> None:
         "Open this file to add the meetings to your phone's calendar."
     )
     calendar = icalendar.Calendar.from_ical(call.files["document"].content)
-    summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
-    assert summaries == [case.title], summaries
+    summaries = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
+    assert summaries == {case.title}, summaries
 
 
 async def check_details(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
-    assert reply.startswith(f"#{case.meeting_id} · "), reply
+    assert reply.startswith(f"#{case.number} · "), reply
     assert case.title in reply and case.text("Agenda:") in reply, reply
 
 
 async def check_schedule(case: Case, calls: list[Call]) -> None:
     row = await fetch_one(
         case.bot,
-        "SELECT id FROM meetings WHERE cell_id = ? AND title = ?",
+        "SELECT id, number FROM meetings WHERE cell_id = ? AND title = ?",
         await case.cell_id(),
         NEW_TITLE,
     )
     assert row is not None and row[0] not in case.mworld.meeting_ids.values()
+    assert row[1] == case.number + 1  # the next number of that cell
     head = case.text(
         "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
-        id=row[0],
+        id=row[1],
         kind=case.text("regular meeting"),
         title=NEW_TITLE,
         when="\0",
@@ -535,14 +419,40 @@ async def check_reminders(case: Case, calls: list[Call]) -> None:
 
 
 async def check_move(case: Case, calls: list[Call]) -> None:
-    head = case.text("Meeting #{id} moved to {when}.", id=case.meeting_id, when="\0")
+    head = case.text("Meeting #{id} moved to {when}.", id=case.number, when="\0")
     assert first_reply(calls).startswith(head.split("\0")[0])
     assert await case.meeting("starts_at") == MOVED_TO
 
 
 async def check_cancel(case: Case, calls: list[Call]) -> None:
-    assert first_reply(calls) == case.text("Meeting #{id} cancelled.", id=case.meeting_id)
+    # Asked first; the leader's yes cancels it.
+    assert case.text("Cancel this meeting? The group and the members will be told.") in (
+        first_reply(calls)
+    )
+    assert await case.meeting("status") == "scheduled"
+    chat = case.cell.chat if case.role == "operator" else case.private
+    calls = await case.bot.driver.press(case.actor, chat, case.text("❌ Yes, cancel the meeting"))
+    assert first_reply(calls) == case.text("Meeting #{id} cancelled.", id=case.number)
     assert await case.meeting("status") == "cancelled"
+
+
+async def check_restore(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).startswith(
+        case.text(
+            "Meeting #{id} restored: {title}, {when}. Reminders will be sent before it.",
+            id=case.number,
+            title=case.title,
+            when="\0",
+        ).split("\0")[0]
+    )
+    assert await case.meeting("status") == "scheduled"
+
+
+async def check_link_shown(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).startswith(
+        case.text("Meeting #{id} has no link yet.", id=case.number)
+    )
+    assert await case.meeting("link") is None
 
 
 async def check_agenda(case: Case, calls: list[Call], before: list[str]) -> None:
@@ -568,7 +478,7 @@ async def check_link(case: Case, calls: list[Call]) -> None:
     else:
         assert isinstance(link, str) and link.startswith("https://meet.jit.si/"), link
     assert first_reply(calls) == case.text(
-        "Link of meeting #{id}: {link}", id=case.meeting_id, link=link
+        "Link of meeting #{id}: {link}", id=case.number, link=link
     )
 
 
@@ -576,7 +486,7 @@ async def check_attach(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls) == case.text(
         "Document «{name}» attached to meeting #{id}: it goes out with the reminders.",
         name="baocao.pdf",
-        id=case.meeting_id,
+        id=case.number,
     )
     row = await fetch_one(
         case.bot,
@@ -589,7 +499,7 @@ async def check_attach(case: Case, calls: list[Call]) -> None:
 async def check_answers(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     assert reply.startswith(
-        case.text("Answers for meeting #{id} «{title}»:", id=case.meeting_id, title=case.title)
+        case.text("Answers for meeting #{id} «{title}»:", id=case.number, title=case.title)
     )
     target = case.cell.people["target"].name
     assert f"• {target}: " in reply and f"({REASON})" in reply, reply
@@ -602,7 +512,7 @@ async def check_meetingkind(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls).startswith(
         case.text(
             "Meeting #{id} «{title}» is now a {kind}.",
-            id=case.meeting_id,
+            id=case.number,
             title=case.title,
             kind=case.text("thematic meeting"),
         )
@@ -658,6 +568,9 @@ async def check_button(case: Case, calls: list[Call]) -> None:
             if c.method == "sendMessage" and c.get("chat_id") == target.user.id
         ]
         assert len(told) == 1 and case.title in told[0], told
+    elif button == "confirm":
+        assert replies(calls)[0] == case.text("Meeting #{id} cancelled.", id=case.number)
+        assert await case.meeting("status") == "cancelled"
     else:
         kind = case.text("Kind: {kind}", kind=case.text("regular meeting"))
         assert [str(c["text"]) for c in calls if c.method == "editMessageText"] == [kind]
@@ -678,6 +591,8 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "cancel": check_cancel,
     "link": check_link,
     "link.generate": check_link,
+    "link.show": check_link_shown,
+    "restore": check_restore,
     "attach": check_attach,
     "answers": check_answers,
     "meetingkind": check_meetingkind,
@@ -746,9 +661,10 @@ BUTTON_PREFIXES = {
     "approve-absence": "ab",
     "decline-absence": "ab",
     "step": "sd",
+    "send-absence": "as",
+    "confirm": "cf",
     "document": "dc",
     "secret-document": "dc",
-    "send-absence": "as",
 }
 
 

@@ -23,7 +23,23 @@ async def test_an_edited_schedule_creates_no_second_meeting(bot: Bot, lang: str)
     edited["text"] = f"/schedule {START_LOCAL} {TITLE} (sửa)"
     edited["edit_date"] = edited["date"] + 60
     calls = await w.d.deliver({"update_id": bot.fake.next_update_id(), "edited_message": edited})
-    assert [r[0] for r in await rows(bot, "SELECT count(*) FROM meetings")] == [1]
+    # The edit amends the meeting the message made (tests/e2e/test_safe_changes.py).
+    assert [tuple(r) for r in await rows(bot, "SELECT count(*), max(title) FROM meetings")] == [
+        (1, f"{TITLE} (sửa)")
+    ]
+    assert t(lang, EDIT_HINT) not in sent(calls, w.group.id)
+
+
+@BOTH_LANGUAGES
+async def test_an_edited_schedule_that_made_no_meeting_is_not_run(bot: Bot, lang: str) -> None:
+    w = await make_cell(bot, lang)
+    update = w.d.message_update(w.secretary, w.group, f"/schedule 01/11/2026 19:30 {TITLE}")
+    await w.d.deliver(update)
+    edited = copy.deepcopy(update["message"])
+    edited["text"] = f"/schedule {START_LOCAL} {TITLE}"
+    edited["edit_date"] = edited["date"] + 60
+    calls = await w.d.deliver({"update_id": bot.fake.next_update_id(), "edited_message": edited})
+    assert [r[0] for r in await rows(bot, "SELECT count(*) FROM meetings")] == [0]
     assert sent(calls, w.group.id) == [t(lang, EDIT_HINT)]
 
 

@@ -216,7 +216,9 @@ async def test_recurring_creates_coming_occurrences_and_rule_change_keeps_the_pa
     assert len(job_names(bot)) == 9
     # The first occurrence is held; then the rule changes.
     bot.clock.set(datetime(2026, 12, 10, 3, 0, tzinfo=UTC))
-    await w.reply_in_group(w.secretary, "/recurring ngày 10 hằng tháng 19:30")
+    asked = await w.reply_in_group(w.secretary, "/recurring ngày 10 hằng tháng 19:30")
+    assert asked.splitlines()[1].startswith("#2 · ") and asked.splitlines()[2].startswith("#3 · ")
+    await w.d.press(w.secretary, w.group, t("vi", "✅ Apply the new rule"))
     found = {
         r["starts_at"]: r["status"]
         for r in await rows(bot, "SELECT starts_at, status FROM meetings")
@@ -272,7 +274,8 @@ async def test_move_and_cancel_one_occurrence_alone_notify_group_and_members(
     assert not old_jobs & job_names(bot)
     assert len(await reminder_ids(bot, 2)) == 3
 
-    calls = await w.say(w.secretary, "/cancel 3")
+    await w.say(w.secretary, "/cancel 3")
+    calls = await w.d.press(w.secretary, w.group, t(lang, "❌ Yes, cancel the meeting"))
     (group_notice,) = sent(calls, w.group.id)
     assert group_notice.startswith("❌")
     for member in members:
@@ -308,7 +311,7 @@ async def test_generated_link_has_at_least_128_random_bits(bot: Bot) -> None:
     await schedule(w)
     links = []
     for _ in range(2):
-        text = await w.reply_in_group(w.secretary, "/link 1")
+        (text,) = sent(await w.say(w.secretary, "/link 1 new"), w.group.id)
         (link,) = re.findall(r"https://\S+", text)
         links.append(link)
     assert links[0] != links[1]
@@ -366,6 +369,7 @@ async def test_calendar_is_an_ics_document(bot: Bot) -> None:
     await schedule(w)
     await schedule(w, f"06/12/2026 19:30 {TITLE} 2")
     await w.say(w.secretary, "/cancel 2")
+    await w.d.press(w.secretary, w.group, t("en", "❌ Yes, cancel the meeting"))
     calls = await w.say(w.secretary, "/calendar")
     (call,) = messages(calls, "sendDocument")
     upload = call.files["document"]

@@ -246,6 +246,7 @@ async def test_when_both_reminders_were_missed_only_the_latest_goes_out(
 async def test_cancelled_meeting_sends_nothing(tmp_path: Path) -> None:
     bot, ids, w = await _scheduled_cell(tmp_path)
     await w.say(w.secretary, "/cancel 1")
+    await w.d.press(w.secretary, w.group, w.t("❌ Yes, cancel the meeting"))
     assert not {f"reminder:{i}" for i in ids} & job_names(bot)
     await stop_bot(bot)
     bot = await _restart(tmp_path, datetime(2026, 12, 5, 12, 0, tzinfo=UTC))

@@ -67,7 +67,10 @@ async def test_meeting_answers_move_cancel_link_on_zalo(world: ZaloWorld) -> Non
     )
 
     assert await world.said(BA, f"/cancel {meeting_id}") == LEADERS_ONLY
-    cancelled = await world.says(SECRETARY, f"/cancel {meeting_id}")
+    asked = await world.said(SECRETARY, f"/cancel {meeting_id}")
+    assert t("vi", "Cancel this meeting? The group and the members will be told.") in asked
+    assert f"1. {t('vi', '❌ Yes, cancel the meeting')}" in asked
+    cancelled = await world.says(SECRETARY, "1")
     assert cancelled[-1] == t("vi", "Meeting #{id} cancelled.", id=meeting_id)
     (row,) = await rows(world.bot, "SELECT status FROM meetings")
     assert row["status"] == "cancelled"

@@ -13,6 +13,7 @@ import shutil
 import string
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,10 +22,12 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.clock import FakeClock
-from bot.domain.cells import Kind, Role
+from bot.domain.cells import NO_GROUP_PREFIX, Kind, Role
 from bot.domain.identity import ChatRef, Identity
+from bot.domain.meetings import DocumentRef
 from bot.i18n import LOCALE_DIR, translator
 from bot.rules.names import vietnamese_order
+from bot.services.access import NO_SUCH_MEETING, REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from bot.services.registry import Services
 from sandbox.driver import TgChat, TgUser
 from sandbox.fake_api import Call, JSONDict, inline_buttons
@@ -61,11 +64,15 @@ class Person:
     user: TgUser
     membership_id: int
     number: int
+    channel: str = "telegram"
 
     @property
     def name(self) -> str:
-        """The name the bot shows (family name first)."""
-        return vietnamese_order(self.user.first_name, self.user.last_name)
+        """The name the bot shows: on Telegram family name first (the last-name field first);
+        on Zalo the display name as the platform gives it."""
+        if self.channel == "telegram":
+            return vietnamese_order(self.user.first_name, self.user.last_name)
+        return " ".join(p for p in (self.user.first_name, self.user.last_name) if p)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,9 @@ class CellCast:
     name: str
     chat_id: int
     people: dict[str, Person]
+    # The cell's chat as the bot stores it: the Telegram group's id, or on Zalo the stand-in
+    # of a cell run from private chats.
+    group: str = ""
 
     @property
     def chat(self) -> TgChat:
@@ -140,19 +150,35 @@ NONMEMBER = TgUser(301, "Khoa", "Lương", username="khoa_luong", language_code=
 OPERATOR = TgUser(OPERATOR_ID, "Operator", username="op", language_code="vi")
 
 
-def identity(user: TgUser) -> Identity:
-    """The core's identity of a driver user, exactly as the Telegram edge builds it."""
+def identity(user: TgUser, channel: str = "telegram") -> Identity:
+    """The core's identity of a driver user, exactly as the Telegram edge builds it (or the
+    Zalo edge: the same id as a Zalo user id, no username, no language code)."""
+    if channel == "zalo":
+        return Identity(
+            "zalo", str(user.id), " ".join(filter(None, (user.first_name, user.last_name)))
+        )
     name = vietnamese_order(user.first_name, user.last_name)
     return Identity("telegram", str(user.id), name, user.username, user.language_code)
 
 
-def private_ref(user: TgUser) -> ChatRef:
+def private_ref(user: TgUser, channel: str = "telegram") -> ChatRef:
     """The core's view of the user's private chat."""
-    return ChatRef("telegram", str(user.id), True)
+    return ChatRef(channel, str(user.id), True)
 
 
-async def build_world(directory: Path) -> World:
-    """Two cells with a full cast each, built through the services into a template file."""
+def cell_chat(channel: str, key: str, chat_id: int, name: str) -> ChatRef:
+    """A cell's chat: its Telegram group, or on Zalo the stand-in of a cell with no group."""
+    if channel == "zalo":
+        return ChatRef("zalo", f"{NO_GROUP_PREFIX}{key}", False, name)
+    return ChatRef("telegram", str(chat_id), False, name)
+
+
+async def build_world(directory: Path, channel: str = "telegram") -> World:
+    """Two cells with a full cast each, built through the services into a template file.
+
+    On Zalo (``channel="zalo"``) the same cast are Zalo users (their Telegram ids as Zalo ids)
+    and both cells run from Zalo private chats; those whose Telegram language is English chose
+    English with /lang."""
     db_path = directory / DB_NAME
     settings = make_settings(directory)
     db = Database(db_path)
@@ -169,17 +195,19 @@ async def build_world(directory: Path) -> World:
         for key, (name, chat_id, users) in CAST.items():
             code = await cells.create_setup_code(name)
             used_code = used_code or code
-            chat = ChatRef("telegram", str(chat_id), False, name)
+            chat = cell_chat(channel, key, chat_id, name)
             by_role = dict(zip(CAST_ROLES, users, strict=True))
             for user in users:
-                await members.start_private(identity(user), private_ref(user))
+                await members.start_private(identity(user, channel), private_ref(user, channel))
+                if channel == "zalo" and user.language_code == "en":
+                    await members.set_language(identity(user, channel), "en")
                 everyone.append(user)
-            secretary = identity(by_role["secretary"])
+            secretary = identity(by_role["secretary"], channel)
             cell = await cells.setup_cell(secretary, chat, code)
             kinds = {"probationary": Kind.PROBATIONARY}
             roles = {"deputy": Role.DEPUTY, "guest": Role.GUEST, "committee": Role.COMMITTEE}
             for role in CAST_ROLES[1:]:
-                request = await members.request_join(identity(by_role[role]), chat)
+                request = await members.request_join(identity(by_role[role], channel), chat)
                 if role == "applicant":
                     continue
                 mid = request.membership.id
@@ -191,16 +219,87 @@ async def build_world(directory: Path) -> World:
             people = {}
             for role, user in by_role.items():
                 async with db.reading() as uow:
-                    known = await uow.users.get("telegram", str(user.id))
+                    known = await uow.users.get(channel, str(user.id))
                     assert known is not None
                     found = await uow.memberships.get(cell.id, known.id)
                 assert found is not None
-                people[role] = Person(user, found.id, found.number)
-            built[key] = CellCast(key, name, chat_id, people)
+                people[role] = Person(user, found.id, found.number, channel)
+            built[key] = CellCast(key, name, chat_id, people, chat.chat_id)
         spare_code = await cells.create_setup_code("Chi bộ dự phòng")
     finally:
         await db.close()
     return World(db_path, built, NONMEMBER, OPERATOR, spare_code, used_code, everyone)
+
+
+# --- the meetings' world -----------------------------------------------------------------------
+
+TITLES = {"A": "Họp kín Đồn Biên phòng A", "B": "Họp mật Hải đội B"}
+REASON = "Đi công tác biển đảo"
+# 05/12/2026 19:30 in Hanoi; NOW is 21/11/2026 14:00 UTC.
+STARTS_AT = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
+EARLIER_B = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)  # B's first meeting, its #1
+
+
+@dataclass(frozen=True)
+class MeetingWorld:
+    """The cells' world with one meeting per cell and a waiting absence request."""
+
+    world: World
+    meeting_ids: dict[str, int]
+    target_user_ids: dict[str, int]
+    numbers: dict[str, int]
+    # On Telegram, each meeting's documents: (public id, confidential id).
+    document_ids: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+async def build_meeting_world(directory: Path, channel: str = "telegram") -> MeetingWorld:
+    """build_world, then a meeting in each cell with the target's absence request."""
+    world = await build_world(directory, channel)
+    db = Database(world.db_path)
+    services = Services.build(
+        make_settings(directory), FakeClock(NOW), db, RecordingNotifier(), RecordingScheduler()
+    )
+    await db.connect()
+    meeting_ids: dict[str, int] = {}
+    target_user_ids: dict[str, int] = {}
+    numbers: dict[str, int] = {}
+    document_ids: dict[str, tuple[int, int]] = {}
+    try:
+        for key, cast in world.cells.items():
+            secretary = identity(cast.people["secretary"].user, channel)
+            chat = cell_chat(channel, key, cast.chat_id, cast.name)
+            if key == "B":
+                # B's meeting is its #2, and its id differs from A's number.
+                await services.meetings.schedule(
+                    secretary, chat, starts_at=EARLIER_B, title=TITLES[key], lang="vi"
+                )
+            change = await services.meetings.schedule(
+                secretary, chat, starts_at=STARTS_AT, title=TITLES[key], lang="vi"
+            )
+            meeting_ids[key] = change.meeting.id
+            numbers[key] = change.meeting.number
+            if channel == "telegram":
+                attached = [
+                    await services.meetings.attach(
+                        secretary,
+                        private_ref(cast.people["secretary"].user),
+                        change.meeting.number,
+                        file=DocumentRef("telegram", f"{key}-{name}"),
+                        file_name=f"{name}.pdf",
+                        confidential=name == "secret",
+                    )
+                    for name in ("public", "secret")
+                ]
+                document_ids[key] = (attached[0].document.id, attached[1].document.id)
+            target = identity(cast.people["target"].user, channel)
+            await services.attendance.request_absence(target, None, change.meeting.id, REASON)
+            known = await services.members.known_user(target)
+            assert known is not None
+            target_user_ids[key] = known.id
+    finally:
+        await db.close()
+    assert numbers == {"A": 1, "B": 2}
+    return MeetingWorld(world, meeting_ids, target_user_ids, numbers, document_ids)
 
 
 async def start_world_bot(world: World, directory: Path) -> Bot:
@@ -296,6 +395,202 @@ def tr_text(language: str, msgid: str, **params: object) -> str:
 
 
 ROLES = ("nonmember", "guest", "probationary", "official", "deputy", "secretary", "operator")
+
+
+# --- the authorization matrices (SPEC §2), shared by the Telegram and Zalo edges' tests -------
+
+# One outcome per role, in the order of ROLES.
+Outcomes = tuple[str, str, str, str, str, str, str]
+
+OK = "ok"
+MEMBER = "only-members"  # Only members of this cell can do this.
+LEADER = "only-leaders"  # Only the secretary or deputy secretary of this cell can do this.
+OPERATORS = "only-operators"  # Only operators can do this.
+NAMELESS = "name-needs-a-cell"  # Only cell members can record a name.
+BOUND = "already-a-cell"  # /setup in a group that already is a cell: refused for everyone.
+PRIVATE = "private-only"  # /newcell in a group: a code posted there could be used by anyone.
+
+CELL_REFUSALS = {
+    MEMBER: REFUSE_NOT_MEMBER,
+    LEADER: REFUSE_NOT_LEADER,
+    OPERATORS: "Only operators can do this.",
+    NAMELESS: "Only cell members can record a name. Use /join in your group.",
+    BOUND: "This group is already the cell «{name}».",
+    PRIVATE: "Use this command in your private chat with the bot.",
+}
+
+# Derived from SPEC §2, not from the code: anyone may /start, /help, /join and choose a language;
+# members (official, probationary, deputy, secretary; not guests) see their cell's roster;
+# secretary and deputy manage their own cell; operators see every cell and create cell codes
+# but never manage one. A guest is in the cell (invited to attend and speak), so records a name
+# for the minutes. A member card is the management panel of one member: leaders only.
+# Personal commands (/start, /lang, /name, /cells, /newcell, /connect, /id) act on the caller,
+# not a cell: "own" gives them in private, "foreign" in cell B's group, with the same outcome
+# (but /connect, refused in any group: a code posted there could be used by anyone).
+# fmt: off
+CELL_EXPECTED: dict[str, Outcomes] = {
+    #                   nonmember guest   probat.  official deputy secretary operator
+    "start/own":       (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "start/foreign":   (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "help/own":        (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "help/foreign":    (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "join/own":        (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "join/foreign":    (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "lang/own":        (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "lang/foreign":    (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "name/own":        (NAMELESS, OK,     OK,      OK,      OK,    OK,       NAMELESS),
+    "name/foreign":    (NAMELESS, OK,     OK,      OK,      OK,    OK,       NAMELESS),
+    "setup/own":       (BOUND,    BOUND,  BOUND,   BOUND,   BOUND, BOUND,    BOUND),
+    "setup/foreign":   (BOUND,    BOUND,  BOUND,   BOUND,   BOUND, BOUND,    BOUND),
+    "members/own":     (MEMBER,   MEMBER, OK,      OK,      OK,    OK,       OK),
+    "members/dm":      (MEMBER,   MEMBER, OK,      OK,      OK,    OK,       MEMBER),
+    "members/foreign": (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  OK),
+    "invite/own":      (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "invite/dm":       (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "invite/foreign":  (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "kind/own":        (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "kind/dm":         (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "kind/foreign":    (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "role/own":        (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "role/dm":         (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "role/foreign":    (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "remove/own":      (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "remove/dm":       (MEMBER,   LEADER, LEADER,  LEADER,  OK,    OK,       MEMBER),
+    "remove/foreign":  (MEMBER,   MEMBER, MEMBER,  MEMBER,  MEMBER, MEMBER,  MEMBER),
+    "cells/own":       (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OK),
+    "cells/foreign":   (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OK),
+    "quota/own":       (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OK),
+    "quota/foreign":   (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OK),
+    "hanmuc/own":      (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OK),
+    "hanmuc/foreign":  (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OK),
+    "newcell/own":     (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OK),
+    "newcell/foreign": (OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, OPERATORS, PRIVATE),
+    "id/own":          (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "id/foreign":      (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "connect/own":     (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "connect/foreign": (PRIVATE,  PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE),
+    "ketnoi/own":      (OK,       OK,     OK,      OK,      OK,    OK,       OK),
+    "ketnoi/foreign":  (PRIVATE,  PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE, PRIVATE),
+    # Buttons, pressed in the actor's private chat on a member of A ("own") or of B ("foreign");
+    # "back" and "language" are pressed on a message in the private chat or in B's group.
+    "press.approve/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.approve/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.decline/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.decline/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.card/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.card/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.kind/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.kind/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.role/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.role/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.ask-remove/own":  (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.ask-remove/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.remove/own":      (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.remove/foreign":  (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.back/own":        (MEMBER, MEMBER, OK,     OK,     OK,    OK,     MEMBER),
+    "press.back/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK),
+    "press.language/own":    (OK,     OK,     OK,     OK,     OK,    OK,     OK),
+    "press.language/foreign": (OK,    OK,     OK,     OK,     OK,    OK,     OK),
+}
+# fmt: on
+
+# The meetings' matrix: the world of build_world with one meeting per cell (see
+# test_authorization_meetings.py); "own" acts on A's meeting or in A's group, "foreign" on B's.
+MISSING = "no-such-meeting"  # No such meeting: what one may not see does not exist.
+
+STALE = "stale-button"  # This button is no longer valid.
+
+MEETING_REFUSALS = {
+    MEMBER: REFUSE_NOT_MEMBER,
+    LEADER: REFUSE_NOT_LEADER,
+    MISSING: NO_SUCH_MEETING,
+    STALE: "This button is no longer valid.",
+}
+MEETING_EXAMPLES = {MISSING: "/meetings"}
+
+# Derived from SPEC §2, not from the code. Viewing (/meetings, /meeting, /agenda N, /calendar):
+# members of any kind, leaders, guests (invited to attend) and operators (who see every cell).
+# Managing (everything else a secretary does, absence decisions, the guided dialog's steps):
+# the secretary and deputy of that cell only. Answering the summons: summoned members
+# (official or probationary, leaders included); a guest is no member, an operator no member of
+# the cell. A meeting the actor may not even see is "no such meeting" (nothing of it leaks);
+# an operator sees every meeting, so is refused as a non-member where he may not act.
+# Refused in a group: a non-member of that group's cell is refused as such.
+# fmt: off
+VIEW_IN_GROUP_OWN = (MEMBER, OK, OK, OK, OK, OK, OK)
+VIEW_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK)
+VIEW_BY_NUMBER_OWN = (MISSING, OK, OK, OK, OK, OK, OK)
+VIEW_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK)
+MANAGE_IN_GROUP_OWN = (MEMBER, LEADER, LEADER, LEADER, OK, OK, MEMBER)
+MANAGE_IN_GROUP_FOREIGN = (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER)
+MANAGE_BY_NUMBER_OWN = (MISSING, LEADER, LEADER, LEADER, OK, OK, MEMBER)
+MANAGE_BY_NUMBER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
+ANSWER_OWN = (MISSING, MEMBER, OK, OK, OK, OK, MEMBER)
+ANSWER_FOREIGN = (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MEMBER)
+
+MEETING_EXPECTED: dict[str, Outcomes] = {
+    #                                nonmember guest probat. official deputy secretary operator
+    "meetings/own":                  VIEW_IN_GROUP_OWN,
+    "meetings/foreign":              VIEW_IN_GROUP_FOREIGN,
+    "calendar/own":                  VIEW_IN_GROUP_OWN,
+    "calendar/foreign":              VIEW_IN_GROUP_FOREIGN,
+    "meeting/own":                   VIEW_BY_NUMBER_OWN,
+    "meeting/foreign":               VIEW_BY_NUMBER_FOREIGN,
+    "agenda.show/own":               VIEW_BY_NUMBER_OWN,
+    "agenda.show/foreign":           VIEW_BY_NUMBER_FOREIGN,
+    "schedule/own":                  MANAGE_IN_GROUP_OWN,
+    "schedule/foreign":              MANAGE_IN_GROUP_FOREIGN,
+    "schedule.guided/own":           MANAGE_IN_GROUP_OWN,
+    "schedule.guided/foreign":       MANAGE_IN_GROUP_FOREIGN,
+    "recurring/own":                 MANAGE_IN_GROUP_OWN,
+    "recurring/foreign":             MANAGE_IN_GROUP_FOREIGN,
+    "reminders/own":                 MANAGE_IN_GROUP_OWN,
+    "reminders/foreign":             MANAGE_IN_GROUP_FOREIGN,
+    "move/own":                      MANAGE_BY_NUMBER_OWN,
+    "move/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
+    "cancel/own":                    MANAGE_BY_NUMBER_OWN,
+    "cancel/foreign":                MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.add/own":                MANAGE_BY_NUMBER_OWN,
+    "agenda.add/foreign":            MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.remove/own":             MANAGE_BY_NUMBER_OWN,
+    "agenda.remove/foreign":         MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.move/own":               MANAGE_BY_NUMBER_OWN,
+    "agenda.move/foreign":           MANAGE_BY_NUMBER_FOREIGN,
+    "agenda.edit/own":               MANAGE_BY_NUMBER_OWN,
+    "agenda.edit/foreign":           MANAGE_BY_NUMBER_FOREIGN,
+    "link/own":                      MANAGE_BY_NUMBER_OWN,
+    "link/foreign":                  MANAGE_BY_NUMBER_FOREIGN,
+    "link.generate/own":             MANAGE_BY_NUMBER_OWN,
+    "link.generate/foreign":         MANAGE_BY_NUMBER_FOREIGN,
+    "link.show/own":                 MANAGE_BY_NUMBER_OWN,
+    "link.show/foreign":             MANAGE_BY_NUMBER_FOREIGN,
+    "restore/own":                   MANAGE_BY_NUMBER_OWN,
+    "restore/foreign":               MANAGE_BY_NUMBER_FOREIGN,
+    "attach/own":                    MANAGE_BY_NUMBER_OWN,
+    "attach/foreign":                MANAGE_BY_NUMBER_FOREIGN,
+    "answers/own":                   MANAGE_BY_NUMBER_OWN,
+    "answers/foreign":               MANAGE_BY_NUMBER_FOREIGN,
+    # Buttons: answers and absence decisions in the actor's private chat, on A's or B's
+    # meeting; the guided dialog's step in A's or B's group, on a dialog the actor has open
+    # there (opened while they could, or forged: the step checks again).
+    "press.attend/own":              ANSWER_OWN,
+    "press.attend/foreign":          ANSWER_FOREIGN,
+    "press.absent/own":              ANSWER_OWN,
+    "press.absent/foreign":          ANSWER_FOREIGN,
+    "press.send-absence/own":        ANSWER_OWN,
+    "press.send-absence/foreign":    ANSWER_FOREIGN,
+    "press.approve-absence/own":     MANAGE_BY_NUMBER_OWN,
+    "press.approve-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
+    "press.decline-absence/own":     MANAGE_BY_NUMBER_OWN,
+    "press.decline-absence/foreign": MANAGE_BY_NUMBER_FOREIGN,
+    "press.step/own":                MANAGE_IN_GROUP_OWN,
+    "press.step/foreign":            MANAGE_IN_GROUP_FOREIGN,
+    # The yes of "cancel this meeting?" asked to the cell's secretary: his to answer; pressed
+    # by anyone else it is as stale as a forged button (nothing is cancelled).
+    "press.confirm/own":             (STALE, STALE, STALE, STALE, STALE, OK, STALE),
+    "press.confirm/foreign":         (STALE,) * 7,
+}
+# fmt: on
 
 
 def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:

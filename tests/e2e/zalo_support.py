@@ -33,10 +33,11 @@ class ZaloWorld:
     runner: ZaloRunner
     platform: FakeZalo
 
-    async def says(self, user_id: str, text: str) -> list[str]:
+    async def says(self, user_id: str, text: str, *, name: str | None = None) -> list[str]:
         """A Zalo user writes to the bot; the texts the bot sent that user in answer."""
         before = len(self.platform.texts_to(user_id))
-        self.platform.user_sends(user_id, text, name=NAMES.get(user_id, "Người dùng"))
+        name = name or NAMES.get(user_id, "Người dùng")
+        self.platform.user_sends(user_id, text, name=name)
         assert await self.runner.poll_once() == 1
         return self.platform.texts_to(user_id)[before:]
 

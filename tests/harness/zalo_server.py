@@ -73,10 +73,17 @@ class FakeZalo:
     # --- what users do ---------------------------------------------------------------------
 
     def user_sends(
-        self, user_id: str, text: str, *, name: str = "Người dùng", message_id: str | None = None
+        self,
+        user_id: str,
+        text: str,
+        *,
+        name: str = "Người dùng",
+        message_id: str | None = None,
+        group: str | None = None,
     ) -> JSONDict:
-        """A user writes to the bot in a private chat: queued for getUpdates (or posted to
-        the webhook when one is set, with `post_webhook`). The update."""
+        """A user writes to the bot in a private chat (or, mentioning it, in a group: Zalo's
+        beta): queued for getUpdates (or posted to the webhook when one is set, with
+        `post_webhook`). The update."""
         with self._cond:
             self._counter += 1
             mid = message_id or f"{self._counter:020x}"
@@ -84,7 +91,11 @@ class FakeZalo:
             "event_name": "message.text.received",
             "message": {
                 "from": {"id": user_id, "display_name": name, "is_bot": False},
-                "chat": {"id": user_id, "chat_type": "PRIVATE"},
+                "chat": (
+                    {"id": group, "chat_type": "GROUP"}
+                    if group
+                    else {"id": user_id, "chat_type": "PRIVATE"}
+                ),
                 "text": text,
                 "message_id": mid,
                 "date": 1750316131602 + self._counter,

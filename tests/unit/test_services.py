@@ -20,6 +20,7 @@ from bot.domain.identity import ChatRef, Identity
 from bot.domain.messages import AnswerSummons, Content, DecideJoin, Group, Letter, Outcome, Person
 from bot.domain.reminders import ReminderStatus
 from bot.ports import DeliveryState
+from bot.services.meetings import RuleSet
 from bot.services.registry import Services
 from bot.services.reminders import ARM_AHEAD, ARM_JOB, SERIES_JOB, SERIES_JOB_NOW, job_name
 from config import Settings
@@ -242,6 +243,7 @@ async def test_start_arms_the_reminders_due_soon_and_the_sweep_arms_the_rest_in_
     await a_cell(core)
     s = core.services
     rule = await s.meetings.set_recurrence(SECRETARY, GROUP, "ngày 5 hằng tháng 19:30")
+    assert isinstance(rule, RuleSet)  # a first rule cancels nothing: applied at once
     first = rule.changes[0].armed  # 24 h, 1 h and 0 before 5 December 19:30
     # A restart four days ahead of the first meeting: nothing is due within two days.
     core.scheduler.armed.clear()
