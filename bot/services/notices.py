@@ -172,7 +172,7 @@ class NoticeService:
                 continue
             tr = self.tr(user)
             content = Content(
-                text(tr) + "\n" + tr.gettext("Please answer with a button below."),
+                text(tr) + "\n" + tr.gettext("Please answer with one of the choices below."),
                 answer_choices(tr, meeting.id),
             )
             letters.append(Letter(topic, str(user.id), Person(user), content))
