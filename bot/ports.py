@@ -606,6 +606,10 @@ class DialogRepository(Protocol):
         """Close a dialog."""
         ...
 
+    async def kinds_in(self, chat_id: str, since: datetime) -> set[str]:
+        """The kinds of dialogs anyone has open in a chat (updated since then)."""
+        ...
+
 
 class ConfirmationRepository(Protocol):
     """Changes asked about ("are you sure?") and not yet answered."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from bot.domain.dialogs import DIALOG_TTL
 from bot.domain.identity import ChatRef, Identity
 from bot.ports import Clock, Store
 
@@ -46,3 +47,10 @@ class DialogService:
             user = await uow.users.get(identity.channel, identity.external_id)
             if user is not None:
                 await uow.dialogs.clear(user.id, chat.chat_id)
+
+    async def open_in(self, chat: ChatRef, kind: str) -> bool:
+        """Whether anyone has a dialog of that kind open in this chat (a press by someone
+        else is then told whose it is)."""
+        async with self.store.reading() as uow:
+            kinds = await uow.dialogs.kinds_in(chat.chat_id, self.clock.now() - DIALOG_TTL)
+        return kind in kinds

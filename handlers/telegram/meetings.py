@@ -134,6 +134,9 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
     tr = await tr_for(update, context)
     found = await dialogs.get(identity, chat)
     if found is None or found[0] != dialog.KIND:
+        if not chat.is_private and await dialogs.open_in(chat, dialog.KIND):
+            # Pressed by someone else in the group: whose the dialog is, not "no longer valid".
+            raise Refused(N_("This is the dialog of the secretary who started /schedule."))
         raise NotFound(N_("This button is no longer valid."))
     state = found[1]
     if value == "no":
@@ -151,14 +154,26 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
         return
     state = await dialog.answer_button(context.services, identity, chat, state, value)
     await after_commit(query.answer())
-    chosen = dialog.describe_answer(tr, value)
-    if chosen is not None:
-        await after_commit(query.edit_message_text(chosen))
+    # The choice stays in the question's place: "Họp trong bao lâu? — 90 phút".
+    label = _pressed_label(query)
+    question = getattr(query.message, "text", None)
+    if label is not None and question:
+        await after_commit(query.edit_message_text(f"{question} — {label}"))
     else:
         await after_commit(_drop_keyboard(query))
     message = query.message
     assert isinstance(message, Message)
-    await after_commit(dialog.ask(message, tr, state, context.services))
+    await after_commit(dialog.ask(message, tr, state, context.services, query.from_user))
+
+
+def _pressed_label(query: CallbackQuery) -> str | None:
+    """The text of the button that was pressed."""
+    markup = getattr(query.message, "reply_markup", None)
+    for row in getattr(markup, "inline_keyboard", ()):
+        for button in row:
+            if button.callback_data == query.data:
+                return str(button.text)
+    return None
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -177,6 +192,12 @@ async def on_text(update: Update, context: BotContext) -> None:
     kind, state = found
     tr = await tr_for(update, context)
     text = message.text.strip()
+    if not chat.is_private and not _answers_the_bot(message, context):
+        return  # in a group, only a reply to the bot's question answers it
+    if dialog.abandons(text):
+        await context.services.dialogs.end(identity, chat)
+        await confirm(update, tr.gettext(ABANDONED.get(kind, DIALOG_CLOSED)))
+        return
     if kind == "absence":
         meeting_id = int(str(state["meeting"]))
         done = await context.services.attendance.request_absence(identity, chat, meeting_id, text)
@@ -196,7 +217,18 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     if kind == dialog.KIND:
         state = await dialog.answer_text(context.services, identity, chat, state, text)
-        await after_commit(dialog.ask(message, tr, state, context.services))
+        await after_commit(dialog.ask(message, tr, state, context.services, update.effective_user))
+
+
+ABANDONED = {dialog.KIND: N_("Cancelled; nothing was scheduled.")}
+DIALOG_CLOSED = N_("Cancelled; nothing was changed.")
+
+
+def _answers_the_bot(message: Message, context: BotContext) -> bool:
+    """Whether a group message replies to one of the bot's own messages."""
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    return author is not None and author.id == context.bot.id
 
 
 async def offer_absence(update: Update, context: BotContext, tr: Translator, text: str) -> bool:
@@ -372,6 +404,12 @@ async def cancel(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     words = command_args(message).split(maxsplit=1)
     if not words:
+        # /cancel alone in an open dialog gives the dialog up (no meeting is touched).
+        found = await context.services.dialogs.get(identity, chat)
+        if found is not None and found[0] in (dialog.KIND, "absence", OFFER):
+            await context.services.dialogs.end(identity, chat)
+            await confirm(update, tr.gettext(ABANDONED.get(found[0], DIALOG_CLOSED)))
+            return
         raise BadInput(N_("Give the meeting's number from /meetings."), example=CANCEL_EXAMPLE)
     number = _meeting_id(words[0], CANCEL_EXAMPLE)
     question = await context.services.meetings.ask_cancel(
@@ -472,6 +510,16 @@ async def attach(update: Update, context: BotContext) -> None:
     document_message = message if message.document else message.reply_to_message
     document = document_message.document if document_message else None
     example = "/attach 12 mat"
+    replied = message.reply_to_message
+    if document is None and (message.photo or (replied is not None and replied.photo)):
+        # Telegram keeps a photo as a compressed picture, not the file: say how to send it.
+        raise BadInput(
+            N_(
+                "This is a photo: send the document as a file (📎 → File), then reply to it "
+                "with /attach N."
+            ),
+            example=example,
+        )
     if document is None or not words or len(words) > 2:
         raise BadInput(
             N_("Reply to a document with /attach N (add 'mat' for confidential)."), example=example
@@ -733,7 +781,7 @@ def register(application: BotApplication) -> None:
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE
-            & filters.Document.ALL
+            & (filters.Document.ALL | filters.PHOTO)
             & filters.CaptionRegex(r"^/attach\b"),
             attach,
         )

@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    User,
+)
+from telegram.constants import ChatType
 
 from bot.domain.identity import ChatRef, Identity
 from bot.domain.meetings import MEETING_TYPE_LABELS, MeetingType
@@ -107,13 +115,37 @@ def question(tr: Translator, state: State, tz: ZoneInfo) -> tuple[str, Rows]:
     ]
 
 
-async def ask(message: Message, tr: Translator, state: State, services: Services) -> None:
-    """Post the question of the dialog's current step, with its buttons."""
+async def ask(
+    message: Message, tr: Translator, state: State, services: Services, user: User | None = None
+) -> None:
+    """Post the question of the dialog's current step, with its buttons; a typed answer gets
+    a reply box for the one in the dialog only (selective: in a group the prompt mentions
+    them, which is whom Telegram shows a selective box to)."""
     text, rows = question(tr, state, services.settings.tz)
-    # Not selective: the prompt mentions nobody, and a selective reply box would then show to
-    # no one. Replies of people without an open dialog are ignored.
-    markup = buttons(rows) if rows else ForceReply()
-    await message.chat.send_message(text, reply_markup=markup)
+    if rows:
+        await message.chat.send_message(text, reply_markup=buttons(rows))
+        return
+    entities = None
+    if user is not None and message.chat.type != ChatType.PRIVATE:
+        name = user.full_name
+        entities = [MessageEntity(MessageEntity.TEXT_MENTION, 0, utf16_length(name), user=user)]
+        text = f"{name}, {text}"
+    await message.chat.send_message(
+        text, reply_markup=ForceReply(selective=True), entities=entities
+    )
+
+
+def utf16_length(text: str) -> int:
+    """A text's length as Telegram counts entity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+CANCEL_WORDS = {"huy", "hủy", "huỷ", "thoi", "thôi", "cancel", "stop", "/cancel"}
+
+
+def abandons(text: str) -> bool:
+    """Whether typed words give up the dialog ("hủy", "thôi", "cancel")."""
+    return text.strip().lower().rstrip(".!") in CANCEL_WORDS
 
 
 def summary(tr: Translator, state: State, tz: ZoneInfo) -> str:

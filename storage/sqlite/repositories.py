@@ -1398,6 +1398,14 @@ class SqliteDialogs(Repository):
         """Close a dialog."""
         await self.run("DELETE FROM dialogs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))
 
+    async def kinds_in(self, chat_id: str, since: datetime) -> set[str]:
+        """The kinds of dialogs anyone has open in a chat (updated since then)."""
+        found = await self.all(
+            "SELECT DISTINCT kind FROM dialogs WHERE chat_id = ? AND updated_at >= ?",
+            (chat_id, iso(since)),
+        )
+        return {str(r["kind"]) for r in found}
+
 
 # --- confirmations -----------------------------------------------------------------------------
 

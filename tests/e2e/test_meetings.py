@@ -18,6 +18,7 @@ from tests.e2e.cells_support import (
     alerts,
     answer_to,
     buttons,
+    edits,
     make_cell,
     only_text,
     sent,
@@ -90,10 +91,18 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
     assert t(lang, "thematic meeting") in buttons(calls[-1])
     calls = await w.d.press(w.secretary, w.group, t(lang, "thematic meeting"))
     ask = messages(calls)[-1]
-    assert ask["text"] == t(
+    # The pressed choice stays in the question's place.
+    assert edits(calls)[0]["text"] == (
+        t(lang, "New meeting. What kind of meeting?") + " — " + t(lang, "thematic meeting")
+    )
+    # The reply box is the secretary's alone: the prompt mentions him, and is selective.
+    name = f"{w.secretary.first_name} {w.secretary.last_name}"
+    assert ask["text"] == f"{name}, " + t(
         lang, "Date and time? Reply with dd/mm/yyyy HH:MM, e.g. 05/12/2026 19:30."
     )
-    assert ask["reply_markup"]["force_reply"] is True
+    assert ask["entities"][0]["type"] == "text_mention"
+    assert ask["entities"][0]["user"]["id"] == w.secretary.id
+    assert ask["reply_markup"] == {"force_reply": True, "selective": True}
     calls = await w.d.send(
         w.secretary,
         w.group,

@@ -15,6 +15,7 @@ import pytest
 
 from bot.domain.dialogs import DIALOG_TTL
 from bot.rules.agenda import default_agenda
+from bot.rules.durations import format_duration
 from tests.e2e.cells_support import t
 from tests.e2e.db import rows
 from tests.e2e.meetings_support import START_UTC
@@ -84,10 +85,10 @@ async def test_a_secretary_schedules_a_meeting_step_by_step_in_vietnamese(
     assert await world.said(SECRETARY, "định kỳ") == "⚠️ " + vi(
         "Reply with the number of your choice."
     )
-    template = vi("Agenda of a {kind}", kind=vi("regular meeting"))
+    template = vi("Agenda for the {kind}", kind=vi("regular meeting"))
     summary = await world.said(SECRETARY, number_of(agenda, template))
     assert vi("Title: {title}", title=TITLE) in summary
-    assert vi("Duration: {minutes} minutes", minutes=90) in summary
+    assert vi("Duration: {duration}", duration=format_duration(90, "vi")) in summary
     assert vi("Link: a new Jitsi room") in summary
     assert await meetings(world) == []
 
