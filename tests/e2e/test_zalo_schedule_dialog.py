@@ -140,7 +140,7 @@ async def test_the_dialog_in_english_with_the_title_given_with_the_date(
     )
     assert en("Link: {link}", link="https://meet.jit.si/ChiBoZaloChuyenDe") in summary
     done = await world.says(SECRETARY, number_of(summary, en("✅ Schedule")))
-    assert done[-1].startswith("Meeting #1 scheduled: "), done
+    assert done[-1].startswith("Meeting #1 (thematic meeting) scheduled: "), done
     (meeting,) = await meetings(world)
     assert meeting == {
         "id": 1,
