@@ -370,6 +370,10 @@ class MeetingRepository(Protocol):
         """The meeting scheduled with that message."""
         ...
 
+    async def set_type(self, meeting_id: int, meeting_type: MeetingType, title: str) -> Meeting:
+        """The meeting's type, with its title."""
+        ...
+
 
 class SeriesRepository(Protocol):
     """Recurring rules of the regular meeting."""

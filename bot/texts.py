@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cells import Cell, Kind
 from bot.domain.identity import User
-from bot.domain.meetings import Meeting, Reply
+from bot.domain.meetings import MEETING_TYPE_LABELS, Meeting, Reply
 from bot.domain.messages import AnswerSummons, Choice, DecideAbsence, DecideJoin, SendAbsence
 from bot.domain.reminders import Reminder
 from bot.i18n import N_, Translator
@@ -30,6 +30,7 @@ def when_params(
         "title": meeting.title,
         "when": format_when(meeting.starts_at, tz, tr.language),
         "cell": cell.name,
+        "kind": tr.gettext(MEETING_TYPE_LABELS[meeting.type]),
         "link": meeting.link or "",
     }
     if previous_start is not None:

@@ -563,3 +563,59 @@ async def test_existing_meetings_are_numbered_per_cell_in_id_order(
         assert first_of_b is not None and first_of_b.title == "Họp 2"
     finally:
         await new.close()
+
+
+async def test_committee_and_visiting_migration_keeps_members_and_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cellmeet.sqlite3"
+    shipped = migrations()
+    before = [m for m in shipped if m[1] < "0012"]
+    monkeypatch.setattr(db_module, "migrations", lambda: before)
+    old = Database(path)
+    await old.connect()
+    try:
+        async with old.raw_transaction() as conn:
+            cell_id = await add_cell(conn, "-1001", "Chi bộ A")
+            for i in range(5):
+                await repo.insert_membership(
+                    conn,
+                    cell_id=cell_id,
+                    user_id=await add_user(conn, str(i)),
+                    status=Status.ACTIVE,
+                    kind=Kind.OFFICIAL,
+                    role=Role.MEMBER,
+                    via="join",
+                    now=NOW,
+                )
+            await conn.execute(
+                "INSERT INTO membership_history (membership_id, field, old_value, new_value,"
+                " changed_at) SELECT id, 'kind', 'official', 'elsewhere', ? FROM memberships",
+                (NOW.isoformat(),),
+            )
+        with pytest.raises(sqlite3.IntegrityError):
+            async with old.raw_transaction() as conn:
+                await conn.execute("UPDATE memberships SET role = 'committee'")
+    finally:
+        await old.close()
+    monkeypatch.setattr(db_module, "migrations", lambda: shipped)
+    new = Database(path)
+    await new.connect()
+    try:
+        async with new.raw_transaction() as conn:
+            members = await repo.list_memberships(conn, cell_id)
+            await conn.execute(
+                "UPDATE memberships SET role = 'committee', kind = 'visiting' WHERE number = 2"
+            )
+            async with conn.execute(
+                "SELECT count(*) FROM membership_history h JOIN memberships m"
+                " ON m.id = h.membership_id"
+            ) as cursor:
+                row = await cursor.fetchone()
+            async with conn.execute("PRAGMA foreign_key_check") as cursor:
+                broken = await cursor.fetchall()
+        assert [m.number for m in members] == [1, 2, 3, 4, 5]
+        assert row is not None and row[0] == 5
+        assert broken == []
+    finally:
+        await new.close()

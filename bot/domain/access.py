@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.domain.cells import Cell, Kind, Membership, Role
 from bot.domain.identity import User
+from bot.domain.meetings import MeetingType
 
 
 class Action(StrEnum):
@@ -21,6 +22,11 @@ class Action(StrEnum):
 
 
 LEADER_ROLES = frozenset({Role.SECRETARY, Role.DEPUTY})
+# The cell committee (chi ủy): the leaders and the committee members; only they are summoned to
+# a committee meeting.
+COMMITTEE_ROLES = LEADER_ROLES | {Role.COMMITTEE}
+# Kinds summoned to the cell's meetings: a visiting member attends here for a while.
+SUMMONED_KINDS = frozenset({Kind.OFFICIAL, Kind.PROBATIONARY, Kind.VISITING})
 
 # The role table: what an active member of each role may do in their own cell. Guests (e.g.
 # from the superior committee) attend and speak: they see the meetings, nothing else.
@@ -28,6 +34,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.SECRETARY: frozenset(Action),
     Role.DEPUTY: frozenset(Action),
     Role.MEMBER: frozenset({Action.VIEW_MEMBERS, Action.VIEW_MEETINGS, Action.ANSWER_SUMMONS}),
+    # SPEC §2: summoned to committee meetings; otherwise as an official member.
+    Role.COMMITTEE: frozenset({Action.VIEW_MEMBERS, Action.VIEW_MEETINGS, Action.ANSWER_SUMMONS}),
     Role.GUEST: frozenset({Action.VIEW_MEETINGS}),
 }
 # Operators (ADMIN_IDS) see every cell; they never manage one they are not a leader of.
@@ -57,13 +65,15 @@ def may(actor: Actor, action: Action) -> bool:
     return actor.is_operator and action in OPERATOR_ACTIONS
 
 
-def is_summoned(membership: Membership) -> bool:
-    """Summoned to the cell's meetings: active official or probationary members (not guests,
-    not exempted, not those temporarily active in another cell)."""
+def is_summoned(membership: Membership, meeting_type: MeetingType | None = None) -> bool:
+    """Summoned to the cell's meetings: active official, probationary or visiting members (not
+    guests, not exempted, not those temporarily active in another cell); to a committee
+    meeting, only those of them on the cell committee."""
     return (
         membership.active
         and membership.role is not Role.GUEST
-        and membership.kind in (Kind.OFFICIAL, Kind.PROBATIONARY)
+        and membership.kind in SUMMONED_KINDS
+        and (meeting_type is not MeetingType.COMMITTEE or membership.role in COMMITTEE_ROLES)
     )
 
 
@@ -72,9 +82,11 @@ def is_leader(membership: Membership) -> bool:
     return membership.active and membership.role in LEADER_ROLES
 
 
-def summoned(memberships: Iterable[Membership]) -> list[User]:
-    """The users summoned to a cell's meetings, in roster order."""
-    return [m.user for m in memberships if is_summoned(m)]
+def summoned(
+    memberships: Iterable[Membership], meeting_type: MeetingType | None = None
+) -> list[User]:
+    """The users summoned to a cell's meetings (of that type), in roster order."""
+    return [m.user for m in memberships if is_summoned(m, meeting_type)]
 
 
 def outside_group(cell: Cell, users: Iterable[User]) -> list[User]:

@@ -18,6 +18,8 @@ class Kind(StrEnum):
     PROBATIONARY = "probationary"
     EXEMPTED = "exempted"
     ELSEWHERE = "elsewhere"
+    # A member of another cell who attends this one for a while ("sinh hoạt tạm thời" here).
+    VISITING = "visiting"
 
 
 class Role(StrEnum):
@@ -25,6 +27,7 @@ class Role(StrEnum):
 
     SECRETARY = "secretary"
     DEPUTY = "deputy"
+    COMMITTEE = "committee"
     MEMBER = "member"
     GUEST = "guest"
 
@@ -43,10 +46,12 @@ KIND_LABELS = {
     Kind.PROBATIONARY: N_("probationary"),
     Kind.EXEMPTED: N_("exempted"),
     Kind.ELSEWHERE: N_("temporarily elsewhere"),
+    Kind.VISITING: N_("visiting (temporarily here)"),
 }
 ROLE_LABELS = {
     Role.SECRETARY: N_("secretary"),
     Role.DEPUTY: N_("deputy secretary"),
+    Role.COMMITTEE: N_("committee member"),
     Role.MEMBER: N_("member"),
     Role.GUEST: N_("guest"),
 }
@@ -57,10 +62,28 @@ KIND_WORDS = {
     Kind.OFFICIAL: ("official", "chinhthuc", "ct"),
     Kind.PROBATIONARY: ("probationary", "dubi", "db"),
     Kind.EXEMPTED: ("exempted", "exempt", "mien", "miensinhhoat"),
-    Kind.ELSEWHERE: ("elsewhere", "tamthoi", "sinhhoattamthoi"),
+    # In party usage "sinh hoạt tạm thời" alone means attending *this* cell for a while; the
+    # member away says "ở nơi khác" (elsewhere).
+    Kind.ELSEWHERE: (
+        "elsewhere",
+        "noikhac",
+        "onoikhac",
+        "tamthoionoikhac",
+        "sinhhoattamthoionoikhac",
+        "dangsinhhoattamthoionoikhac",
+    ),
+    Kind.VISITING: (
+        "visiting",
+        "visitor",
+        "tamthoi",
+        "sinhhoattamthoi",
+        "sinhhoattamthoitaichibo",
+        "tamthoitaichibo",
+    ),
 }
 ROLE_WORDS = {
     Role.DEPUTY: ("deputy", "phobithu", "pbt"),
+    Role.COMMITTEE: ("committee", "chiuy", "chiuyvien", "cuv", "uyvien"),
     Role.MEMBER: ("member", "dangvien", "thanhvien"),
     Role.GUEST: ("guest", "khach", "khachmoi"),
 }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.cells import normalize_word
 from bot.i18n import N_
 
 
@@ -60,6 +62,57 @@ DEFAULT_TITLES = {
     MeetingType.EXTRAORDINARY: N_("Extraordinary cell meeting"),
     MeetingType.COMMITTEE: N_("Cell committee meeting"),
 }
+# Words a secretary may type for a meeting's type, in either language, with or without
+# diacritics (compared after normalize_word: "chuyên đề", "chuyen-de" and "chuyende" match).
+MEETING_TYPE_WORDS = {
+    MeetingType.REGULAR: ("regular", "dinhky", "thuongky", "sinhhoatdinhky"),
+    MeetingType.THEMATIC: ("thematic", "chuyende", "sinhhoatchuyende"),
+    MeetingType.EXTRAORDINARY: ("extraordinary", "batthuong", "hopbatthuong"),
+    MeetingType.COMMITTEE: ("committee", "chiuy", "hopchiuy"),
+}
+# Phrases in a typed title that say the type; the first type that matches wins (a "họp chi ủy
+# bất thường" summons only the committee). A title typed with diacritics must show them
+# ("Chuyển đề xuất" is no "chuyên đề"); one typed without any is read without them.
+TITLE_MARKERS = (
+    (MeetingType.COMMITTEE, ("chi ủy", "committee")),
+    (MeetingType.THEMATIC, ("chuyên đề", "thematic")),
+    (MeetingType.EXTRAORDINARY, ("bất thường", "extraordinary")),
+)
+
+
+def parse_meeting_type(text: str) -> MeetingType | None:
+    """The meeting type a typed word names, or None."""
+    word = normalize_word(text)
+    return next((t for t, words in MEETING_TYPE_WORDS.items() if word in words), None)
+
+
+def _title_words(text: str) -> list[str]:
+    # Lowercase, composed, both tone placements of "ủy"/"uỷ" as one, punctuation dropped.
+    text = unicodedata.normalize("NFC", text.lower()).replace("uỷ", "ủy")
+    return [w for w in ("".join(c for c in part if c.isalnum()) for part in text.split()) if w]
+
+
+def type_in_title(title: str) -> MeetingType:
+    """The type a one-line title says ("Sinh hoạt chuyên đề…", "Họp chi ủy…", "…bất
+    thường"), regular when it says none."""
+    words = _title_words(title)
+    plain = all(w.isascii() for w in words)
+    if plain:
+        words = [normalize_word(w) for w in words]
+        joined = set(words)
+    for meeting_type, phrases in TITLE_MARKERS:
+        for phrase in phrases:
+            wanted = _title_words(phrase)
+            if plain:
+                wanted = [normalize_word(w) for w in wanted]
+                if "".join(wanted) in joined:  # "chuyende", "chiuy" typed as one word
+                    return meeting_type
+            size = len(wanted)
+            if any(words[i : i + size] == wanted for i in range(len(words) - size + 1)):
+                return meeting_type
+    return MeetingType.REGULAR
+
+
 DEFAULT_DURATION_MINUTES = 120
 MAX_TITLE = 200
 

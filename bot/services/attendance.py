@@ -96,7 +96,7 @@ class AttendanceService:
             uow, identity, chat, meeting_id, Action.ANSWER_SUMMONS
         )
         membership = actor.membership
-        if membership is None or not is_summoned(membership):
+        if membership is None or not is_summoned(membership, meeting.type):
             raise Refused(N_("You are not summoned to this meeting."))
         if meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= self.clock.now():
             raise Conflict(N_("This meeting is no longer open for answers."))
@@ -167,7 +167,7 @@ class AttendanceService:
             user, membership = await uow.memberships.of_person(
                 cell.id, identity.channel, identity.external_id
             )
-            if user is None or membership is None or not is_summoned(membership):
+            if user is None or membership is None or not is_summoned(membership, meeting.type):
                 return MyAnswer(False, None, False)
             answer = await uow.answers.get(meeting.id, user.id)
         is_open = (
@@ -186,10 +186,15 @@ class AttendanceService:
             for cell, membership in await uow.memberships.of_user(user.id):
                 if not is_summoned(membership):
                     continue
+                # The next one they are summoned to (a committee meeting may come first).
                 found = await uow.meetings.of_cell(
-                    cell.id, after=now, statuses=(MeetingStatus.SCHEDULED,), limit=1
+                    cell.id, after=now, statuses=(MeetingStatus.SCHEDULED,), limit=5
                 )
-                coming += [(cell, meeting) for meeting in found if meeting.starts_at > now]
+                coming += [
+                    (cell, meeting)
+                    for meeting in found
+                    if meeting.starts_at > now and is_summoned(membership, meeting.type)
+                ][:1]
         return min(coming, key=lambda pair: pair[1].starts_at) if coming else None
 
     async def decide_absence(
@@ -239,7 +244,7 @@ class AttendanceService:
             states = await uow.deliveries.states_of(due)
         rows = []
         for m in members:
-            if is_summoned(m):
+            if is_summoned(m, meeting.type):
                 found = answers.get(m.user.id)
                 seen = {states.get((topic, str(m.user.id))) for topic in due}
                 if found is not None or not due or DeliveryState.DELIVERED in seen:

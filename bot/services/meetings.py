@@ -17,14 +17,16 @@ from bot.domain.meetings import (
     DEFAULT_DURATION_MINUTES,
     DEFAULT_TITLES,
     MAX_TITLE,
+    MEETING_TYPE_LABELS,
     Document,
     DocumentRef,
     Meeting,
     MeetingStatus,
     MeetingType,
+    type_in_title,
 )
 from bot.domain.reminders import Reminder
-from bot.errors import BadInput, Conflict, NotFound, Usage
+from bot.errors import BadInput, Conflict, NotFound, Refused, Usage
 from bot.i18n import N_, translator
 from bot.ports import Clock, Store, UnitOfWork
 from bot.rules import agenda as agenda_rules
@@ -43,6 +45,7 @@ from bot.services.notices import (
     MOVED,
     RESTORED,
     NoticeService,
+    meeting_kind_changed,
 )
 from bot.services.reminders import SERIES_AHEAD, ReminderService
 from config import Settings
@@ -53,6 +56,10 @@ RECENT_DAYS = 62
 # /meetings shows this many of each list; "/meetings all" shows every one.
 OVERVIEW_LIMIT = 10
 NOT_SCHEDULED = N_("Only a scheduled meeting can be moved or cancelled.")
+CONFIDENTIAL_IN_GROUP = N_(
+    "Confidential documents are attached only in your private chat with the bot: send the "
+    "file there with /attach {id} mat."
+)
 NOT_CANCELLED = N_("Only a cancelled meeting can be restored.")
 BUTTON_GONE = N_("This button is no longer valid.")
 # A question asked before a change ("cancel this meeting?") stays answerable this long.
@@ -146,6 +153,17 @@ def meeting_title(text: str, *, usage: Usage | None = None) -> str:
             usage=usage,
         )
     raise BadInput(N_("The title can have at most 200 characters."), usage=usage)
+
+
+class TypeChange(NamedTuple):
+    """A meeting after its type changed, and whether its agenda followed the new type;
+    ``announce`` tells the group and the members (the edge awaits it once it has answered)."""
+
+    cell: Cell
+    meeting: Meeting
+    agenda: list[agenda_rules.AgendaItem]
+    agenda_followed: bool
+    announce: Callable[[], Awaitable[None]] = _nothing
 
 
 @dataclass(frozen=True)
@@ -315,8 +333,17 @@ class MeetingService:
         starts_at, rest = self._parse_when(
             text, ZoneInfo(cell.timezone), Usage.SCHEDULE, title="Sinh hoạt chi bộ"
         )
+        # The title may say the type ("Sinh hoạt chuyên đề…", "Họp chi ủy…"): its agenda and
+        # who is summoned follow.
+        meeting_type = type_in_title(rest) if rest else MeetingType.REGULAR
         return await self.schedule(
-            identity, chat, starts_at=starts_at, title=rest or None, lang=lang, source=source
+            identity,
+            chat,
+            starts_at=starts_at,
+            title=rest or None,
+            meeting_type=meeting_type,
+            lang=lang,
+            source=source,
         )
 
     async def amend(
@@ -724,6 +751,46 @@ class MeetingService:
             await uow.meetings.mark_edited(meeting.id, calendar=True)
         return AgendaEdit(meeting, items)
 
+    async def set_type(
+        self,
+        identity: Identity,
+        chat: ChatRef,
+        number: int,
+        meeting_type: MeetingType,
+        lang: str = "vi",
+    ) -> TypeChange:
+        """Change a coming meeting's type. An agenda still as the old type's template becomes
+        the new type's (one the secretary edited is kept), and so does a title still the old
+        type's standard one; who is summoned follows the type from now on."""
+        async with self.store.transaction() as uow:
+            cell, meeting, _ = await self.access.meeting_by_number(
+                uow, identity, chat, number, Action.MANAGE_MEETINGS
+            )
+            if meeting.status is not MeetingStatus.SCHEDULED:
+                raise Conflict(NOT_SCHEDULED)
+            items = [
+                agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)
+            ]
+            if meeting_type is meeting.type:
+                raise Conflict(
+                    N_("Meeting #{id} is already a {kind}."),
+                    id=meeting.number,
+                    kind=translator(lang).gettext(MEETING_TYPE_LABELS[meeting_type]),
+                )
+            followed = items == agenda_rules.default_agenda(meeting.type.value)
+            if followed:
+                items = agenda_rules.default_agenda(meeting_type.value)
+                await uow.agenda.replace(meeting.id, [i.to_text() for i in items])
+            gettext = translator(cell.language).gettext
+            title = meeting.title
+            if title == gettext(DEFAULT_TITLES[meeting.type]):
+                title = gettext(DEFAULT_TITLES[meeting_type])
+            changed = await uow.meetings.set_type(meeting.id, meeting_type, title)
+        announce = partial(
+            meeting_kind_changed, self.notices, cell, changed, meeting.type, identity, chat
+        )
+        return TypeChange(cell, changed, items, followed, announce)
+
     async def show_link(self, identity: Identity, chat: ChatRef, number: int) -> Question:
         """/link N: the meeting's link as it is, with a question whether to replace it with a
         new room (answered yes only by the leader's explicit choice); a meeting cancelled or
@@ -786,7 +853,10 @@ class MeetingService:
         file_name: str,
         confidential: bool,
     ) -> Attachment:
-        """Attach a document to a meeting (sent with the reminders)."""
+        """Attach a document to a meeting (sent with the reminders); a confidential one only
+        from a private chat (in a group everyone could read it)."""
+        if confidential and not chat.is_private:
+            raise Refused(CONFIDENTIAL_IN_GROUP, id=number)
         async with self.store.transaction() as uow:
             _, meeting, actor = await self.access.meeting_by_number(
                 uow, identity, chat, number, Action.MANAGE_MEETINGS
@@ -803,6 +873,23 @@ class MeetingService:
                 now=self.clock.now(),
             )
         return Attachment(meeting, document)
+
+    async def document(
+        self, identity: Identity, chat: ChatRef | None, meeting_id: int, document_id: int
+    ) -> tuple[Meeting, Document]:
+        """One of a meeting's documents, for someone who may see the meeting; a confidential
+        one only for the cell's members (not guests, not operators)."""
+        async with self.store.reading() as uow:
+            _, meeting, actor = await self.access.meeting_for(
+                uow, identity, chat, meeting_id, Action.VIEW_MEETINGS
+            )
+            documents = await uow.documents.of_meeting(meeting.id)
+        found = next((d for d in documents if d.id == document_id), None)
+        if found is None:
+            raise NotFound(N_("This document is no longer attached to the meeting."))
+        if found.confidential and not actor.may(Action.ANSWER_SUMMONS):
+            raise Refused(N_("Confidential documents go only to members of the cell."))
+        return meeting, found
 
     async def check_may_schedule(self, identity: Identity, chat: ChatRef) -> Cell:
         """Raise unless the caller may schedule meetings of this chat's cell."""

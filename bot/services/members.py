@@ -91,8 +91,19 @@ class Roster:
     viewer_may_manage: bool
 
 
+def record_case(name: str) -> str:
+    """A name with the capitalisation of party records: each word (and each part of a
+    hyphenated one) with a capital first letter, the rest small ("nguyễn văn AN" ->
+    "Nguyễn Văn An")."""
+    return " ".join(
+        "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+        for word in name.split(" ")
+    )
+
+
 def validate_full_name(text: str) -> str:
-    """A full name as in party records: letters, spaces and . - ' only."""
+    """A full name as in party records: letters, spaces and . - ' only, capitalised as party
+    records write it."""
     # NFKC folds look-alike forms (full-width letters) into the plain ones records use.
     name = clean_text(unicodedata.normalize("NFKC", text), NAME_MAX)
     if (
@@ -104,7 +115,7 @@ def validate_full_name(text: str) -> str:
             N_("Please give your full name as in party records (letters only, up to 100)."),
             usage=Usage.NAME,
         )
-    return name
+    return record_case(name)
 
 
 def parse_member_ref(text: str) -> MemberRef | None:
@@ -179,6 +190,21 @@ class MemberService:
                 raise Refused(N_("Only cell members can record a name. Use /join in your group."))
             await uow.users.set_full_name(user.id, name)
         return name
+
+    async def set_member_name(
+        self, identity: Identity, chat: ChatRef, ref: MemberRef, text: str
+    ) -> MemberChange:
+        """A leader corrects a member's full name as in party records."""
+        name = validate_full_name(text)
+        async with self.store.transaction() as uow:
+            cell = await self.access.cell_of(uow, identity, chat)
+            actor, _ = await self.access.actor_in(uow, identity, cell)
+            self.access.require(actor, Action.MANAGE_MEMBERS)
+            target = await self._target(uow, cell, ref)
+            await uow.users.set_full_name(target.user.id, name)
+            fresh = await uow.memberships.get_by_id(target.id)
+        assert fresh is not None
+        return MemberChange(cell, fresh)
 
     async def set_language(self, identity: Identity, text: str) -> str:
         """Record the caller's language."""
@@ -388,6 +414,24 @@ class MemberService:
                 raise Refused(N_("The secretary's role cannot be changed or removed here."))
             if remove and actor.user_id == target.user.id:
                 raise Refused(N_("You cannot remove yourself."))
+            # SPEC §1: a probationary member does not stand for election, so holds no seat on
+            # the cell committee.
+            if (kind or target.kind) is Kind.PROBATIONARY and (
+                role or target.role
+            ) is Role.COMMITTEE:
+                raise Refused(
+                    N_(
+                        "A probationary member cannot be on the cell committee: "
+                        "{name} is probationary."
+                    )
+                    if role is not None
+                    else N_(
+                        "{name} is on the cell committee, where a probationary member cannot "
+                        "be: change the role first (/role {number} member)."
+                    ),
+                    name=target.user.name,
+                    number=target.number,
+                )
             fresh = await uow.memberships.update(
                 target,
                 changed_by=actor.user_id,
@@ -403,15 +447,15 @@ class MemberService:
     async def set_kind(
         self, identity: Identity, where: ChatRef | int, ref: MemberRef | int, kind: Kind
     ) -> MemberChange:
-        """Change a member's kind (official, probationary, exempted, elsewhere)."""
+        """Change a member's kind (official, probationary, exempted, elsewhere, visiting)."""
         return await self._change(identity, where, ref, kind=kind)
 
     async def set_role(
         self, identity: Identity, where: ChatRef | int, ref: MemberRef | int, role: Role
     ) -> MemberChange:
-        """Make a member deputy secretary, ordinary member or guest."""
+        """Make a member deputy secretary, committee member, ordinary member or guest."""
         if role is Role.SECRETARY:
-            raise BadInput(N_("Choose deputy, member or guest."), usage=Usage.ROLE)
+            raise BadInput(N_("Choose deputy, committee, member or guest."), usage=Usage.ROLE)
         return await self._change(identity, where, ref, role=role)
 
     async def remove_member(

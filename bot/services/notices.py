@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.domain.access import outside_group, summoned
 from bot.domain.cells import KIND_LABELS, ROLE_LABELS, Cell, Membership, Status, Via
 from bot.domain.identity import ChatRef, Identity, User
-from bot.domain.meetings import Meeting, Reply
+from bot.domain.meetings import Meeting, MeetingType, Reply
 from bot.domain.messages import Content, Group, Letter, Outcome, Person
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.ports import Clock, Notifier, Store
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 MOVED = N_("📅 Meeting #{id} «{title}» moved from {old} to {when}.")
 CANCELLED = N_("❌ Meeting #{id} «{title}» at {when} is cancelled.")
-NEW = N_("📅 New meeting #{id}: {title}, {when}.")
+NEW = N_("📅 New meeting #{id} ({kind}): {title}, {when}.")
 CANCELLED_WITH_REASON = N_("❌ Meeting #{id} «{title}» at {when} is cancelled. Reason: {reason}")
 RESTORED = N_("✅ Meeting #{id} «{title}» takes place after all: {when}.")
 LINK_CHANGED = N_("🔗 New link for meeting #{id} «{title}» ({when}): {link}")
@@ -90,7 +90,7 @@ class NoticeService:
         from_group = not chat.is_private and chat.chat_id == cell.chat_id
         async with self.store.reading() as uow:
             members = await uow.memberships.of_cell(cell.id)
-        for user in summoned(members):
+        for user in summoned(members, meeting.type):
             if user.external_id == actor.external_id and not from_group:
                 continue  # already answered in this private chat
             tr = self.tr(user)
@@ -108,6 +108,7 @@ class NoticeService:
         text: Callable[[Translator], str],
         *,
         skip: Callable[[User], bool] = lambda user: False,
+        meeting_type: MeetingType | None = None,
     ) -> list[Letter]:
         """What the group is told (``group_text``; None: not in the group), and the same
         privately to each summoned member who cannot read the group, in their language."""
@@ -116,7 +117,7 @@ class NoticeService:
             letters.append(Letter(topic, "group", Group(cell), Content(group_text)))
         async with self.store.reading() as uow:
             members = await uow.memberships.of_cell(cell.id)
-        for user in outside_group(cell, summoned(members)):
+        for user in outside_group(cell, summoned(members, meeting_type)):
             if not skip(user):
                 content = Content(text(self.tr(user)))
                 letters.append(Letter(topic, f"{user.id}:group", Person(user), content))
@@ -152,7 +153,12 @@ class NoticeService:
         topic = f"scheduled:{meeting.id}"
         if meeting.starts_at - self.clock.now() >= SOON:
             letters = await self.group_letters(
-                topic, cell, group_text, text, skip=lambda user: in_private_chat(user, chat)
+                topic,
+                cell,
+                group_text,
+                text,
+                skip=lambda user: in_private_chat(user, chat),
+                meeting_type=meeting.type,
             )
             await self.delivery.deliver(letters, until=meeting.starts_at)
             return
@@ -161,7 +167,7 @@ class NoticeService:
         letters = await self.group_letters(topic, cell, group_text, text, skip=lambda user: True)
         async with self.store.reading() as uow:
             members = await uow.memberships.of_cell(cell.id)
-        for user in summoned(members):
+        for user in summoned(members, meeting.type):
             if in_private_chat(user, chat):
                 continue
             tr = self.tr(user)
@@ -316,6 +322,50 @@ class NoticeService:
         await self.delivery.send(
             Letter(topic, str(member.id), Person(member), Content(text)), until=meeting.starts_at
         )
+
+
+async def meeting_kind_changed(
+    notices: NoticeService,
+    cell: Cell,
+    meeting: Meeting,
+    previous: MeetingType,
+    actor: Identity,
+    chat: ChatRef,
+) -> None:
+    """A meeting's kind changed: the group is told once (unless it was changed there), and
+    privately everyone summoned before or after the change (a member no longer summoned to a
+    meeting that became a committee meeting must know it), each in their language, but the one
+    who changed it in their private chat."""
+
+    def text(tr: Translator) -> str:
+        line = tr.gettext(KIND_CHANGED, **when_params(tr, cell, meeting))
+        if meeting.type is MeetingType.COMMITTEE:
+            line += "\n" + tr.gettext(COMMITTEE_ONLY)
+        return line
+
+    topic = f"kind:{meeting.id}:{meeting.type.value}:{_stamp(notices.clock.now())}"
+    letters: list[Letter] = []
+    from_group = not chat.is_private and chat.chat_id == cell.chat_id
+    if cell.bot_present and cell.has_group and not from_group:
+        group = Content(text(translator(cell.language)))
+        letters.append(Letter(topic, "group", Group(cell), group))
+    async with notices.store.reading() as uow:
+        members = await uow.memberships.of_cell(cell.id)
+    told = summoned(members, previous) + summoned(members, meeting.type)
+    for user in dict.fromkeys(told):
+        if user.external_id == actor.external_id and chat.is_private:
+            continue  # already answered in this private chat
+        if from_group and cell.sees_group(user):
+            continue  # read it in the group, where the change was answered
+        content = Content(text(notices.tr(user)))
+        letters.append(Letter(topic, str(user.id), Person(user), content))
+    await notices.delivery.deliver(letters, until=meeting.starts_at)
+
+
+KIND_CHANGED = N_("📅 Meeting #{id} «{title}» at {when} is now a {kind}.")
+COMMITTEE_ONLY = N_(
+    "Only the cell committee (secretary, deputies, committee members) is summoned."
+)
 
 
 def _join_request_text(tr: Translator, cell: Cell, membership: Membership) -> str:

@@ -199,7 +199,7 @@ class ReminderService:
             members = await uow.memberships.of_cell(cell.id)
             answers = await uow.answers.of_meeting(meeting.id)
             documents = await uow.documents.of_meeting(meeting.id)
-        everyone = summoned(members)
+        everyone = summoned(members, meeting.type)
         if reminder.offset_minutes == 0:
             # At the start, with the link: whoever is expected, those who said they will
             # attend included (not those excused or waiting for a decision on it).

@@ -20,8 +20,9 @@ KIND_CODES = {
     "p": Kind.PROBATIONARY,
     "e": Kind.EXEMPTED,
     "t": Kind.ELSEWHERE,
+    "v": Kind.VISITING,
 }
-ROLE_CODES = {"d": Role.DEPUTY, "m": Role.MEMBER, "g": Role.GUEST}
+ROLE_CODES = {"d": Role.DEPUTY, "c": Role.COMMITTEE, "m": Role.MEMBER, "g": Role.GUEST}
 LANGUAGE_CODES = ("vi", "en")
 
 # [0-9], not \d: \d also matches other scripts' digits, which int() reads but no builder makes.
@@ -29,14 +30,15 @@ _ID = r"([1-9][0-9]{0,11})"
 _PATTERNS = {
     "jr": re.compile(rf"jr:{_ID}:([opx])"),
     "mc": re.compile(rf"mc:{_ID}"),
-    "mk": re.compile(rf"mk:{_ID}:([opet])"),
-    "mr": re.compile(rf"mr:{_ID}:([dmg])"),
+    "mk": re.compile(rf"mk:{_ID}:([opetv])"),
+    "mr": re.compile(rf"mr:{_ID}:([dcmg])"),
     "mx": re.compile(rf"mx:{_ID}"),
     "my": re.compile(rf"my:{_ID}"),
     "ml": re.compile(r"ml"),
     "lg": re.compile(r"lg:(vi|en)"),
     "at": re.compile(rf"at:{_ID}:([yn])"),
     "ab": re.compile(rf"ab:{_ID}:{_ID}:([ad])"),
+    "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
     "sd": re.compile(
@@ -102,6 +104,14 @@ class DialogStep:
     value: str
 
 
+@dataclass(frozen=True)
+class FetchDocument:
+    """Send a meeting's document to the presser's private chat."""
+
+    meeting_id: int
+    document_id: int
+
+
 # The choices the core offers come back as the core's own actions.
 Data = (
     DecideJoin
@@ -117,6 +127,7 @@ Data = (
     | SendAbsence
     | Confirm
     | DialogStep
+    | FetchDocument
 )
 
 
@@ -175,6 +186,11 @@ def absence(meeting_id: int, user_id: int, approve: bool) -> str:
     return f"ab:{meeting_id}:{user_id}:{'a' if approve else 'd'}"
 
 
+def fetch_document(meeting_id: int, document_id: int) -> str:
+    """Data of a document button under /meeting N."""
+    return f"dc:{meeting_id}:{document_id}"
+
+
 def confirm(confirmation_id: int, yes: bool) -> str:
     """Data of the yes/no buttons of a question asked before a change."""
     return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
@@ -215,6 +231,8 @@ def parse(data: str | None) -> Data | None:
         return AnswerSummons(int(groups[0]), groups[1] == "y")
     if prefix == "ab":
         return DecideAbsence(int(groups[0]), int(groups[1]), groups[2] == "a")
+    if prefix == "dc":
+        return FetchDocument(int(groups[0]), int(groups[1]))
     if prefix == "as":
         return SendAbsence(int(groups[0]))
     if prefix == "cf":

@@ -20,6 +20,7 @@ from bot.errors import BadInput, NotFound, Usage
 from bot.i18n import N_, Translator, translator
 from bot.services.members import MemberRef
 from handlers.connect import connect_reply, id_text
+from handlers.names import name_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import render
 from handlers.telegram.commands import COMMANDS, visible
@@ -60,7 +61,7 @@ async def start(update: Update, context: BotContext) -> None:
         tr = await tr_for(update, context)
         await reply(update, tr.gettext("Send /help to see what you can do here."))
         return
-    await context.services.members.start_private(identity, chat)
+    user = await context.services.members.start_private(identity, chat)
     tr = await tr_for(update, context)
     payload = command_args(message)
     if payload and payload != START_PAYLOAD_HELLO:
@@ -81,7 +82,8 @@ async def start(update: Update, context: BotContext) -> None:
         tr.gettext(
             "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
             "reminders and record who will attend and who asks to be excused.",
-            name=identity.display_name,
+            # The name recorded with /name when there is one.
+            name=user.name,
         )
         + "\n\n"
         + await help_for(update, context, tr),
@@ -152,13 +154,14 @@ async def lang(update: Update, context: BotContext) -> None:
 
 
 async def name(update: Update, context: BotContext) -> None:
-    """/name Full Name: record the name as in party records."""
-    identity, _ = caller(update)
+    """/name Full Name: record the name as in party records; a leader corrects a member's
+    with /name N Full Name."""
+    identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
-    full_name = await context.services.members.set_name(identity, command_args(message))
     tr = await tr_for(update, context)
-    await confirm(update, tr.gettext("Your name is recorded as: {name}", name=full_name))
+    answer = await name_reply(context.services, identity, chat, tr, command_args(message))
+    await confirm(update, answer)
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -265,14 +268,15 @@ def _member_args(update: Update, usage: Usage) -> tuple[MemberRef, list[str]]:
 
 
 async def kind(update: Update, context: BotContext) -> None:
-    """/kind N official|probationary|exempted|elsewhere."""
+    """/kind N official|probationary|exempted|elsewhere|visiting."""
     identity, chat = caller(update)
     ref, rest = _member_args(update, Usage.KIND)
     # Vietnamese kinds are several words ("chính thức", "miễn sinh hoạt"): match them whole.
     new_kind = parse_kind(" ".join(rest)) if rest else None
     if new_kind is None:
         raise BadInput(
-            N_("Choose official, probationary, exempted or elsewhere."), usage=Usage.KIND
+            N_("Choose official, probationary, exempted, elsewhere or visiting."),
+            usage=Usage.KIND,
         )
     _, member = await context.services.members.set_kind(identity, chat, ref, new_kind)
     tr = await tr_for(update, context)
@@ -280,12 +284,12 @@ async def kind(update: Update, context: BotContext) -> None:
 
 
 async def role(update: Update, context: BotContext) -> None:
-    """/role N deputy|member|guest."""
+    """/role N deputy|committee|member|guest."""
     identity, chat = caller(update)
     ref, rest = _member_args(update, Usage.ROLE)
     new_role = parse_role(" ".join(rest)) if rest else None
     if new_role is None:
-        raise BadInput(N_("Choose deputy, member or guest."), usage=Usage.ROLE)
+        raise BadInput(N_("Choose deputy, committee, member or guest."), usage=Usage.ROLE)
     _, member = await context.services.members.set_role(identity, chat, ref, new_role)
     tr = await tr_for(update, context)
     await confirm(update, tr.gettext("Updated: {line}", line=render.member_line(tr, member)))

@@ -39,7 +39,14 @@ COMMANDS = (
     Command("help", N_("what you can do here"), True, True, Need.ANYONE),
     Command("join", N_("ask to join this group's cell"), False, True, Need.ANYONE),
     Command("lang", N_("language: vi or en"), True, True, Need.ANYONE, "vi|en"),
-    Command("name", N_("your full name as in party records"), True, True, Need.PARTICIPANT, "…"),
+    Command(
+        "name",
+        N_("your full name as in party records (leaders: a member's, with their number)"),
+        True,
+        True,
+        Need.PARTICIPANT,
+        N_("[N] full name"),
+    ),
     Command(
         "connect",
         N_("one member on Telegram and Zalo: a code for your other account"),
@@ -67,15 +74,15 @@ COMMANDS = (
         True,
         True,
         Need.LEADER,
-        N_("N official|probationary|exempted|elsewhere"),
+        N_("N official|probationary|exempted|elsewhere|visiting"),
     ),
     Command(
         "role",
-        N_("make a member deputy, member or guest"),
+        N_("make a member deputy, committee member, member or guest"),
         True,
         True,
         Need.LEADER,
-        N_("N deputy|member|guest"),
+        N_("N deputy|committee|member|guest"),
     ),
     Command("remove", N_("take a member off the roster"), True, True, Need.LEADER, N_("N")),
     Command(
@@ -123,6 +130,14 @@ COMMANDS = (
         True,
         Need.LEADER,
         N_("N add|remove|move|edit …"),
+    ),
+    Command(
+        "meetingkind",
+        N_("change a meeting's kind (its agenda follows until edited)"),
+        True,
+        True,
+        Need.LEADER,
+        N_("N regular|thematic|extraordinary|committee"),
     ),
     Command(
         "link", N_("show or change the video link"), True, True, Need.LEADER, N_("N [URL|new]")

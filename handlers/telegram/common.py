@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.domain.identity import ChatRef, Identity, User
 from bot.errors import UserFacingError
 from bot.i18n import N_, Translator, translator
+from bot.rules.names import vietnamese_order
 from handlers.telegram.context import CURRENT_ATTEMPT, BotContext
 from handlers.telegram.usage import example_of
 
@@ -29,7 +30,8 @@ def identity_of(user: TgUser) -> Identity:
     return Identity(
         channel=CHANNEL,
         external_id=str(user.id),
-        display_name=user.full_name,
+        # Family name first, as Vietnamese write it (Telegram's full_name is first + last).
+        display_name=vietnamese_order(user.first_name, user.last_name),
         username=user.username,
         language_code=user.language_code,
     )

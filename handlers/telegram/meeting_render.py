@@ -12,7 +12,9 @@ from bot.domain.meetings import (
     STATUS_LABELS,
     Document,
     Meeting,
+    MeetingType,
     Reply,
+    parse_meeting_type,
 )
 from bot.domain.messages import Choice, Confirm
 from bot.errors import BadInput
@@ -20,8 +22,16 @@ from bot.i18n import N_, Translator
 from bot.rules.agenda import AgendaItem
 from bot.rules.durations import format_duration, format_offsets
 from bot.services.attendance import AnswerRow, Reach
-from bot.services.meetings import Change, CurrentRule, Overview, Question, RuleQuestion, RuleSet
-from bot.texts import ABSENCE, when
+from bot.services.meetings import (
+    Change,
+    CurrentRule,
+    Overview,
+    Question,
+    RuleQuestion,
+    RuleSet,
+    TypeChange,
+)
+from bot.texts import ABSENCE, when, when_params
 
 
 def meeting_number(text: str, example: str) -> int:
@@ -31,6 +41,27 @@ def meeting_number(text: str, example: str) -> int:
     if not (word.isascii() and word.isdigit()) or len(word) > 9 or int(word) == 0:
         raise BadInput(N_("Give the meeting's number from /meetings."), example=example)
     return int(word)
+
+
+MEETINGKIND_EXAMPLE = "/meetingkind 12 chuyên đề"
+
+
+def meeting_type_args(args: str) -> tuple[int, MeetingType]:
+    """/meetingkind N KIND on any channel: the meeting's number and the new kind."""
+    words = args.split(maxsplit=1)
+    if not words:
+        raise BadInput(
+            N_("Give the meeting's number from /meetings."), example=MEETINGKIND_EXAMPLE
+        )
+    meeting_id = meeting_number(words[0], MEETINGKIND_EXAMPLE)
+    # Vietnamese kinds are several words ("chuyên đề", "chi ủy"): matched whole.
+    meeting_type = parse_meeting_type(words[1]) if len(words) == 2 else None
+    if meeting_type is None:
+        raise BadInput(
+            N_("Choose regular, thematic, extraordinary or committee."),
+            example=MEETINGKIND_EXAMPLE,
+        )
+    return meeting_id, meeting_type
 
 
 def meeting_line(tr: Translator, meeting: Meeting, cell: Cell) -> str:
@@ -64,6 +95,39 @@ def meeting_text(
     if docs:
         lines += ["", tr.gettext("Documents:")]
         lines += [f"• {d.file_name}" + (" 🔒" if d.confidential else "") for d in docs]
+    return "\n".join(lines)
+
+
+def scheduled_text(tr: Translator, change: Change) -> str:
+    """A meeting was scheduled: its number, kind, title and time."""
+    return tr.gettext(
+        "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
+        **when_params(tr, change.cell, change.meeting),
+    )
+
+
+def type_change_text(tr: Translator, change: TypeChange) -> str:
+    """/meetingkind: the meeting's kind now, and what became of its agenda."""
+    meeting = change.meeting
+    lines = [
+        tr.gettext(
+            "Meeting #{id} «{title}» is now a {kind}.",
+            id=meeting.number,
+            title=meeting.title,
+            kind=tr.gettext(MEETING_TYPE_LABELS[meeting.type]),
+        )
+    ]
+    if meeting.type is MeetingType.COMMITTEE:
+        lines.append(
+            tr.gettext(
+                "Only the cell committee (secretary, deputies, committee members) is summoned."
+            )
+        )
+    if change.agenda_followed:
+        lines += ["", tr.gettext("Agenda (the standard one of this kind):")]
+    else:
+        lines += ["", tr.gettext("Agenda kept as edited (change it with /agenda):")]
+    lines += [f"{n}. {item.render(tr.language)}" for n, item in enumerate(change.agenda, 1)]
     return "\n".join(lines)
 
 

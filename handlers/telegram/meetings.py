@@ -6,11 +6,18 @@ from __future__ import annotations
 import io
 import logging
 
-from telegram import CallbackQuery, ForceReply, Message, Update
-from telegram.error import BadRequest
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain.meetings import DocumentRef, MeetingStatus, MeetingType, Reply
+from bot.domain.meetings import Document, DocumentRef, MeetingStatus, MeetingType, Reply
 from bot.domain.messages import AnswerSummons, Confirm, DecideAbsence, SendAbsence
 from bot.errors import BadInput, NotFound, Refused
 from bot.i18n import N_, Translator
@@ -39,6 +46,8 @@ from handlers.telegram.notifier import keyboard
 
 logger = logging.getLogger(__name__)
 
+DOCUMENT_LABEL_MAX = 40
+DOCUMENT_BUTTONS_MAX = 20
 SCHEDULE_EXAMPLE = "/schedule 05/12/2026 19:30 Sinh hoạt chi bộ tháng 12"
 MOVE_EXAMPLE = "/move 12 06/12/2026 19:30"
 CANCEL_EXAMPLE = "/cancel 4 Trùng lịch họp Đảng ủy phường"
@@ -112,15 +121,7 @@ async def schedule_edited(update: Update, context: BotContext) -> None:
 
 async def _scheduled(update: Update, context: BotContext, tr: Translator, change: Change) -> None:
     # The core armed the reminders and told the group before this confirmation.
-    await confirm(
-        update,
-        tr.gettext(
-            "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
-            id=change.meeting.number,
-            title=change.meeting.title,
-            when=meeting_when(tr, change.meeting, change.cell),
-        ),
-    )
+    await confirm(update, mr.scheduled_text(tr, change))
     await change.announce()
 
 
@@ -293,17 +294,82 @@ async def meeting(update: Update, context: BotContext) -> None:
     meeting_id = _meeting_id(command_args(message), "/meeting 12")
     cell, found, items, docs = await context.services.meetings.details(identity, chat, meeting_id)
     text = mr.meeting_text(tr, found, cell, items, docs)
+    documents = _documents_keyboard(docs, found.id)
     if chat.is_private:
         # A summoned member answers here too, any time before the start.
-        mine = await context.services.attendance.mine(identity, chat, meeting_id)
+        # Buttons carry the meeting's id; its number in the cell is what was typed.
+        mine = await context.services.attendance.mine(identity, chat, found.id)
         if mine.summoned and mine.open:
-            await reply(
-                update,
-                with_answer(text, tr, mine.status),
-                keyboard(answer_choices(tr, meeting_id, mine.status)),
-            )
+            answers = keyboard(answer_choices(tr, found.id, mine.status))
+            rows = [
+                *(answers.inline_keyboard if answers else ()),
+                *(documents.inline_keyboard if documents else ()),
+            ]
+            await reply(update, with_answer(text, tr, mine.status), InlineKeyboardMarkup(rows))
             return
-    await reply(update, text)
+    await reply(update, text, documents)
+
+
+def _documents_keyboard(docs: list[Document], meeting_id: int) -> InlineKeyboardMarkup | None:
+    """A button per document: pressed, it comes to the presser's private chat (a confidential
+    one protected, and to members only)."""
+    if not docs:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("🔒 " if d.confidential else "📄 ") + d.file_name[:DOCUMENT_LABEL_MAX],
+                    callback_data=cd.fetch_document(meeting_id, d.id),
+                )
+            ]
+            for d in docs[:DOCUMENT_BUTTONS_MAX]
+        ]
+    )
+
+
+async def _send_document(update: Update, context: BotContext, data: cd.FetchDocument) -> None:
+    """A document button: the document to the presser's private chat with the bot."""
+    query = update.callback_query
+    assert query is not None
+    identity = identity_of(query.from_user)
+    where = chat_of(query.message.chat) if query.message else None
+    tr = await tr_for(update, context)
+    _, document = await context.services.meetings.document(
+        identity, where, data.meeting_id, data.document_id
+    )
+    if document.file.channel != CHANNEL:
+        raise NotFound(N_("This document is not on Telegram."))
+    in_private = where is not None and where.is_private
+    if in_private:
+        assert where is not None
+        private_chat: str | None = where.chat_id
+    else:
+        user = await context.services.members.known_user(identity)
+        account = user.on(CHANNEL) if user is not None else None
+        reachable = account is not None and account.reachable
+        private_chat = account.private_chat_id if account is not None and reachable else None
+    start_first = tr.gettext(
+        "To get documents, open a private chat with the bot and press Start, then "
+        "press the button again."
+    )
+    if private_chat is None:
+        await query.answer(start_first, show_alert=True)
+        return
+    try:
+        await context.bot.send_document(
+            int(private_chat),
+            document.file.ref,
+            caption=document.file_name[:1024],
+            protect_content=document.confidential,
+        )
+    except Forbidden:
+        await context.services.members.set_reachable(CHANNEL, str(query.from_user.id), False)
+        await query.answer(start_first, show_alert=True)
+        return
+    await after_commit(
+        query.answer(None if in_private else tr.gettext("Sent to your private chat with the bot."))
+    )
 
 
 async def move(update: Update, context: BotContext) -> None:
@@ -390,6 +456,20 @@ async def agenda(update: Update, context: BotContext) -> None:
     await confirm(update, mr.agenda_text(tr, found, items))
 
 
+async def meetingkind(update: Update, context: BotContext) -> None:
+    """/meetingkind N regular|thematic|extraordinary|committee."""
+    identity, chat = caller(update)
+    message = update.effective_message
+    assert message is not None
+    tr = await tr_for(update, context)
+    meeting_id, meeting_type = mr.meeting_type_args(command_args(message))
+    change = await context.services.meetings.set_type(
+        identity, chat, meeting_id, meeting_type, tr.language
+    )
+    await confirm(update, mr.type_change_text(tr, change))
+    await change.announce()
+
+
 async def link(update: Update, context: BotContext) -> None:
     """/link N [URL]: set the link, or generate a Jitsi room."""
     identity, chat = caller(update)
@@ -427,9 +507,8 @@ async def attach(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     text = message.text or message.caption or ""
     words = text.split()[1:]
-    document = message.document or (
-        message.reply_to_message.document if message.reply_to_message else None
-    )
+    document_message = message if message.document else message.reply_to_message
+    document = document_message.document if document_message else None
     example = "/attach 12 mat"
     replied = message.reply_to_message
     if document is None and (message.photo or (replied is not None and replied.photo)):
@@ -450,10 +529,13 @@ async def attach(update: Update, context: BotContext) -> None:
         raise BadInput(
             N_("Reply to a document with /attach N (add 'mat' for confidential)."), example=example
         )
+    meeting_id = _meeting_id(words[0], example)
+    if confidential and not chat.is_private:
+        await _refuse_confidential_in_group(update, context, meeting_id, document_message)
     found, doc = await context.services.meetings.attach(
         identity,
         chat,
-        _meeting_id(words[0], example),
+        meeting_id,
         file=DocumentRef(CHANNEL, document.file_id),
         file_name=document.file_name or "document",
         confidential=confidential,
@@ -467,6 +549,35 @@ async def attach(update: Update, context: BotContext) -> None:
         else N_("Document «{name}» attached to meeting #{id}: it goes out with the reminders.")
     )
     await confirm(update, tr.gettext(key, name=doc.file_name, id=found.number))
+
+
+async def _refuse_confidential_in_group(
+    update: Update, context: BotContext, meeting_id: int, document_message: Message | None
+) -> None:
+    """A confidential document posted in a group: refused, and (when the caller may attach
+    documents: nobody else gets the bot to delete a message) the posted file deleted, since
+    everyone in the group can read it."""
+    identity, chat = caller(update)
+    await context.services.meetings.check_may_schedule(identity, chat)
+    deleted = False
+    if document_message is not None:
+        try:
+            deleted = bool(await document_message.delete())
+        except TelegramError as error:
+            logger.info("could not delete a confidential document in a group: %s", error)
+    raise Refused(
+        N_(
+            "Confidential documents are attached only in your private chat with the bot: send "
+            "the file there with /attach {id} mat. The file posted here was deleted."
+        )
+        if deleted
+        else N_(
+            "Confidential documents are attached only in your private chat with the bot: send "
+            "the file there with /attach {id} mat. Delete the file posted here: everyone in "
+            "the group can read it."
+        ),
+        id=meeting_id,
+    )
 
 
 async def calendar(update: Update, context: BotContext) -> None:
@@ -554,6 +665,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     attendance = context.services.attendance
     if isinstance(data, cd.DialogStep):
         await on_dialog_button(update, context, data.value)
+        return
+    if isinstance(data, cd.FetchDocument):
+        await _send_document(update, context, data)
         return
     if isinstance(data, AnswerSummons):
         if data.attend:
@@ -648,6 +762,7 @@ def register(application: BotApplication) -> None:
         "cancel": cancel,
         "restore": restore,
         "agenda": agenda,
+        "meetingkind": meetingkind,
         "link": link,
         "attach": attach,
         "calendar": calendar,
@@ -671,7 +786,7 @@ def register(application: BotApplication) -> None:
             attach,
         )
     )
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|as|cf|sd):"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^(at|ab|as|cf|sd|dc):"))
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text)
     )

@@ -129,7 +129,7 @@ def member_card_keyboard(tr: Translator, member: Membership) -> InlineKeyboardMa
         )
         for kind in Kind
     ]
-    rows = [kinds[:2], kinds[2:]]
+    rows = [kinds[:2], kinds[2:4], kinds[4:]]
     if member.role is not Role.SECRETARY:
         rows.append(
             [
@@ -137,7 +137,7 @@ def member_card_keyboard(tr: Translator, member: Membership) -> InlineKeyboardMa
                     ("• " if member.role is role else "") + tr.gettext(ROLE_LABELS[role]),
                     callback_data=cd.set_role(member.id, role),
                 )
-                for role in (Role.DEPUTY, Role.MEMBER, Role.GUEST)
+                for role in (Role.DEPUTY, Role.COMMITTEE, Role.MEMBER, Role.GUEST)
             ]
         )
         rows.append(

@@ -47,6 +47,7 @@ from bot.services.registry import Services
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
 from handlers.connect import connect_reply, id_text
+from handlers.names import name_reply
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
@@ -259,12 +260,7 @@ class ZaloBot:
                 raise
             return tr.gettext(NO_SUCH_CHOICE)  # a number of a question already answered
         await change.announce()
-        return tr.gettext(
-            "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
-            id=change.meeting.id,
-            title=change.meeting.title,
-            when=meeting_when(tr, change.meeting, change.cell),
-        )
+        return mr.scheduled_text(tr, change)
 
     async def abandon(self, identity: Identity, chat: ChatRef, tr: Translator) -> str:
         """Close the dialog and its numbers; nothing is scheduled."""
@@ -382,8 +378,7 @@ class ZaloBot:
         if name == "id":
             return id_text(tr, identity)
         if name == "name":
-            full = await services.members.set_name(identity, args)
-            return tr.gettext("Your name is recorded as: {name}", name=full)
+            return await name_reply(services, identity, chat, tr, args)
         if name == "setup":
             return await self.setup(identity, args, tr)
         if name == "invite":
@@ -421,12 +416,7 @@ class ZaloBot:
         if name == "schedule":
             change = await services.meetings.schedule_text(identity, chat, args, tr.language)
             await change.announce()
-            return tr.gettext(
-                "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
-                id=change.meeting.number,
-                title=change.meeting.title,
-                when=meeting_when(tr, change.meeting, change.cell),
-            )
+            return mr.scheduled_text(tr, change)
         if name in ("quota", "hanmuc"):  # hạn mức: the Vietnamese form
             services.cells.require_operator(identity)
             budget = self.notifier.budget
@@ -545,6 +535,17 @@ class ZaloBot:
         )
         return mr.agenda_text(tr, found, items)
 
+    async def meetingkind(
+        self, identity: Identity, chat: ChatRef, args: str, tr: Translator
+    ) -> str:
+        """/meetingkind N KIND: the meeting's kind; its agenda follows until edited."""
+        meeting_id, meeting_type = mr.meeting_type_args(args)
+        change = await self.services.meetings.set_type(
+            identity, chat, meeting_id, meeting_type, tr.language
+        )
+        await change.announce()
+        return mr.type_change_text(tr, change)
+
     async def recurring(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
         """/recurring [RULE]: the regular meeting's rule; coming occurrences follow it (a rule
         that cancels meetings is asked with a numbered choice first)."""
@@ -579,13 +580,14 @@ class ZaloBot:
             new_kind = parse_kind(" ".join(rest)) if rest else None
             if new_kind is None:
                 raise BadInput(
-                    N_("Choose official, probationary, exempted or elsewhere."), usage=usage
+                    N_("Choose official, probationary, exempted, elsewhere or visiting."),
+                    usage=usage,
                 )
             _, member = await members.set_kind(identity, chat, ref, new_kind)
         else:
             new_role = parse_role(" ".join(rest)) if rest else None
             if new_role is None:
-                raise BadInput(N_("Choose deputy, member or guest."), usage=usage)
+                raise BadInput(N_("Choose deputy, committee, member or guest."), usage=usage)
             _, member = await members.set_role(identity, chat, ref, new_role)
         return tr.gettext("Updated: {line}", line=render.member_line(tr, member))
 
@@ -634,6 +636,7 @@ MEETING_COMMANDS = {
     "reminders": ZaloBot.reminders,
     "agenda": ZaloBot.agenda,
     "recurring": ZaloBot.recurring,
+    "meetingkind": ZaloBot.meetingkind,
 }
 
 

@@ -826,6 +826,15 @@ class SqliteMeetings(Repository):
         """Give an occurrence to another series (a changed rule that still holds its date)."""
         await self.run("UPDATE meetings SET series_id = ? WHERE id = ?", (series_id, meeting_id))
 
+    async def set_type(self, meeting_id: int, meeting_type: MeetingType, title: str) -> Meeting:
+        """The meeting's type, with its title (detached from its series; the calendar's copy
+        changes: its title and agenda may have)."""
+        return await self._update(
+            meeting_id,
+            "type = ?, title = ?, sequence = sequence + 1, detached = 1",
+            (meeting_type.value, title),
+        )
+
 
 def _series(row: sqlite3.Row) -> Series:
     return Series(

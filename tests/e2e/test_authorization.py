@@ -25,6 +25,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import build_application
 from bot.domain.cells import Kind, Role
+from bot.rules.names import vietnamese_order
 from handlers.telegram import callback_data as cd
 from handlers.telegram import cells as cells_handlers
 from handlers.zalo.budget import NO_ZALO
@@ -35,12 +36,15 @@ from tests.e2e.world import (
     BOUND,
     CELL_EXPECTED,
     CELL_REFUSALS,
+    LEADER,
+    MEMBER,
     OK,
     ROLES,
     CellCast,
     World,
     alert_text,
     build_world,
+    committee_cases,
     fetch_one,
     matrix_cases,
     outgoing_texts,
@@ -51,9 +55,25 @@ from tests.e2e.world import (
 )
 
 REFUSALS = CELL_REFUSALS
-EXPECTED = CELL_EXPECTED
+# Beside the shared table (SPEC §2): making a member a committee member, by command or button,
+# and a leader's correction of a member's name (/name N Full Name) manage the roster.
+# fmt: off
+KIND_ROWS: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    #                         nonmember guest probat. official deputy secretary operator
+    "role.committee/own":     (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "role.committee/dm":      (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "role.committee/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "name.member/own":        (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "name.member/dm":         (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "name.member/foreign":    (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+    "press.committee/own":    (MEMBER, LEADER, LEADER, LEADER, OK,    OK,     MEMBER),
+    "press.committee/foreign": (MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, MEMBER),
+}
+# fmt: on
+EXPECTED = CELL_EXPECTED | KIND_ROWS
 
 NEW_NAME = "Nguyễn Văn An"
+MEMBER_NAME = "Lê Văn Cường"
 NEW_CELL = "Chi bộ Tàu 5"
 
 
@@ -155,6 +175,8 @@ async def send(case: Case) -> list[Call]:
         "members": "/members",
         "kind": f"/kind {target} probationary",
         "role": f"/role {target} deputy",
+        "role.committee": f"/role {target} chi ủy viên",
+        "name.member": f"/name {target} {MEMBER_NAME}",
         "remove": f"/remove {target}",
         "cells": "/cells",
         "newcell": f"/newcell {NEW_CELL}",
@@ -182,6 +204,7 @@ async def press(case: Case) -> list[Call]:
         "card": cd.member_card(target),
         "kind": cd.set_kind(target, Kind.PROBATIONARY),
         "role": cd.set_role(target, Role.DEPUTY),
+        "committee": cd.set_role(target, Role.COMMITTEE),
         "ask-remove": cd.ask_remove(target),
         "remove": cd.confirm_remove(target),
         "back": cd.back_to_list(),
@@ -197,8 +220,8 @@ async def press(case: Case) -> list[Call]:
 
 
 def _name(user: TgUser) -> str:
-    """The name Telegram shows: first and last name."""
-    return " ".join(p for p in (user.first_name, user.last_name) if p)
+    """The name the bot shows: family name first."""
+    return vietnamese_order(user.first_name, user.last_name)
 
 
 def sent_to(calls: list[Call], chat_id: int) -> list[str]:
@@ -240,7 +263,8 @@ async def check_help(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     header = case.text("Cell «{name}». What you can do here:", name=case.cell.name)
     assert reply.startswith(header), reply
-    index = ROLES.index(case.role)
+    # A committee member sees what an official member sees.
+    index = ROLES.index("official" if case.role == "committee" else case.role)
     listed = {line.split()[0] for line in reply.splitlines()[2:] if line.startswith("/")}
     may_manage = EXPECTED[f"invite/{case.scope}"][index] == OK
     assert ("/invite" in listed) == may_manage, listed
@@ -299,8 +323,8 @@ def roster_header(case: Case) -> str:
     return case.text(
         "Cell «{name}»: {count} members ({official} official, {probationary} probationary)",
         name=case.cell.name,
-        count=5,
-        official=4,
+        count=6,
+        official=5,
         probationary=1,
     )
 
@@ -339,6 +363,27 @@ async def check_role(case: Case, calls: list[Call]) -> None:
     assert reply.startswith(case.text("Updated: {line}", line=""))
     assert len(told) == 1, told
     assert await case.membership("target") == ("active", "official", "deputy")
+
+
+async def check_role_committee(case: Case, calls: list[Call]) -> None:
+    line, told = reply_and_notice(case, calls)
+    assert line.startswith(case.text("Updated: {line}", line="")), line
+    assert case.text("committee member") in line, line
+    assert len(told) == 1, told
+    assert await case.membership("target") == ("active", "official", "committee")
+
+
+async def check_member_name(case: Case, calls: list[Call]) -> None:
+    target = case.cell.people["target"]
+    assert first_reply(calls) == case.text(
+        "Member {number}'s name is recorded as: {name}", number=target.number, name=MEMBER_NAME
+    )
+    row = await fetch_one(
+        case.bot,
+        "SELECT u.full_name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.id = ?",
+        target.membership_id,
+    )
+    assert row == (MEMBER_NAME,)
 
 
 async def check_remove(case: Case, calls: list[Call]) -> None:
@@ -400,6 +445,9 @@ async def check_button(case: Case, calls: list[Call]) -> None:
     elif button == "role":
         assert case.text("Role: {role}", role=case.text("deputy secretary")) in text
         assert await case.membership("target") == ("active", "official", "deputy")
+    elif button == "committee":
+        assert case.text("Role: {role}", role=case.text("committee member")) in text
+        assert await case.membership("target") == ("active", "official", "committee")
     elif button == "ask-remove":
         assert text == case.text("Remove {name} from the cell?", name=target)
         assert await case.membership("target") == ("active", "official", "member")
@@ -429,6 +477,8 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "members": check_members,
     "kind": check_kind,
     "role": check_role,
+    "role.committee": check_role_committee,
+    "name.member": check_member_name,
     "remove": check_remove,
     "cells": check_cells,
     "newcell": check_newcell,
@@ -443,7 +493,9 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
 # --- the matrix --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("action", "scope", "role", "outcome"), matrix_cases(EXPECTED))
+@pytest.mark.parametrize(
+    ("action", "scope", "role", "outcome"), matrix_cases(EXPECTED) + committee_cases(EXPECTED)
+)
 async def test_authorization(
     world: World, tmp_path: Path, action: str, scope: str, role: str, outcome: str
 ) -> None:
@@ -487,6 +539,7 @@ BUTTON_PREFIXES = {
     "card": "mc",
     "kind": "mk",
     "role": "mr",
+    "committee": "mr",
     "ask-remove": "mx",
     "remove": "my",
     "back": "ml",

@@ -35,6 +35,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.app import build_application
 from bot.domain.identity import ChatRef
 from bot.rules.durations import format_offsets
+from bot.rules.names import vietnamese_order
 from bot.texts import OFFER
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meetings as meetings_handlers
@@ -46,6 +47,7 @@ from tests.e2e.world import (
     MEETING_EXAMPLES,
     MEETING_EXPECTED,
     MEETING_REFUSALS,
+    MISSING,
     OK,
     REASON,
     TITLES,
@@ -54,6 +56,7 @@ from tests.e2e.world import (
     World,
     alert_text,
     build_meeting_world,
+    committee_cases,
     fetch_one,
     identity,
     matrix_cases,
@@ -63,9 +66,23 @@ from tests.e2e.world import (
     tr_text,
 )
 
-REFUSALS = MEETING_REFUSALS
+SECRET = "members-only"  # Confidential documents go only to members of the cell.
+REFUSALS = MEETING_REFUSALS | {SECRET: "Confidential documents go only to members of the cell."}
 EXAMPLES = MEETING_EXAMPLES
-EXPECTED = MEETING_EXPECTED
+# Beside the shared table (SPEC §2): /meetingkind manages a meeting; a document button under
+# /meeting N, pressed in the actor's private chat, sends a document to whoever may see the
+# meeting, a confidential one to its cell's members only (not guests, not operators).
+# fmt: off
+KIND_ROWS: dict[str, tuple[str, ...]] = {
+    "meetingkind/own":               MEETING_EXPECTED["move/own"],
+    "meetingkind/foreign":           MEETING_EXPECTED["move/foreign"],
+    "press.document/own":            MEETING_EXPECTED["meeting/own"],
+    "press.document/foreign":        (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK),
+    "press.secret-document/own":     (MISSING, SECRET, OK, OK, OK, OK, SECRET),
+    "press.secret-document/foreign": (MISSING,) * 6 + (SECRET,),
+}
+# fmt: on
+EXPECTED = MEETING_EXPECTED | KIND_ROWS
 
 NEW_TITLE = "Học tập nghị quyết mới"
 NEW_ITEM = "Phát biểu của đảng viên mới"
@@ -211,6 +228,9 @@ async def prepare(case: Case) -> None:
     """What must be in place before the action (done before the "before" snapshot)."""
     services = case.bot.app.bot_data.services
     secretary = identity(case.cell.people["secretary"].user)
+    if case.action.endswith("document"):
+        # A document comes to the private chat the button is pressed in: the actor opened it.
+        case.bot.fake.started_users.add(case.actor.id)
     group = ChatRef("telegram", str(case.cell.chat_id), False, case.cell.name)
     if case.action == "restore":
         # The touched meeting was cancelled; restoring it is the action.
@@ -259,6 +279,7 @@ async def send(case: Case) -> list[Call]:
         "restore": f"/restore {n}",
         "attach": f"/attach {n}",
         "answers": f"/answers {n}",
+        "meetingkind": f"/meetingkind {n} chuyên đề",
     }
     if case.action in IN_GROUP:
         return await d.send(case.actor, case.cell.chat, texts[case.action])
@@ -288,6 +309,8 @@ async def press(case: Case) -> list[Call]:
         "step": cd.dialog_step("type:r"),
         "send-absence": f"as:{n}",
         "confirm": cd.confirm(case.confirmation_id or 1, True),
+        "document": cd.fetch_document(n, case.mworld.document_ids[case.key][0]),
+        "secret-document": cd.fetch_document(n, case.mworld.document_ids[case.key][1]),
     }[button]
     chat = case.cell.chat if button == "step" else case.private
     message_id = keyboard_message(case.bot, chat, data)
@@ -358,8 +381,9 @@ async def check_schedule(case: Case, calls: list[Call]) -> None:
     assert row is not None and row[0] not in case.mworld.meeting_ids.values()
     assert row[1] == case.number + 1  # the next number of that cell
     head = case.text(
-        "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+        "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
         id=row[1],
+        kind=case.text("regular meeting"),
         title=NEW_TITLE,
         when="\0",
     )
@@ -466,7 +490,7 @@ async def check_attach(case: Case, calls: list[Call]) -> None:
     )
     row = await fetch_one(
         case.bot,
-        "SELECT ref, confidential FROM documents WHERE meeting_id = ?",
+        "SELECT ref, confidential FROM documents WHERE meeting_id = ? AND ref = 'DOC1'",
         case.meeting_id,
     )
     assert row == ("DOC1", 0)
@@ -484,9 +508,28 @@ async def check_answers(case: Case, calls: list[Call]) -> None:
         assert case.cell.people[role].name not in reply, (role, reply)
 
 
+async def check_meetingkind(case: Case, calls: list[Call]) -> None:
+    assert first_reply(calls).startswith(
+        case.text(
+            "Meeting #{id} «{title}» is now a {kind}.",
+            id=case.number,
+            title=case.title,
+            kind=case.text("thematic meeting"),
+        )
+    )
+    assert await case.meeting("type") == "thematic"
+
+
 async def check_button(case: Case, calls: list[Call]) -> None:
     button = case.action.removeprefix("press.")
     target_id = case.mworld.target_user_ids[case.key]
+    if button in ("document", "secret-document"):
+        secret = button == "secret-document"
+        (call,) = [c for c in calls if c.method == "sendDocument" and c.ok]
+        assert call["chat_id"] == case.actor.id
+        assert call["document"] == f"{case.key}-{'secret' if secret else 'public'}"
+        assert call.get("protect_content") is secret
+        return
     if button in ("approve-absence", "decline-absence"):
         # The decided request loses its buttons.
         assert [c.method for c in calls if c.method.startswith("edit")] == [
@@ -552,13 +595,16 @@ CHECKS: dict[str, Callable[[Case, list[Call]], Awaitable[None]]] = {
     "restore": check_restore,
     "attach": check_attach,
     "answers": check_answers,
+    "meetingkind": check_meetingkind,
 }
 
 
 # --- the matrix --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("action", "scope", "role", "outcome"), matrix_cases(EXPECTED))
+@pytest.mark.parametrize(
+    ("action", "scope", "role", "outcome"), matrix_cases(EXPECTED) + committee_cases(EXPECTED)
+)
 async def test_meeting_authorization(
     mworld: MeetingWorld, tmp_path: Path, action: str, scope: str, role: str, outcome: str
 ) -> None:
@@ -606,7 +652,7 @@ async def test_meeting_authorization(
 
 
 def _name(user: TgUser) -> str:
-    return " ".join(p for p in (user.first_name, user.last_name) if p)
+    return vietnamese_order(user.first_name, user.last_name)
 
 
 BUTTON_PREFIXES = {
@@ -617,6 +663,8 @@ BUTTON_PREFIXES = {
     "step": "sd",
     "send-absence": "as",
     "confirm": "cf",
+    "document": "dc",
+    "secret-document": "dc",
 }
 
 

@@ -86,13 +86,13 @@ async def test_start_in_private_welcomes_with_help_and_marks_reachable(
     user = person(201, "Minh", "Lê", lang=lang)
     d = bot.driver
     assert (
-        await bot.app.bot_data.services.members.known_user(Identity("telegram", "201", "Minh Lê"))
+        await bot.app.bot_data.services.members.known_user(Identity("telegram", "201", "Lê Minh"))
         is None
     )
 
     text = only_text(await d.send(user, d.private_chat(user), "/start"), user.id)
 
-    hello = t(lang, HELLO, name="Minh Lê")
+    hello = t(lang, HELLO, name="Lê Minh")
     assert text.startswith(hello + "\n\n" + t(lang, "What you can do in this chat:") + "\n")
     assert "/help — " + t(lang, "what you can do here") in text
     assert listed(text) == {"start", "help", "lang"}
@@ -138,7 +138,7 @@ async def test_start_with_invite_payload_sends_request_to_leaders(bot: Bot, lang
     assert to_secretary[0]["text"] == t(
         lang,
         "{name}{username} asks to join «{cell}» {how}.",
-        name="Quang Đỗ",
+        name="Đỗ Quang",
         username=" (@quang)",
         cell=CELL_NAME,
         how=t(lang, "by invite link"),

@@ -61,8 +61,8 @@ async def test_bot_removed_and_re_added_keeps_the_cell(
     assert t("vi", "(bot removed from group)") not in text
 
     roster = (await world.reply_in_group(minh, "/members")).splitlines()
-    assert roster_line(lang, 1, "Lan Trần @lan", "official", "secretary") in roster
-    assert roster_line(lang, 2, "Minh Lê", "official") in roster
+    assert roster_line(lang, 1, "Trần Lan @lan", "official", "secretary") in roster
+    assert roster_line(lang, 2, "Lê Minh", "official") in roster
 
     # Promotion to admin is not a return: no second greeting.
     calls = await d.my_chat_member(world.group, "member", "administrator", world.secretary)
@@ -111,9 +111,9 @@ async def test_group_upgraded_to_supergroup_keeps_the_cell(bot: Bot, lang: str) 
         probationary=1,
     )
     assert roster[2:5] == [
-        roster_line(lang, 1, "Lan Trần @lan", "official", "secretary"),
-        roster_line(lang, 2, "Minh Lê @minh", "official"),
-        roster_line(lang, 3, "Hoa Phạm", "probationary"),
+        roster_line(lang, 1, "Trần Lan @lan", "official", "secretary"),
+        roster_line(lang, 2, "Lê Minh @minh", "official"),
+        roster_line(lang, 3, "Phạm Hoa", "probationary"),
     ]
     # Commands and joins go on in the supergroup.
     tuan = person(522, "Tuấn", lang=lang)
@@ -144,23 +144,23 @@ async def test_user_who_blocked_the_bot_is_marked_unreachable(bot: Bot, lang: st
     assert [(c.method, c.status) for c in refused] == [("sendMessage", 403)]
     # The group is told how the new member can get reminders.
     assert sent(calls, GROUP_ID) == [
-        t("vi", "{name} joined the cell.", name="Minh Lê")
+        t("vi", "{name} joined the cell.", name="Lê Minh")
         + "\n"
         + t(
             "vi",
             "{name}: open {link} and press Start to get reminders privately.",
-            name="Minh Lê",
+            name="Lê Minh",
             link=BOT_LINK + "hi",
         )
     ]
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert roster_line(lang, 2, "Minh Lê", "official", reachable=False) in roster
+    assert roster_line(lang, 2, "Lê Minh", "official", reachable=False) in roster
     assert t(lang, UNREACHABLE_NOTE) in roster
 
     # Writing to the bot again lifts the block.
     await world.start(minh)
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert roster_line(lang, 2, "Minh Lê", "official") in roster
+    assert roster_line(lang, 2, "Lê Minh", "official") in roster
     assert t(lang, UNREACHABLE_NOTE) not in roster
 
 
@@ -196,7 +196,7 @@ async def test_blocked_leader_gets_the_buttons_in_the_group(bot: Bot, lang: str)
     assert membership is not None and membership.status is Status.ACTIVE
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
     assert (
-        roster_line(lang, 1, "Lan Trần @lan", "official", "secretary", reachable=False) in roster
+        roster_line(lang, 1, "Trần Lan @lan", "official", "secretary", reachable=False) in roster
     )
 
 
@@ -208,10 +208,10 @@ async def test_blocking_in_the_private_chat_is_recorded(bot: Bot, lang: str) -> 
     calls = await world.d.my_chat_member(world.private(minh), "member", "kicked", minh)
     assert sent(calls) == []
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert roster_line(lang, 2, "Minh Lê", "official", reachable=False) in roster
+    assert roster_line(lang, 2, "Lê Minh", "official", reachable=False) in roster
     await world.d.my_chat_member(world.private(minh), "kicked", "member", minh)
     roster = (await world.reply_in_group(world.secretary, "/members")).splitlines()
-    assert roster_line(lang, 2, "Minh Lê", "official") in roster
+    assert roster_line(lang, 2, "Lê Minh", "official") in roster
 
 
 @BOTH_LANGUAGES

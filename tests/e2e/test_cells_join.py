@@ -65,7 +65,7 @@ async def test_join_approved_as_official(bot: Bot, lang: str) -> None:
     calls = await world.say(member, "/join")
     assert sent(calls, GROUP_ID) == [t(lang, REQUEST_SENT, cell=CELL_NAME)]
     (request,) = [c for c in calls if c.method == "sendMessage" and c["chat_id"] == 101]
-    assert request["text"] == asks(lang, "Minh Lê", "minh")
+    assert request["text"] == asks(lang, "Lê Minh", "minh")
     assert buttons(request) == decision_buttons(lang)
     membership = await world.membership(member)
     assert membership is not None and membership.status is Status.PENDING
@@ -75,14 +75,14 @@ async def test_join_approved_as_official(bot: Bot, lang: str) -> None:
     )
     (edit,) = edits(calls)
     assert edit["text"] == t(
-        lang, "{name} was approved: {kind}.", name="Minh Lê", kind=t(lang, "official")
+        lang, "{name} was approved: {kind}.", name="Lê Minh", kind=t(lang, "official")
     )
     assert buttons(edit) == []
     assert sent(calls, member.id) == [
         t(lang, "Welcome to «{cell}»! Send /help to see what you can do.", cell=CELL_NAME)
     ]
     # The group hears it in the cell's language (Vietnamese by default).
-    assert sent(calls, GROUP_ID) == [t("vi", "{name} joined the cell.", name="Minh Lê")]
+    assert sent(calls, GROUP_ID) == [t("vi", "{name} joined the cell.", name="Lê Minh")]
     membership = await world.membership(member)
     assert membership is not None
     assert (membership.status, membership.kind, membership.number) == (
@@ -100,7 +100,7 @@ async def test_join_approved_as_probationary(bot: Bot, lang: str) -> None:
     calls = await world.join(member, kind="probationary")
     (edit,) = edits(calls)
     assert edit["text"] == t(
-        lang, "{name} was approved: {kind}.", name="Hoa Phạm", kind=t(lang, "probationary")
+        lang, "{name} was approved: {kind}.", name="Phạm Hoa", kind=t(lang, "probationary")
     )
     membership = await world.membership(member)
     assert membership is not None
@@ -110,7 +110,7 @@ async def test_join_approved_as_probationary(bot: Bot, lang: str) -> None:
         ("kind", "official", "probationary"),
     ]
     roster = await world.reply_in_group(world.secretary, "/members")
-    assert f"2. Hoa Phạm — {t(lang, 'probationary')} ✉️" in roster.splitlines()
+    assert f"2. Phạm Hoa — {t(lang, 'probationary')} ✉️" in roster.splitlines()
 
 
 @BOTH_LANGUAGES
@@ -119,7 +119,7 @@ async def test_join_declined_then_asked_again(bot: Bot, lang: str) -> None:
     member = person(303, "Tuấn", "Vũ", lang=lang)
     calls = await world.join(member, kind=None)
     (edit,) = edits(calls)
-    assert edit["text"] == t(lang, "{name} was declined.", name="Tuấn Vũ")
+    assert edit["text"] == t(lang, "{name} was declined.", name="Vũ Tuấn")
     assert sent(calls, member.id) == [
         t(lang, "Your request to join «{cell}» was declined.", cell=CELL_NAME)
     ]
@@ -130,7 +130,7 @@ async def test_join_declined_then_asked_again(bot: Bot, lang: str) -> None:
     # A declined person may ask again; the secretary decides again.
     calls = await world.say(member, "/join")
     assert sent(calls, GROUP_ID) == [t(lang, REQUEST_SENT, cell=CELL_NAME)]
-    assert sent(calls, world.secretary.id) == [asks(lang, "Tuấn Vũ")]
+    assert sent(calls, world.secretary.id) == [asks(lang, "Vũ Tuấn")]
     assert await world.history(member) == [
         ("status", "pending", "declined"),
         ("status", "declined", "pending"),
@@ -196,12 +196,12 @@ async def test_unreachable_applicant_is_told_how_to_start(bot: Bot, lang: str) -
     assert sent(calls, member.id) == []
     assert [c for c in calls if c.get("chat_id") == member.id] == []
     assert sent(calls, GROUP_ID) == [
-        t("vi", "{name} joined the cell.", name="Hoa Phạm")
+        t("vi", "{name} joined the cell.", name="Phạm Hoa")
         + "\n"
         + t(
             "vi",
             "{name}: open {link} and press Start to get reminders privately.",
-            name="Hoa Phạm",
+            name="Phạm Hoa",
             link=BOT_LINK + "hi",
         )
     ]
@@ -209,7 +209,7 @@ async def test_unreachable_applicant_is_told_how_to_start(bot: Bot, lang: str) -
     await world.start(member)
     await world.say(world.secretary, "/kind 2 dubi")
     roster = await world.reply_in_group(world.secretary, "/members")
-    assert f"2. Hoa Phạm — {t(lang, 'probationary')} ✉️" in roster.splitlines()
+    assert f"2. Phạm Hoa — {t(lang, 'probationary')} ✉️" in roster.splitlines()
 
 
 @BOTH_LANGUAGES
@@ -221,7 +221,7 @@ async def test_buttons_in_the_group_when_no_leader_is_reachable(bot: Bot, lang: 
     group_texts = sent(calls, GROUP_ID)
     assert group_texts[0] == t(lang, REQUEST_SENT, cell=CELL_NAME)
     # Posted in the cell's language, since it is for whoever leads the cell.
-    assert group_texts[1] == asks("vi", "Minh Lê") + "\n" + t(
+    assert group_texts[1] == asks("vi", "Lê Minh") + "\n" + t(
         "vi", "(The secretary can approve here: nobody in charge can be messaged privately.)"
     )
     assert len(group_texts) == 2
@@ -240,7 +240,7 @@ async def test_buttons_in_the_group_when_no_leader_is_reachable(bot: Bot, lang: 
     calls = await world.d.press(world.secretary, world.group, t("vi", APPROVE_PROBATIONARY))
     (edit,) = edits(calls)
     assert edit["text"] == t(
-        lang, "{name} was approved: {kind}.", name="Minh Lê", kind=t(lang, "probationary")
+        lang, "{name} was approved: {kind}.", name="Lê Minh", kind=t(lang, "probationary")
     )
     assert sent(calls, member.id) == [
         t(lang, "Welcome to «{cell}»! Send /help to see what you can do.", cell=CELL_NAME)
@@ -269,7 +269,7 @@ async def test_plain_member_pressing_group_buttons_is_refused(bot: Bot, lang: st
 
 async def _cell_with_deputy(bot: Bot, lang: str) -> tuple[World, TgUser]:
     world = await make_cell(bot, lang)
-    deputy = person(320, "Phó", "Bí Thư", lang=lang)
+    deputy = person(320, "Phó Bí Thư", lang=lang)
     await world.join(deputy)
     text = await world.reply_in_group(world.secretary, "/role 2 deputy")
     assert text.startswith(t(lang, "Updated: {line}", line="2. Phó Bí Thư"))

@@ -25,8 +25,8 @@ NOT_MEMBER = "Only members of this cell can do this."
 NOT_LEADER = "Only the secretary or deputy secretary of this cell can do this."
 NO_SUCH_MEMBER = "No such member in this cell. See the numbers in /members."
 SECRETARY_FIXED = "The secretary's role cannot be changed or removed here."
-CHOOSE_KIND = "Choose official, probationary, exempted or elsewhere."
-CHOOSE_ROLE = "Choose deputy, member or guest."
+CHOOSE_KIND = "Choose official, probationary, exempted, elsewhere or visiting."
+CHOOSE_ROLE = "Choose deputy, committee, member or guest."
 NAME_MEMBER = "Name the member by their number in /members (or reply to their message)."
 
 
@@ -54,9 +54,9 @@ def roster_lines(lang: str) -> list[str]:
             probationary=1,
         ),
         "",
-        roster_line(lang, 1, "Lan Trần @lan", "official", "secretary"),
-        roster_line(lang, 2, "Minh Lê @minh", "official"),
-        roster_line(lang, 3, "Hoa Phạm", "probationary", reachable=False),
+        roster_line(lang, 1, "Trần Lan @lan", "official", "secretary"),
+        roster_line(lang, 2, "Lê Minh @minh", "official"),
+        roster_line(lang, 3, "Phạm Hoa", "probationary", reachable=False),
         "",
         t(
             lang,
@@ -78,7 +78,7 @@ async def test_members_for_a_leader_shows_pending_and_how_to_change(bot: Bot, la
         *roster_lines(lang),
         "",
         t(lang, "Waiting for approval:"),
-        "• Tuấn Vũ",
+        "• Vũ Tuấn",
         "",
         t(lang, "Change a member: /kind N kind, /role N role, /remove N."),
     ]
@@ -115,20 +115,26 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
     calls = await world.say(world.secretary, "/members", private=True)
     (text,) = sent(calls, world.secretary.id)
     assert text.splitlines()[: len(roster_lines(lang))] == roster_lines(lang)
-    assert buttons(calls[0]) == ["1. Lan Trần", "2. Minh Lê", "3. Hoa Phạm"]
+    assert buttons(calls[0]) == ["1. Trần Lan", "2. Lê Minh", "3. Phạm Hoa"]
 
     def card(kind: str, role: str, labels: tuple[str, ...]) -> str:
         return "\n".join(
             [
-                roster_line(lang, 2, "Minh Lê @minh", *labels),
+                roster_line(lang, 2, "Lê Minh @minh", *labels),
                 t(lang, "Kind: {kind}", kind=t(lang, kind)),
                 t(lang, "Role: {role}", role=t(lang, role)),
             ]
         )
 
     def card_buttons(kind: str, role: str) -> list[str]:
-        kinds = ["official", "probationary", "exempted", "temporarily elsewhere"]
-        roles = ["deputy secretary", "member", "guest"]
+        kinds = [
+            "official",
+            "probationary",
+            "exempted",
+            "temporarily elsewhere",
+            "visiting (temporarily here)",
+        ]
+        roles = ["deputy secretary", "committee member", "member", "guest"]
         return [
             *(("• " if k == kind else "") + t(lang, k) for k in kinds),
             *(("• " if r == role else "") + t(lang, r) for r in roles),
@@ -136,7 +142,7 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
             t(lang, "« Members"),
         ]
 
-    calls = await d.press(world.secretary, private, "2. Minh Lê")
+    calls = await d.press(world.secretary, private, "2. Lê Minh")
     (edit,) = edits(calls)
     assert edit["text"] == card("official", "member", ("official",))
     assert buttons(edit) == card_buttons("official", "member")
@@ -170,7 +176,7 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
     # Remove: asked to confirm, cancel goes back to the card, confirm removes.
     calls = await d.press(world.secretary, private, t(lang, "Remove from cell"))
     (edit,) = edits(calls)
-    assert edit["text"] == t(lang, "Remove {name} from the cell?", name="Minh Lê")
+    assert edit["text"] == t(lang, "Remove {name} from the cell?", name="Lê Minh")
     assert buttons(edit) == [t(lang, "Yes, remove"), t(lang, "Cancel")]
     calls = await d.press(world.secretary, private, t(lang, "Cancel"))
     (edit,) = edits(calls)
@@ -180,7 +186,7 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
     await d.press(world.secretary, private, t(lang, "Remove from cell"))
     calls = await d.press(world.secretary, private, t(lang, "Yes, remove"))
     (edit,) = edits(calls)
-    assert edit["text"] == t(lang, "{name} was removed from the cell.", name="Minh Lê")
+    assert edit["text"] == t(lang, "{name} was removed from the cell.", name="Lê Minh")
     assert buttons(edit) == []
     membership = await world.membership(minh)
     assert membership is not None and membership.status is Status.REMOVED
@@ -188,13 +194,13 @@ async def test_member_cards_in_private(bot: Bot, lang: str) -> None:
 
     # Back to the list from another card: the roster without Minh.
     calls = await world.say(world.secretary, "/members", private=True)
-    assert buttons(calls[0]) == ["1. Lan Trần", "3. Hoa Phạm"]
-    await d.press(world.secretary, private, "3. Hoa Phạm")
+    assert buttons(calls[0]) == ["1. Trần Lan", "3. Phạm Hoa"]
+    await d.press(world.secretary, private, "3. Phạm Hoa")
     calls = await d.press(world.secretary, private, t(lang, "« Members"))
     (edit,) = edits(calls)
     assert "Minh" not in edit["text"]
-    assert roster_line(lang, 3, "Hoa Phạm", "probationary", reachable=False) in edit["text"]
-    assert buttons(edit) == ["1. Lan Trần", "3. Hoa Phạm"]
+    assert roster_line(lang, 3, "Phạm Hoa", "probationary", reachable=False) in edit["text"]
+    assert buttons(edit) == ["1. Trần Lan", "3. Phạm Hoa"]
 
 
 @BOTH_LANGUAGES
@@ -202,13 +208,14 @@ async def test_the_secretarys_card_has_no_role_or_remove_buttons(bot: Bot, lang:
     world, *_ = await populated(bot, lang)
     private = world.private(world.secretary)
     await world.say(world.secretary, "/members", private=True)
-    calls = await world.d.press(world.secretary, private, "1. Lan Trần")
+    calls = await world.d.press(world.secretary, private, "1. Trần Lan")
     (edit,) = edits(calls)
     assert buttons(edit) == [
         "• " + t(lang, "official"),
         t(lang, "probationary"),
         t(lang, "exempted"),
         t(lang, "temporarily elsewhere"),
+        t(lang, "visiting (temporarily here)"),
         t(lang, "« Members"),
     ]
 
@@ -252,7 +259,7 @@ def updated(lang: str, *args: str, reachable: bool = True) -> str:
     return t(
         lang,
         "Updated: {line}",
-        line=roster_line(lang, 2, "Minh Lê @minh", *args, reachable=reachable),
+        line=roster_line(lang, 2, "Lê Minh @minh", *args, reachable=reachable),
     )
 
 
@@ -263,7 +270,8 @@ async def test_kind_by_number_with_words_in_both_languages(bot: Bot, lang: str) 
     assert await say(world.secretary, "/kind 2 dubi") == updated(lang, "probationary")
     assert await say(world.secretary, "/kind #2 chính thức") == updated(lang, "official")
     assert await say(world.secretary, "/kind 2 Miễn sinh hoạt") == updated(lang, "exempted")
-    assert await say(world.secretary, '/kind 2 "tạm thời"') == updated(
+    # "Sinh hoạt tạm thời" alone is a member visiting this cell; away is "ở nơi khác".
+    assert await say(world.secretary, '/kind 2 "ở nơi khác"') == updated(
         lang, "temporarily elsewhere"
     )
     assert await say(world.secretary, "/kind 2 Official") == updated(lang, "official")
@@ -301,7 +309,7 @@ async def test_role_by_username_and_by_reply(bot: Bot, lang: str) -> None:
         t(
             lang,
             "Updated: {line}",
-            line=roster_line(lang, 3, "Hoa Phạm", "official", reachable=False),
+            line=roster_line(lang, 3, "Phạm Hoa", "official", reachable=False),
         )
     ]
     calls = await world.d.send(
@@ -311,7 +319,7 @@ async def test_role_by_username_and_by_reply(bot: Bot, lang: str) -> None:
         t(
             lang,
             "Updated: {line}",
-            line=roster_line(lang, 3, "Hoa Phạm", "official", "deputy secretary", reachable=False),
+            line=roster_line(lang, 3, "Phạm Hoa", "official", "deputy secretary", reachable=False),
         )
     ]
     assert await world.history(minh) == [
@@ -330,7 +338,7 @@ async def test_role_by_username_and_by_reply(bot: Bot, lang: str) -> None:
 async def test_remove_by_number_and_by_reply(bot: Bot, lang: str) -> None:
     world, minh, hoa, _ = await populated(bot, lang)
     text = await world.reply_in_group(world.secretary, "/remove 2")
-    assert text == t(lang, "{name} was removed from the cell.", name="Minh Lê")
+    assert text == t(lang, "{name} was removed from the cell.", name="Lê Minh")
     update = world.d.message_update(hoa, world.group, "Chào chi bộ")
     calls = await world.d.send(
         world.secretary,
@@ -338,7 +346,7 @@ async def test_remove_by_number_and_by_reply(bot: Bot, lang: str) -> None:
         "/remove",
         reply_to_message_id=update["message"]["message_id"],
     )
-    assert sent(calls, GROUP_ID) == [t(lang, "{name} was removed from the cell.", name="Hoa Phạm")]
+    assert sent(calls, GROUP_ID) == [t(lang, "{name} was removed from the cell.", name="Phạm Hoa")]
     roster = await world.reply_in_group(world.secretary, "/members")
     assert "Minh" not in roster and "Hoa" not in roster
     assert roster.startswith(
@@ -424,4 +432,4 @@ async def test_a_secretary_of_two_cells_must_use_the_group(bot: Bot, lang: str) 
     for command in ("/members", "/kind 2 dubi", "/invite"):
         assert await world.reply_in_private(world.secretary, command) == refusal
     text = await world.reply_in_group(world.secretary, "/members")
-    assert "Minh Lê" in text
+    assert "Lê Minh" in text

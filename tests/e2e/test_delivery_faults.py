@@ -119,13 +119,13 @@ async def test_reply_lost_after_delivery_is_recorded_unknown_never_resent(bot: B
     note = t(
         "en",
         "Telegram did not confirm the reminder to these members; they may have missed it:{names}",
-        names="\n• Minh Lê",
+        names="\n• Lê Minh",
     )
     assert note in sent(calls, w.secretary.id)
     answers = await w.reply_in_private(w.secretary, "/answers 1")
-    (line,) = [line for line in answers.splitlines() if "Minh Lê" in line]
+    (line,) = [line for line in answers.splitlines() if "Lê Minh" in line]
     assert t("en", "reminder not confirmed: may have missed it") in line
-    (line,) = [line for line in answers.splitlines() if "Hoa Phạm" in line]
+    (line,) = [line for line in answers.splitlines() if "Phạm Hoa" in line]
     assert "⚠️" not in line
 
 
@@ -206,7 +206,7 @@ async def test_crash_between_claim_and_settle_is_unknown_after_restart(tmp_path:
         calls = await fire_reminder(bot, day)
         assert reminders_to(calls) == sorted([w.group.id, w.secretary.id, hoa.id])
         (note,) = [text for text in sent(calls, w.secretary.id) if not text.startswith("⏰")]
-        assert "Minh Lê" in note
+        assert "Lê Minh" in note
     finally:
         await stop_bot(bot)
 
@@ -222,7 +222,7 @@ async def test_join_reply_502_after_commit_still_tells_the_secretary(bot: Bot) -
     calls = await w.say(tam, "/join")
     assert not any(GENERIC in text for text in sent(calls))
     (request,) = sent(calls, w.secretary.id)
-    assert "Tâm Vũ" in request
+    assert "Vũ Tâm" in request
     assert (await w.membership(tam)) is not None
 
 
@@ -264,7 +264,7 @@ async def test_join_request_to_secretary_is_retried_after_502(bot: Bot) -> None:
     bot.fake.fault_rule = None
     calls = await run_job(bot, name)
     (request,) = sent(calls, w.secretary.id)
-    assert "Tâm Vũ" in request
+    assert "Vũ Tâm" in request
     assert await rows(bot, "SELECT * FROM outbox") == []
     # Nothing twice: the job run again (a stale timer) sends nothing.
     start = bot.fake.next_call_seq
@@ -317,6 +317,6 @@ async def test_kept_notice_is_retried_after_a_restart(tmp_path: Path) -> None:
         (name,) = job_names(bot, "notice:join:")
         calls = await fire(bot, name)
         (request,) = sent(calls, 101)
-        assert "Tâm Vũ" in request
+        assert "Vũ Tâm" in request
     finally:
         await stop_bot(bot)

@@ -30,6 +30,7 @@ from bot.domain.cells import KIND_WORDS, ROLE_WORDS, Kind, Role, parse_kind, par
 from bot.domain.identity import ChatRef
 from bot.domain.messages import AnswerSummons, DecideAbsence, DecideJoin
 from bot.i18n import LANGUAGES
+from bot.rules.names import vietnamese_order
 from bot.services.cells import normalize_setup_code
 from bot.services.members import parse_member_ref
 from handlers.telegram import callback_data as cd
@@ -260,14 +261,17 @@ def test_name_refuses_what_is_not_a_name(harness: Harness, name: str, who: str) 
 
 KIND_ERRORS = {
     "Name the member by their number in /members (or reply to their message).",
-    "Choose official, probationary, exempted or elsewhere.",
+    "Choose official, probationary, exempted, elsewhere or visiting.",
     "No such member in this cell. See the numbers in /members.",
+    "{name} is on the cell committee, where a probationary member cannot be: change the role "
+    "first (/role {number} member).",
 }
 ROLE_ERRORS = {
     "Name the member by their number in /members (or reply to their message).",
-    "Choose deputy, member or guest.",
+    "Choose deputy, committee, member or guest.",
     "No such member in this cell. See the numbers in /members.",
     "The secretary's role cannot be changed or removed here.",
+    "A probationary member cannot be on the cell committee: {name} is probationary.",
 }
 REMOVE_ERRORS = {
     "Name the member by their number in /members (or reply to their message).",
@@ -350,8 +354,8 @@ def test_member_commands_refuse_replies_to_non_members(
     allowed = {
         "No such member in this cell. See the numbers in /members.",
         "Name the member by their number in /members (or reply to their message).",
-        "Choose official, probationary, exempted or elsewhere.",
-        "Choose deputy, member or guest.",
+        "Choose official, probationary, exempted, elsewhere or visiting.",
+        "Choose deputy, committee, member or guest.",
     }
     if author != "bot" and command != "/kind 3 dự bị":
         allowed = {"No such member in this cell. See the numbers in /members."}
@@ -545,7 +549,8 @@ def test_hostile_profiles_join_and_show_verbatim(
     # Each example adds one member (a write, rightly), so the roster grows as examples run.
     driver = harness.bot.driver
     user = TgUser(10_000 + len(harness.bot.fake.users), first, last, username, "en")
-    name = first if last is None else f"{first} {last}"
+    # Shown verbatim, family name first (the last-name field, unless the first one holds it).
+    name = vietnamese_order(first, last)
     secretary = harness.person("secretary")
     private = harness.private(secretary)
 

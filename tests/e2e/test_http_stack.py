@@ -137,7 +137,7 @@ async def test_polling_over_http_answers_start_and_setup(
         hello = vi.gettext(
             "Hello {name}! I am cellmeet: I schedule your cell's online meetings, send "
             "reminders and record who will attend and who asks to be excused.",
-            name="Lan Trần",
+            name="Trần Lan",
         )
         assert texts_to(fake, SECRETARY.id)[0].startswith(hello)
 
@@ -290,7 +290,7 @@ def test_python_m_bot_serves_the_judged_path(tmp_path: Path, server: FakeBotApiS
                 cell=CELL_NAME,
                 how=vi.gettext("with /join"),
             )
-            for name, username in (("Minh Lê", " (@minh)"), ("Hoa Phạm", ""))
+            for name, username in (("Lê Minh", " (@minh)"), ("Phạm Hoa", ""))
         }
         assert {m["text"] for m in requests} == asked
 
@@ -299,7 +299,7 @@ def test_python_m_bot_serves_the_judged_path(tmp_path: Path, server: FakeBotApiS
             fake.push_update(users.callback_update(SECRETARY, private, data, request))
         approved = {
             vi.gettext("{name} was approved: {kind}.", name=name, kind=vi.gettext("official"))
-            for name in ("Minh Lê", "Hoa Phạm")
+            for name in ("Lê Minh", "Phạm Hoa")
         }
         bot.wait_until(
             lambda: {m.get("text") for m in fake.messages_in(SECRETARY.id)} >= approved,
@@ -314,10 +314,10 @@ def test_python_m_bot_serves_the_judged_path(tmp_path: Path, server: FakeBotApiS
 
         fake.push_update(users.message_update(SECRETARY, group, "/members"))
         bot.wait_until(
-            lambda: any("Hoa Phạm" in t and "Minh Lê" in t for t in texts_to(fake, GROUP_ID)),
+            lambda: any("Phạm Hoa" in t and "Lê Minh" in t for t in texts_to(fake, GROUP_ID)),
             "the roster",
         )
-        roster = [t for t in texts_to(fake, GROUP_ID) if "Minh Lê" in t and "Hoa Phạm" in t]
+        roster = [t for t in texts_to(fake, GROUP_ID) if "Lê Minh" in t and "Phạm Hoa" in t]
         lines = roster[-1].splitlines()
         official = vi.gettext("official")
         assert lines[0] == vi.gettext(
@@ -328,9 +328,9 @@ def test_python_m_bot_serves_the_judged_path(tmp_path: Path, server: FakeBotApiS
             probationary=0,
         )
         assert lines[2:5] == [
-            f"1. Lan Trần @lan — {official}, {vi.gettext('secretary')} ✉️",
-            f"2. Minh Lê @minh — {official} ✉️",
-            f"3. Hoa Phạm — {official} 🔕",
+            f"1. Trần Lan @lan — {official}, {vi.gettext('secretary')} ✉️",
+            f"2. Lê Minh @minh — {official} ✉️",
+            f"3. Phạm Hoa — {official} 🔕",
         ]
     finally:
         status = bot.interrupt()

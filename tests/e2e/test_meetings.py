@@ -46,8 +46,9 @@ async def test_one_line_schedule_stores_utc_and_arms_reminders(bot: Bot, lang: s
     text = await w.reply_in_group(w.secretary, f"/schedule {START_LOCAL} {TITLE}")
     assert text == t(
         lang,
-        "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+        "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
         id=1,
+        kind=t(lang, "regular meeting"),
         title=TITLE,
         when=when(lang, START_UTC),
     )
@@ -166,8 +167,9 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
     assert sent(calls, w.group.id)[-1].startswith(
         t(
             lang,
-            "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+            "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
             id=1,
+            kind=t(lang, "thematic meeting"),
             title="Học tập nghị quyết",
             when=when(lang, START_UTC),
         )
@@ -337,16 +339,18 @@ async def test_confidential_document_goes_only_privately_and_protected(
     w = await make_cell(bot, lang)
     members = await add_members(w, lang)
     await schedule(w)
+    # A confidential document is attached in the private chat (in a group it is refused).
     for file_id, name, flag in (("PUB1", "chuong-trinh.pdf", ""), ("SEC1", "mat.pdf", " mat")):
+        chat = w.private(w.secretary) if flag else w.group
         document = w.d._message(
             w.secretary,
-            w.group,
+            chat,
             document={"file_id": file_id, "file_unique_id": file_id + "u", "file_name": name},
         )
         calls = await w.d.send(
-            w.secretary, w.group, f"/attach 1{flag}", reply_to_message_id=document["message_id"]
+            w.secretary, chat, f"/attach 1{flag}", reply_to_message_id=document["message_id"]
         )
-        assert name in only_text(calls, w.group.id)
+        assert name in only_text(calls, chat.id)
     calls = await fire_reminder(bot, (await reminder_ids(bot, 1))[1440])
     docs = messages(calls, "sendDocument")
     group_docs = [c for c in docs if c["chat_id"] == w.group.id]

@@ -40,7 +40,7 @@ async def test_the_real_job_queue_sends_a_due_reminder_exactly_once(tmp_path: Pa
         await driver.press(SECRETARY, driver.private_chat(SECRETARY), "✅ Duyệt: chính thức")
         starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=62)
         change = await services.meetings.schedule(
-            Identity("telegram", str(SECRETARY.id), "Lan Trần"),
+            Identity("telegram", str(SECRETARY.id), "Trần Lan"),
             ChatRef("telegram", str(GROUP), False, "Chi bộ 1"),
             starts_at=starts,
             title="Họp thử",

@@ -25,7 +25,7 @@ async def test_setup_join_approve_members(bot: Bot) -> None:
 
     calls = await d.send(member, group, "/members")
     text = calls[-1]["text"]
-    assert "Lan Trần" in text and "Minh Lê" in text
+    assert "Trần Lan" in text and "Lê Minh" in text
     assert "2 members" in text
 
     outsider = TgUser(103, "X", language_code="vi")

@@ -20,7 +20,7 @@ from tests.e2e.meetings_support import START_LOCAL, START_UTC, TITLE, TZ, messag
 from tests.e2e.zalo_support import SECRETARY, ZALO_TOKEN, ZaloWorld, running, zalo_only_cell
 from tests.harness.zalo_server import FakeZalo
 
-SCHEDULED = "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it."
+SCHEDULED = "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it."
 # The right form shown with a refusal of /schedule: a week from now.
 SCHEDULE_FORM = "/schedule 28/11/2026 19:30 Sinh hoạt chi bộ"
 
@@ -52,7 +52,8 @@ async def test_schedule_reads_dates_as_people_type_them(
     w = await make_cell(bot, lang)
     text = await w.reply_in_private(w.secretary, f"/schedule {typed} {TITLE}")
     start = utc(local)
-    assert text == t(lang, SCHEDULED, id=1, title=TITLE, when=when(lang, start))
+    kind = t(lang, "regular meeting")
+    assert text == t(lang, SCHEDULED, id=1, kind=kind, title=TITLE, when=when(lang, start))
     (meeting,) = await rows(bot, "SELECT starts_at, title FROM meetings")
     assert tuple(meeting) == (start, TITLE)
 

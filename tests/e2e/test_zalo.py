@@ -84,7 +84,7 @@ async def test_a_zalo_member_joins_answers_a_reminder_by_number_and_is_excused(
     # With members on two channels, /members says where each is.
     roster = sent(await w.say(w.secretary, "/members", private=True), w.secretary.id)[0]
     lines = roster.splitlines()
-    assert any(line.startswith("1. Lan") and line.endswith(" · Telegram") for line in lines)
+    assert any(line.startswith("1. Trần Lan") and line.endswith(" · Telegram") for line in lines)
     assert any("Ba Nguyễn" in line and line.endswith(" · Zalo") for line in lines)
 
     # The reminder reaches Zalo with numbered choices instead of buttons.

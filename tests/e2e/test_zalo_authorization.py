@@ -494,8 +494,8 @@ def roster_header(case: Case) -> str:
     return case.text(
         "Cell «{name}»: {count} members ({official} official, {probationary} probationary)",
         name=case.cell.name,
-        count=5,
-        official=4,
+        count=6,
+        official=5,
         probationary=1,
     )
 
@@ -590,8 +590,9 @@ async def check_schedule(case: Case, reply: str) -> None:
     assert reply.startswith(
         head(
             case,
-            "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+            "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
             id=2 if case.key == "A" else 3,
+            kind=case.text("regular meeting"),
             title=NEW_TITLE,
             when="\0",
         )

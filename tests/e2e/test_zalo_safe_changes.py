@@ -72,8 +72,9 @@ async def test_link_cancel_with_a_reason_and_restore_on_zalo(world: ZaloWorld, l
     scheduled = await world.said(SECRETARY, f"/schedule {START_LOCAL} {TITLE}")
     assert scheduled == t(
         lang,
-        "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+        "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
         id=1,
+        kind=t(lang, "regular meeting"),
         title=TITLE,
         when=when(lang, START_UTC),
     )

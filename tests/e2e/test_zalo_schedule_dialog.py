@@ -103,8 +103,9 @@ async def test_a_secretary_schedules_a_meeting_step_by_step_in_vietnamese(
     assert meeting["starts_at"] == START_UTC
     assert str(meeting["link"]).startswith("https://meet.jit.si/")
     head = vi(
-        "Meeting #{id} scheduled: {title}, {when}. Reminders will be sent before it.",
+        "Meeting #{id} ({kind}) scheduled: {title}, {when}. Reminders will be sent before it.",
         id=meeting["id"],
+        kind=vi("regular meeting"),
         title=TITLE,
         when="\0",
     ).split("\0")[0]
@@ -139,7 +140,7 @@ async def test_the_dialog_in_english_with_the_title_given_with_the_date(
     )
     assert en("Link: {link}", link="https://meet.jit.si/ChiBoZaloChuyenDe") in summary
     done = await world.says(SECRETARY, number_of(summary, en("✅ Schedule")))
-    assert done[-1].startswith("Meeting #1 scheduled: "), done
+    assert done[-1].startswith("Meeting #1 (thematic meeting) scheduled: "), done
     (meeting,) = await meetings(world)
     assert meeting == {
         "id": 1,

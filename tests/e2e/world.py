@@ -24,7 +24,9 @@ from babel.messages.pofile import read_po
 from bot.clock import FakeClock
 from bot.domain.cells import NO_GROUP_PREFIX, Kind, Role
 from bot.domain.identity import ChatRef, Identity
+from bot.domain.meetings import DocumentRef
 from bot.i18n import LOCALE_DIR, translator
+from bot.rules.names import vietnamese_order
 from bot.services.access import NO_SUCH_MEETING, REFUSE_NOT_LEADER, REFUSE_NOT_MEMBER
 from bot.services.registry import Services
 from sandbox.driver import TgChat, TgUser
@@ -40,7 +42,8 @@ DB_NAME = "cellmeet.sqlite3"
 FRESH_GROUP_ID = -1009
 FRESH_GROUP_TITLE = "Nhóm mới"
 
-# Who is who in each cell, in the order they join; "former" was removed, "applicant" waits.
+# Who is who in each cell, in the order they join; "former" was removed, "applicant" waits;
+# "committee" is an official member on the cell committee (chi ủy viên).
 CAST_ROLES = (
     "secretary",
     "deputy",
@@ -50,6 +53,7 @@ CAST_ROLES = (
     "target",
     "former",
     "applicant",
+    "committee",
 )
 
 
@@ -60,10 +64,14 @@ class Person:
     user: TgUser
     membership_id: int
     number: int
+    channel: str = "telegram"
 
     @property
     def name(self) -> str:
-        """The name the bot shows (first and last name)."""
+        """The name the bot shows: on Telegram family name first (the last-name field first);
+        on Zalo the display name as the platform gives it."""
+        if self.channel == "telegram":
+            return vietnamese_order(self.user.first_name, self.user.last_name)
         return " ".join(p for p in (self.user.first_name, self.user.last_name) if p)
 
 
@@ -119,6 +127,7 @@ CAST: dict[str, tuple[str, int, list[TgUser]]] = {
             TgUser(106, "Tâm", "Hoàng", username="tam_hoang", language_code="vi"),
             TgUser(107, "Cường", "Đặng", language_code="vi"),
             TgUser(108, "Hoa", "Bùi", language_code="en"),
+            TgUser(109, "Thu", "Trịnh", language_code="en"),
         ],
     ),
     "B": (
@@ -133,6 +142,7 @@ CAST: dict[str, tuple[str, int, list[TgUser]]] = {
             TgUser(206, "Phúc", "Mạc", username="phuc_mac", language_code="vi"),
             TgUser(207, "Dũng", "Kiều", language_code="vi"),
             TgUser(208, "Ngọc", "Tạ", language_code="en"),
+            TgUser(209, "Hằng", "Châu", language_code="vi"),
         ],
     ),
 }
@@ -143,9 +153,11 @@ OPERATOR = TgUser(OPERATOR_ID, "Operator", username="op", language_code="vi")
 def identity(user: TgUser, channel: str = "telegram") -> Identity:
     """The core's identity of a driver user, exactly as the Telegram edge builds it (or the
     Zalo edge: the same id as a Zalo user id, no username, no language code)."""
-    name = " ".join(p for p in (user.first_name, user.last_name) if p)
     if channel == "zalo":
-        return Identity("zalo", str(user.id), name)
+        return Identity(
+            "zalo", str(user.id), " ".join(filter(None, (user.first_name, user.last_name)))
+        )
+    name = vietnamese_order(user.first_name, user.last_name)
     return Identity("telegram", str(user.id), name, user.username, user.language_code)
 
 
@@ -193,7 +205,7 @@ async def build_world(directory: Path, channel: str = "telegram") -> World:
             secretary = identity(by_role["secretary"], channel)
             cell = await cells.setup_cell(secretary, chat, code)
             kinds = {"probationary": Kind.PROBATIONARY}
-            roles = {"deputy": Role.DEPUTY, "guest": Role.GUEST}
+            roles = {"deputy": Role.DEPUTY, "guest": Role.GUEST, "committee": Role.COMMITTEE}
             for role in CAST_ROLES[1:]:
                 request = await members.request_join(identity(by_role[role], channel), chat)
                 if role == "applicant":
@@ -211,7 +223,7 @@ async def build_world(directory: Path, channel: str = "telegram") -> World:
                     assert known is not None
                     found = await uow.memberships.get(cell.id, known.id)
                 assert found is not None
-                people[role] = Person(user, found.id, found.number)
+                people[role] = Person(user, found.id, found.number, channel)
             built[key] = CellCast(key, name, chat_id, people, chat.chat_id)
         spare_code = await cells.create_setup_code("Chi bộ dự phòng")
     finally:
@@ -236,6 +248,8 @@ class MeetingWorld:
     meeting_ids: dict[str, int]
     target_user_ids: dict[str, int]
     numbers: dict[str, int]
+    # On Telegram, each meeting's documents: (public id, confidential id).
+    document_ids: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 async def build_meeting_world(directory: Path, channel: str = "telegram") -> MeetingWorld:
@@ -249,6 +263,7 @@ async def build_meeting_world(directory: Path, channel: str = "telegram") -> Mee
     meeting_ids: dict[str, int] = {}
     target_user_ids: dict[str, int] = {}
     numbers: dict[str, int] = {}
+    document_ids: dict[str, tuple[int, int]] = {}
     try:
         for key, cast in world.cells.items():
             secretary = identity(cast.people["secretary"].user, channel)
@@ -263,6 +278,19 @@ async def build_meeting_world(directory: Path, channel: str = "telegram") -> Mee
             )
             meeting_ids[key] = change.meeting.id
             numbers[key] = change.meeting.number
+            if channel == "telegram":
+                attached = [
+                    await services.meetings.attach(
+                        secretary,
+                        private_ref(cast.people["secretary"].user),
+                        change.meeting.number,
+                        file=DocumentRef("telegram", f"{key}-{name}"),
+                        file_name=f"{name}.pdf",
+                        confidential=name == "secret",
+                    )
+                    for name in ("public", "secret")
+                ]
+                document_ids[key] = (attached[0].document.id, attached[1].document.id)
             target = identity(cast.people["target"].user, channel)
             await services.attendance.request_absence(target, None, change.meeting.id, REASON)
             known = await services.members.known_user(target)
@@ -271,7 +299,7 @@ async def build_meeting_world(directory: Path, channel: str = "telegram") -> Mee
     finally:
         await db.close()
     assert numbers == {"A": 1, "B": 2}
-    return MeetingWorld(world, meeting_ids, target_user_ids, numbers)
+    return MeetingWorld(world, meeting_ids, target_user_ids, numbers, document_ids)
 
 
 async def start_world_bot(world: World, directory: Path) -> Bot:
@@ -575,6 +603,18 @@ def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
                 pytest.param(action, scope, role, outcome, id=f"{action}-{role}-{scope}")
             )
     return params
+
+
+def committee_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
+    """The committee member's column of an authorization matrix: SPEC §2 says a committee
+    member may do what an official member may (they are only summoned to more meetings)."""
+    official = ROLES.index("official")
+    return [
+        pytest.param(
+            *key.split("/"), "committee", outcomes[official], id=f"{key.replace('/', '-')}-c"
+        )
+        for key, outcomes in expected.items()
+    ]
 
 
 T = TypeVar("T")

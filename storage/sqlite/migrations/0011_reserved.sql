@@ -1,0 +1,2 @@
+-- This version number belongs to a change made alongside this one; it replaces this
+-- empty file when both are merged.
