@@ -1,2 +1,0 @@
--- This version number belongs to a change made alongside this one; it replaces this
--- empty file when both are merged.
