@@ -55,7 +55,18 @@ def caller(update: Update) -> tuple[Identity, ChatRef]:
 
 
 async def tr_for(update: Update, context: BotContext) -> Translator:
-    """Texts in the language of the user who sent the update."""
+    """Texts for the chat the update came from: in a group, the cell's language (everyone
+    reads it there); in private, and for a button's answer that only its presser sees, the
+    language of the user who sent the update."""
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE and update.callback_query is None:
+        cell = await context.services.cells.cell_of_chat(chat_of(chat))
+        return translator(cell.language if cell else context.services.settings.default_language)
+    return await tr_person(update, context)
+
+
+async def tr_person(update: Update, context: BotContext) -> Translator:
+    """Texts in the language of the user who sent the update (what they alone read)."""
     user = update.effective_user
     if user is None:
         return translator(context.services.settings.default_language)
@@ -218,8 +229,9 @@ async def _reachable(context: BotContext, user: TgUser) -> str | None:
 
 
 async def _safe_tr(update: Update, context: BotContext) -> Translator:
+    # A refusal is told to its sender (privately when the bot can): in their language.
     try:
-        return await tr_for(update, context)
+        return await tr_person(update, context)
     except Exception:  # the database itself may be what failed
         logger.warning("language lookup failed", exc_info=True)
         return translator(context.services.settings.default_language)
