@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import SANDBOX_INSTEAD
+from bot.i18n import translator
 from tests.conftest import SETTINGS
 
 URL_WITHIN_SECONDS = 60.0
@@ -135,7 +137,8 @@ def test_python_m_bot_without_a_token_starts_the_sandbox_on_127_0_0_1_only(
     sandbox_process.process.send_signal(signal.SIGINT)
     assert sandbox_process.process.wait(STOP_WITHIN_SECONDS) == 0
     logged = sandbox_process.stderr.read_text(encoding="utf-8")
-    assert "sandbox" in logged.splitlines()[0]
+    # The command line speaks DEFAULT_LANGUAGE (vi unless set): it says this is the sandbox.
+    assert logged.splitlines()[0] == translator("vi").gettext(SANDBOX_INSTEAD)
     assert "Traceback" not in logged
 
     contacts = sandbox_process.audit_log.read_text(encoding="utf-8").splitlines()
