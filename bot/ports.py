@@ -159,6 +159,10 @@ class CellRepository(Protocol):
         """Create a cell bound to a group."""
         ...
 
+    async def set_language(self, cell_id: int, language: str) -> None:
+        """The language the bot writes in the cell's group."""
+        ...
+
     async def set_chat(self, cell_id: int, chat_id: str) -> None:
         """The group got a new id (a supergroup)."""
         ...

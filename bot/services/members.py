@@ -217,6 +217,23 @@ class MemberService:
                 await uow.users.set_language(user.id, language)
         return language
 
+    async def set_cell_language(self, identity: Identity, chat: ChatRef, text: str) -> Cell | None:
+        """/lang in a cell's group by its secretary or deputy: the group's language (what the
+        bot writes there); None when the caller may not (their own language is set alone)."""
+        language = text.strip().lower()
+        if language not in LANGUAGES:
+            raise BadInput(N_("Choose vi (Tiếng Việt) or en (English)."), usage=Usage.LANG)
+        async with self.store.transaction() as uow:
+            cell = await uow.cells.get_by_chat(chat.channel, chat.chat_id)
+            if cell is None:
+                return None
+            actor, _ = await self.access.actor_in(uow, identity, cell)
+            if not actor.may(Action.MANAGE_MEMBERS):
+                return None
+            if cell.language != language:
+                await uow.cells.set_language(cell.id, language)
+        return replace(cell, language=language)
+
     async def user_cells(self, identity: Identity) -> list[tuple[Cell, Membership]]:
         """The caller's active memberships."""
         async with self.store.reading() as uow:

@@ -140,8 +140,8 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def lang(update: Update, context: BotContext) -> None:
-    """/lang [vi|en]: choose the language."""
-    identity, _ = caller(update)
+    """/lang [vi|en]: choose the language (a leader in the cell's group: the group's too)."""
+    identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
     args = command_args(message)
@@ -150,7 +150,13 @@ async def lang(update: Update, context: BotContext) -> None:
         await reply(update, tr.gettext("Choose your language:"), render.language_keyboard())
         return
     language = await context.services.members.set_language(identity, args)
-    await confirm(update, translator(language).gettext("Language: English."))
+    text = translator(language).gettext("Language: English.")
+    if not chat.is_private:
+        # A leader sets the group's language too: the bot writes there in the cell's language.
+        cell = await context.services.members.set_cell_language(identity, chat, args)
+        if cell is not None:
+            text += "\n" + translator(language).gettext("The bot writes in this group in English.")
+    await confirm(update, text)
 
 
 async def name(update: Update, context: BotContext) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram import User as TgUser
@@ -57,7 +57,18 @@ def caller(update: Update) -> tuple[Identity, ChatRef]:
 
 
 async def tr_for(update: Update, context: BotContext) -> Translator:
-    """Texts in the language of the user who sent the update."""
+    """Texts for the chat the update came from: in a group (messages sent or edited there),
+    the cell's language, as everyone reads them; in private, the language of the user who
+    sent the update. A button's alert, which only its presser sees, uses tr_person."""
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        cell = await context.services.cells.cell_of_chat(chat_of(chat))
+        return translator(cell.language if cell else context.services.settings.default_language)
+    return await tr_person(update, context)
+
+
+async def tr_person(update: Update, context: BotContext) -> Translator:
+    """Texts in the language of the user who sent the update (what they alone read)."""
     user = update.effective_user
     if user is None:
         return translator(context.services.settings.default_language)
@@ -157,8 +168,10 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(error, UserFacingError):
         logger.debug("refused: %s", error.message)
-        tr = await _safe_tr(update, context)
-        text = render_error(tr, error)
+        refused = error
+
+        def render(tr: Translator) -> str:
+            return render_error(tr, refused)
     else:
         attempt = CURRENT_ATTEMPT.get()
         if attempt is None:
@@ -167,21 +180,27 @@ async def on_error(update: object, context: BotContext) -> None:
             attempt.error = error
             if not attempt.final and not isinstance(error, TelegramError):
                 return
-        tr = await _safe_tr(update, context)
-        text = "⚠️ " + tr.gettext(GENERIC_ERROR)
+
+        def render(tr: Translator) -> str:
+            return "⚠️ " + tr.gettext(GENERIC_ERROR)
+
+    text = render(await _safe_tr(update, context))
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text[:CALLBACK_ANSWER_MAX], show_alert=True)
         elif update.effective_message is not None and update.effective_chat is not None:
-            await _tell_error(update, context, text)
+            await _tell_error(update, context, text, render)
     except (BadRequest, Forbidden):
         logger.info("could not tell the user about an error")
     except TelegramError as failure:
         logger.warning("could not tell the user about an error (%s)", failure)
 
 
-async def _tell_error(update: Update, context: BotContext, text: str) -> None:
-    """In a private chat, reply; in a group, tell the sender privately if the bot can, once.
+async def _tell_error(
+    update: Update, context: BotContext, text: str, render: Callable[[Translator], str]
+) -> None:
+    """In a private chat, reply; in a group, tell the sender privately if the bot can, once
+    (`text`, in their language), else in the group (rendered in the cell's language).
 
     A group gets 20 messages a minute from the bot: one member's mistakes must not spend them.
     """
@@ -202,7 +221,8 @@ async def _tell_error(update: Update, context: BotContext, text: str) -> None:
         except Forbidden:
             # They blocked the bot: say it in the group, and remember.
             await context.services.members.set_reachable(CHANNEL, str(user.id), False)
-    await message.reply_text(text)
+    # Everyone in the group reads it: the cell's language.
+    await message.reply_text(render(await _safe_tr(update, context, group=True)))
 
 
 async def _reachable(context: BotContext, user: TgUser) -> str | None:
@@ -219,9 +239,11 @@ async def _reachable(context: BotContext, user: TgUser) -> str | None:
     return known.private_chat_id
 
 
-async def _safe_tr(update: Update, context: BotContext) -> Translator:
+async def _safe_tr(update: Update, context: BotContext, *, group: bool = False) -> Translator:
+    # A refusal is told to its sender (privately when the bot can): in their language; one
+    # said in the group is in the cell's.
     try:
-        return await tr_for(update, context)
+        return await (tr_for(update, context) if group else tr_person(update, context))
     except Exception:  # the database itself may be what failed
         logger.warning("language lookup failed", exc_info=True)
         return translator(context.services.settings.default_language)

@@ -40,6 +40,7 @@ from handlers.telegram.common import (
     identity_of,
     reply,
     tr_for,
+    tr_person,
 )
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.notifier import keyboard
@@ -672,7 +673,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if isinstance(data, AnswerSummons):
         if data.attend:
             await attendance.will_attend(identity, where, data.meeting_id)
-            await after_commit(query.answer(tr.gettext("Recorded: you will attend.")))
+            # The alert is the presser's alone: in their language.
+            alert = (await tr_person(update, context)).gettext("Recorded: you will attend.")
+            await after_commit(query.answer(alert))
             # The answer shows in the message, its button marked; it can still be changed.
             await after_commit(_mark_answer(query, tr, data.meeting_id, Reply.WILL_ATTEND))
             return

@@ -330,6 +330,10 @@ class SqliteCells(Repository):
         assert row is not None
         return _cell(row)
 
+    async def set_language(self, cell_id: int, language: str) -> None:
+        """The language the bot writes in the cell's group."""
+        await self.run("UPDATE cells SET language = ? WHERE id = ?", (language, cell_id))
+
     async def set_chat(self, cell_id: int, chat_id: str) -> None:
         """Move a cell to a new chat id (a group upgraded to a supergroup)."""
         await self.run("UPDATE cells SET chat_id = ? WHERE id = ?", (chat_id, cell_id))

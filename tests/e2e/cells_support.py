@@ -28,6 +28,9 @@ SETUP_OK = (
 )
 
 
+GROUP_LANGUAGE = "The bot writes in this group in English."
+
+
 def t(lang: str, msgid: str, /, **params: object) -> str:
     """The bot's text for `msgid` in `lang`; Vietnamese must really be translated."""
     text = translator(lang).gettext(msgid, **params)
@@ -233,10 +236,15 @@ async def make_cell(
         await world.start(secretary)
     code = await new_code(bot, name)
     texts = sent(await world.say(secretary, f"/setup {code}"), world.group.id)
-    assert texts[0] == world.t(SETUP_OK, name=name)
-    hint = world.t(
+    # The group speaks the cell's language: DEFAULT_LANGUAGE (vi) until a leader sets another.
+    assert texts[0] == t("vi", SETUP_OK, name=name)
+    hint = t(
+        "vi",
         "To get reminders and approval buttons privately, open {link} and press Start.",
         link=BOT_LINK + "hi",
     )
     assert texts[1:] == ([] if reachable else [hint])
+    if lang != "vi":
+        said = sent(await world.say(secretary, f"/lang {lang}"), world.group.id)
+        assert said == [world.t("Language: English.") + "\n" + world.t(GROUP_LANGUAGE)]
     return world

@@ -35,6 +35,7 @@ from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.world import (
     BOUND,
     CELL_EXPECTED,
+    CELL_LANGUAGE,
     CELL_REFUSALS,
     LEADER,
     MEMBER,
@@ -92,6 +93,8 @@ class Case:
     action: str
     scope: str
     role: str
+    # The chat the action was given in (its answers are written there).
+    where: int | None = None
 
     @property
     def own(self) -> CellCast:
@@ -123,8 +126,18 @@ class Case:
         return self.bot.driver.private_chat(self.actor)
 
     def text(self, msgid: str, **params: object) -> str:
-        """A text in the actor's language."""
+        """A text the bot writes where the action was given: in a cell's group in the cell's
+        language, in private (and a button's alert) in the actor's."""
+        return tr_text(self.chat_language(self.where), msgid, **params)
+
+    def personal(self, msgid: str, **params: object) -> str:
+        """A text for the actor alone (a refusal told privately, a button's alert)."""
         return tr_text(self.language, msgid, **params)
+
+    def chat_language(self, chat_id: int | None) -> str:
+        """The language of texts in a chat: a cell's group speaks the cell's language."""
+        groups = {cell.chat_id for cell in self.world.cells.values()}
+        return CELL_LANGUAGE if chat_id in groups else self.language
 
     async def actor_row(self, column: str) -> object:
         """A column of the actor's users row."""
@@ -190,6 +203,7 @@ async def send(case: Case) -> list[Call]:
         chat = case.private
     else:
         chat = case.cell.chat
+    case.where = chat.id
     return await d.send(case.actor, chat, texts[case.action])
 
 
@@ -212,6 +226,7 @@ async def press(case: Case) -> list[Call]:
     }[button]
     in_group = button in ("back", "language") and case.scope == "foreign"
     chat = case.cell.chat if in_group else case.private
+    case.where = chat.id
     message_id = store_bot_message(case.bot, chat)
     return await case.bot.driver.press_data(case.actor, chat, data, message_id)
 
@@ -278,7 +293,9 @@ async def check_join(case: Case, calls: list[Call]) -> None:
     reply = first_reply(calls)
     already = case.scope == "own" and case.role not in ("nonmember", "operator")
     if already:
-        assert reply == "⚠️ " + case.text(
+        # A refusal: told privately, in the actor's language.
+        assert sent_to(calls, case.actor.id) == [reply]
+        assert reply == "⚠️ " + case.personal(
             "You are already a member of «{name}».", name=case.cell.name
         )
         return
@@ -515,7 +532,10 @@ async def test_authorization(
             assert not leaked, (leaked, texts)
             return
         params = {"name": case.cell.name} if outcome == BOUND else {}
-        refusal = "⚠️ " + case.text(REFUSALS[outcome], **params)
+        # A refusal is the actor's: told privately (or as an alert) in their language; said in
+        # a group (the bot cannot write to them) in the cell's.
+        told = None if button else calls[0].get("chat_id")
+        refusal = "⚠️ " + tr_text(case.chat_language(told), REFUSALS[outcome], **params)
         if button:
             assert alert_text(calls) == refusal
             assert [c.method for c in calls] == ["answerCallbackQuery"], calls

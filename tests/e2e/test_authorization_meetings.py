@@ -44,6 +44,7 @@ from sandbox.fake_api import Call, FakeRequest, FakeTelegram
 from tests.conftest import Bot, make_settings, stop_bot
 from tests.e2e.db import rows
 from tests.e2e.world import (
+    CELL_LANGUAGE,
     MEETING_EXAMPLES,
     MEETING_EXPECTED,
     MEETING_REFUSALS,
@@ -106,6 +107,8 @@ class Case:
     scope: str
     role: str
     confirmation_id: int = 0
+    # The chat the action was given in (its answers are written there).
+    where: int | None = None
 
     @property
     def world(self) -> World:
@@ -162,8 +165,18 @@ class Case:
         return self.bot.driver.private_chat(self.actor)
 
     def text(self, msgid: str, **params: object) -> str:
-        """A text in the actor's language."""
+        """A text the bot writes where the action was given: in a cell's group in the cell's
+        language, in private (and a button's alert) in the actor's."""
+        return tr_text(self.chat_language(self.where), msgid, **params)
+
+    def personal(self, msgid: str, **params: object) -> str:
+        """A text for the actor alone (a refusal told privately, a button's alert)."""
         return tr_text(self.language, msgid, **params)
+
+    def chat_language(self, chat_id: int | None) -> str:
+        """The language of texts in a chat: a cell's group speaks the cell's language."""
+        groups = {cell.chat_id for cell in self.world.cells.values()}
+        return CELL_LANGUAGE if chat_id in groups else self.language
 
     async def cell_id(self) -> int:
         """The touched cell's database id."""
@@ -282,9 +295,11 @@ async def send(case: Case) -> list[Call]:
         "meetingkind": f"/meetingkind {n} chuyên đề",
     }
     if case.action in IN_GROUP:
+        case.where = case.cell.chat_id
         return await d.send(case.actor, case.cell.chat, texts[case.action])
     # An operator belongs to no cell: a number names a meeting in that cell's group.
     chat = case.cell.chat if case.role == "operator" else case.private
+    case.where = chat.id
     if case.action == "attach":
         document = d._message(
             case.actor,
@@ -313,11 +328,20 @@ async def press(case: Case) -> list[Call]:
         "secret-document": cd.fetch_document(n, case.mworld.document_ids[case.key][1]),
     }[button]
     chat = case.cell.chat if button == "step" else case.private
-    message_id = keyboard_message(case.bot, chat, data)
+    case.where = chat.id
+    if button == "step":
+        # The dialog's first question, as the bot asked it in the group.
+        question, label = case.text(STEP_QUESTION), case.text("regular meeting")
+        message_id = keyboard_message(case.bot, chat, data, question, label)
+    else:
+        message_id = keyboard_message(case.bot, chat, data)
     return await case.bot.driver.press_data(case.actor, chat, data, message_id)
 
 
-def keyboard_message(bot: Bot, chat: TgChat, data: str) -> int:
+STEP_QUESTION = "New meeting. What kind of meeting?"
+
+
+def keyboard_message(bot: Bot, chat: TgChat, data: str, text: str = "…", label: str = "…") -> int:
     """A message from the bot in `chat` with one button carrying `data`; its id."""
     fake = bot.fake
     message_id = fake.next_message_id(chat.id)
@@ -327,8 +351,8 @@ def keyboard_message(bot: Bot, chat: TgChat, data: str) -> int:
             "from": fake.bot_user(),
             "chat": chat.to_dict(),
             "date": fake.now(),
-            "text": "…",
-            "reply_markup": {"inline_keyboard": [[{"text": "…", "callback_data": data}]]},
+            "text": text,
+            "reply_markup": {"inline_keyboard": [[{"text": label, "callback_data": data}]]},
         }
     )
     return message_id
@@ -410,7 +434,7 @@ async def check_recurring(case: Case, calls: list[Call]) -> None:
 async def check_reminders(case: Case, calls: list[Call]) -> None:
     assert first_reply(calls) == case.text(
         "Reminders for each meeting: {times}.",
-        times=format_offsets((2880, 120, 0), case.language),
+        times=format_offsets((2880, 120, 0), case.chat_language(case.where)),
     )
     row = await fetch_one(
         case.bot, "SELECT reminder_offsets FROM cells WHERE id = ?", await case.cell_id()
@@ -543,7 +567,7 @@ async def check_button(case: Case, calls: list[Call]) -> None:
         labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
         assert labels == ["✅ " + case.text("Will attend"), case.text("Request absence")]
     if button == "attend":
-        assert alert_text(calls) == case.text("Recorded: you will attend.")
+        assert alert_text(calls) == case.personal("Recorded: you will attend.")
         assert await case.reply_status(await case.actor_user_id()) == "will_attend"
     elif button == "absent":
         assert replies(calls) == [case.text("Please reply with the reason for your absence.")]
@@ -572,9 +596,12 @@ async def check_button(case: Case, calls: list[Call]) -> None:
         assert replies(calls)[0] == case.text("Meeting #{id} cancelled.", id=case.number)
         assert await case.meeting("status") == "cancelled"
     else:
-        # The pressed button's label is echoed after the question (the stored message has
-        # "…" for both).
-        assert [str(c["text"]) for c in calls if c.method == "editMessageText"] == ["… — …"]
+        # The choice is echoed into the question; the next question follows, in the group's
+        # language (the cell's), naming whose dialog it is.
+        echoed = case.text(STEP_QUESTION) + " — " + case.text("regular meeting")
+        assert [str(c["text"]) for c in calls if c.method == "editMessageText"] == [echoed]
+        when = case.text("Date and time? Reply with dd/mm/yyyy HH:MM, e.g. 05/12/2026 19:30.")
+        assert replies(calls) == [f"{_name(case.actor)}, {when}"], replies(calls)
         dialog = await case.dialog(case.cell.chat)
         assert dialog is not None and '"step": "when"' in dialog[1], dialog
 
@@ -632,9 +659,13 @@ async def test_meeting_authorization(
             leaked = {s for s in secrets if any(s in t for t in texts)}
             assert not leaked, (leaked, texts)
             return
-        refusal = "⚠️ " + case.text(REFUSALS[outcome])
+        # A refusal is the actor's: told privately (or as an alert) in their language; said in
+        # a group (the bot cannot write to them) in the cell's.
+        told = None if button else calls[0].get("chat_id")
+        language = case.chat_language(told)
+        refusal = "⚠️ " + tr_text(language, REFUSALS[outcome])
         if outcome in EXAMPLES:
-            refusal += "\n" + case.text("Example: {example}", example=EXAMPLES[outcome])
+            refusal += "\n" + tr_text(language, "Example: {example}", example=EXAMPLES[outcome])
         if button:
             assert [c.method for c in calls] == ["answerCallbackQuery"], calls
             assert alert_text(calls) == refusal

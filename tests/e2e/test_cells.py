@@ -17,6 +17,7 @@ from tests.e2e.cells_support import (
     BOTH_LANGUAGES,
     CELL_NAME,
     GROUP_ID,
+    GROUP_LANGUAGE,
     SETUP_OK,
     World,
     buttons,
@@ -112,7 +113,8 @@ async def test_start_in_a_group_points_to_help(bot: Bot, lang: str) -> None:
     user = person(203, "Tuấn", lang=lang)
     group = bot.driver.group(GROUP_ID, "Chi bộ")
     text = only_text(await bot.driver.send(user, group, "/start"), GROUP_ID)
-    assert text == t(lang, "Send /help to see what you can do here.")
+    # A group that is no cell reads DEFAULT_LANGUAGE (vi), whatever the sender's language.
+    assert text == t("vi", "Send /help to see what you can do here.")
     assert await count_rows(bot, "cells") == 0
 
 
@@ -186,14 +188,15 @@ async def test_help_in_a_group_that_is_not_a_cell(bot: Bot, lang: str) -> None:
     user = person(230, "Bình", lang=lang)
     group = bot.driver.group(-2002, "Nhóm bạn")
     text = only_text(await bot.driver.send(user, group, "/help"), -2002)
-    assert text.splitlines()[0] == t(lang, "This group is not a cell yet.")
+    # A group that is no cell reads DEFAULT_LANGUAGE (vi), whatever the sender's language.
+    assert text.splitlines()[0] == t("vi", "This group is not a cell yet.")
     assert listed(text) == {"help", "join", "lang", "setup"}
     assert (
-        f"/setup {t(lang, 'CODE')} — "
-        + t(lang, "make this group a cell (with the operator's code)")
+        f"/setup {t('vi', 'CODE')} — "
+        + t("vi", "make this group a cell (with the operator's code)")
         in text
     )
-    assert "/join — " + t(lang, "ask to join this group's cell") in text
+    assert "/join — " + t("vi", "ask to join this group's cell") in text
 
 
 @BOTH_LANGUAGES
@@ -292,7 +295,8 @@ async def test_setup_with_wrong_code_is_refused(bot: Bot, lang: str) -> None:
     for bad in ("AAAA-BBBB-CCCC", "xyz", "A" * 65):
         text = only_text(await bot.driver.send(user, group, f"/setup {bad}"), GROUP_ID)
         example = None if len(bad) > 64 else SETUP_EXAMPLE
-        assert text == error(lang, WRONG_CODE, example=example)
+        # Said in the group (the bot cannot write to them privately): the group's language.
+        assert text == error("vi", WRONG_CODE, example=example)
     assert await count_rows(bot, "cells") == 0
     assert await count_rows(bot, "memberships") == 0
 
@@ -307,7 +311,8 @@ async def test_setup_code_works_once(bot: Bot, lang: str) -> None:
     # Codes are typed loosely: lower case, spaces instead of dashes.
     again = code.lower().replace("-", " ")
     text = only_text(await bot.driver.send(user, second, f"/setup {again}"), -3002)
-    assert text == error(lang, WRONG_CODE, example=SETUP_EXAMPLE)
+    # Said in the group (the bot cannot write to them privately): the group's language.
+    assert text == error("vi", WRONG_CODE, example=SETUP_EXAMPLE)
     assert await count_rows(bot, "cells") == 1
 
 
@@ -318,7 +323,8 @@ async def test_setup_code_expires_after_14_days(bot: Bot, lang: str) -> None:
     bot.clock.advance(timedelta(days=15))
     group = bot.driver.group(GROUP_ID, "Chi bộ")
     text = only_text(await bot.driver.send(user, group, f"/setup {code}"), GROUP_ID)
-    assert text == error(lang, WRONG_CODE, example=SETUP_EXAMPLE)
+    # Said in the group (the bot cannot write to them privately): the group's language.
+    assert text == error("vi", WRONG_CODE, example=SETUP_EXAMPLE)
     assert await count_rows(bot, "cells") == 0
 
 
@@ -338,7 +344,8 @@ async def test_setup_in_private_is_refused(bot: Bot, lang: str) -> None:
     # The code was not spent.
     group = bot.driver.group(GROUP_ID, "Chi bộ")
     texts = sent(await bot.driver.send(user, group, f"/setup {code}"), GROUP_ID)
-    assert texts[0] == t(lang, SETUP_OK, name=CELL_NAME)
+    # A new cell speaks DEFAULT_LANGUAGE (vi) in its group.
+    assert texts[0] == t("vi", SETUP_OK, name=CELL_NAME)
 
 
 @BOTH_LANGUAGES
@@ -354,7 +361,7 @@ async def test_setup_in_a_group_that_is_already_a_cell_is_refused(bot: Bot, lang
     # The refused code is still good for another group.
     other = bot.driver.group(-3003, "Khác")
     texts = sent(await bot.driver.send(intruder, other, f"/setup {code}"), -3003)
-    assert texts[0] == t(lang, SETUP_OK, name="Chi bộ khác")
+    assert texts[0] == t("vi", SETUP_OK, name="Chi bộ khác")
 
 
 @BOTH_LANGUAGES
@@ -364,8 +371,9 @@ async def test_setup_without_code_needs_one_when_registration_is_by_code(
     user = person(255, "Lan", lang=lang)
     group = bot.driver.group(GROUP_ID, "Chi bộ")
     text = only_text(await bot.driver.send(user, group, "/setup"), GROUP_ID)
+    # Said in the group (the bot cannot write to them privately): the group's language.
     assert text == error(
-        lang, "Give the setup code you received from your operator.", example=SETUP_EXAMPLE
+        "vi", "Give the setup code you received from your operator.", example=SETUP_EXAMPLE
     )
     assert await count_rows(bot, "cells") == 0
 
@@ -377,14 +385,16 @@ async def test_setup_without_code_when_registration_is_open(tmp_path: Path, lang
         user = person(256, "Lan", lang=lang)
         group = bot.driver.group(-4004, "Chi bộ Tàu  HQ-561")
         texts = sent(await bot.driver.send(user, group, "/setup"), -4004)
-        assert texts[0] == t(lang, SETUP_OK, name="Chi bộ Tàu HQ-561")
+        # A new cell speaks DEFAULT_LANGUAGE (vi) in its group.
+        assert texts[0] == t("vi", SETUP_OK, name="Chi bộ Tàu HQ-561")
         world = World(bot, lang, user, group, "Chi bộ Tàu HQ-561")
         membership = await world.membership(user)
         assert membership is not None and membership.role is Role.SECRETARY
         # Open registration still binds one group to one cell only.
         text = only_text(await bot.driver.send(user, group, "/setup"), -4004)
+        # Said in the group (the bot cannot write to them privately): the cell's language.
         assert text == error(
-            lang, "This group is already the cell «{name}».", name="Chi bộ Tàu HQ-561"
+            "vi", "This group is already the cell «{name}».", name="Chi bộ Tàu HQ-561"
         )
         assert await count_rows(bot, "cells") == 1
     finally:
@@ -421,8 +431,9 @@ async def test_lang_without_arguments_offers_buttons(bot: Bot, lang: str) -> Non
 async def test_lang_with_argument_switches_replies(bot: Bot, lang: str) -> None:
     world = await make_cell(bot, lang)
     text = await world.reply_in_group(world.secretary, f"/lang {other(lang).upper()}")
-    assert text == t(other(lang), "Language: English.")
-    assert text == ("Language: English." if lang == "vi" else "Ngôn ngữ: Tiếng Việt.")
+    # The secretary's /lang in the group sets the group's language too.
+    assert text == t(other(lang), "Language: English.") + "\n" + t(other(lang), GROUP_LANGUAGE)
+    assert text.startswith("Language: English." if lang == "vi" else "Ngôn ngữ: Tiếng Việt.")
     text = await world.reply_in_group(world.secretary, "/help")
     assert text.splitlines()[0] == t(
         other(lang), "Cell «{name}». What you can do here:", name=CELL_NAME
@@ -521,7 +532,8 @@ async def test_operator_creates_a_code_that_sets_up_a_cell(
     )
     await world.start(world.secretary)
     texts = sent(await world.say(world.secretary, f"/setup {code}"), -5005)
-    assert texts[0] == t(lang, SETUP_OK, name="Chi bộ Tàu 2")
+    # A new cell speaks DEFAULT_LANGUAGE (vi) in its group.
+    assert texts[0] == t("vi", SETUP_OK, name="Chi bộ Tàu 2")
     await world.say(person(281, "Minh", lang=lang), "/join")
 
     text = only_text(await d.send(operator, private, "/cells"), operator.id)

@@ -53,9 +53,9 @@ async def test_bot_removed_and_re_added_keeps_the_cell(
     assert text.splitlines()[1].endswith(" " + t("vi", "(bot removed from group)"))
 
     calls = await d.my_chat_member(world.group, "left", "member", world.secretary)
-    # The group hears it in the cell's language.
+    # The group hears it in the cell's language (the world's: chosen by its secretary there).
     assert sent(calls, GROUP_ID) == [
-        t("vi", "I am back in «{name}»; all its data is kept.", name=CELL_NAME)
+        t(lang, "I am back in «{name}»; all its data is kept.", name=CELL_NAME)
     ]
     text = sent(await d.send(operator, d.private_chat(operator), "/cells"), operator.id)[0]
     assert t("vi", "(bot removed from group)") not in text
@@ -175,18 +175,18 @@ async def test_blocked_leader_gets_the_buttons_in_the_group(bot: Bot, lang: str)
     ]
     request = bot.fake.last_message(GROUP_ID)
     assert request["text"].endswith(
-        t("vi", "(The secretary can approve here: nobody in charge can be messaged privately.)")
+        t(lang, "(The secretary can approve here: nobody in charge can be messaged privately.)")
     )
     assert buttons(request) == [
-        t("vi", "✅ Approve: official"),
-        t("vi", "✅ Approve: probationary"),
-        t("vi", "❌ Decline"),
+        t(lang, "✅ Approve: official"),
+        t(lang, "✅ Approve: probationary"),
+        t(lang, "❌ Decline"),
     ]
     # The next request does not even try the blocked private chat.
     hoa = person(541, "Hoa", lang=lang)
     calls = await world.say(hoa, "/join")
     assert [c for c in calls if c.get("chat_id") == 101] == []
-    calls = await world.d.press(world.secretary, world.group, t("vi", "✅ Approve: official"))
+    calls = await world.d.press(world.secretary, world.group, t(lang, "✅ Approve: official"))
     assert alerts(calls) == []
     (edit,) = edits(calls)
     assert edit["text"] == t(

@@ -164,8 +164,9 @@ async def test_join_outside_a_cell_group_is_refused(bot: Bot, lang: str) -> None
     user = person(305, "Minh", lang=lang)
     d = bot.driver
     text = only_text(await d.send(user, d.group(-2002, "Nhóm"), "/join"), -2002)
+    # Said in a group that is no cell (the bot cannot write to them): DEFAULT_LANGUAGE (vi).
     assert text == error(
-        lang,
+        "vi",
         "This group is not a cell yet. The secretary starts with /setup CODE.",
         example="/setup ABCD-EFGH-JKLM",
     )
@@ -220,24 +221,25 @@ async def test_buttons_in_the_group_when_no_leader_is_reachable(bot: Bot, lang: 
     calls = await world.say(member, "/join")
     group_texts = sent(calls, GROUP_ID)
     assert group_texts[0] == t(lang, REQUEST_SENT, cell=CELL_NAME)
-    # Posted in the cell's language, since it is for whoever leads the cell.
-    assert group_texts[1] == asks("vi", "Lê Minh") + "\n" + t(
-        "vi", "(The secretary can approve here: nobody in charge can be messaged privately.)"
+    # Posted in the cell's language (the world's: its secretary chose it in the group), since
+    # it is for whoever leads the cell.
+    assert group_texts[1] == asks(lang, "Lê Minh") + "\n" + t(
+        lang, "(The secretary can approve here: nobody in charge can be messaged privately.)"
     )
     assert len(group_texts) == 2
     request = world.bot.fake.last_message(GROUP_ID)
-    assert buttons(request) == decision_buttons("vi")
+    assert buttons(request) == decision_buttons(lang)
 
     outsider = person(308, "Khách", lang=lang)
     for presser, refusal in ((member, NOT_MEMBER), (outsider, NOT_MEMBER)):
-        calls = await world.d.press(presser, world.group, t("vi", APPROVE_OFFICIAL))
+        calls = await world.d.press(presser, world.group, t(lang, APPROVE_OFFICIAL))
         assert alerts(calls) == [error(lang, refusal)]
         assert edits(calls) == [] and sent(calls) == []
         membership = await world.membership(member)
         assert membership is not None and membership.status is Status.PENDING
-    assert buttons(world.bot.fake.last_message(GROUP_ID)) == decision_buttons("vi")
+    assert buttons(world.bot.fake.last_message(GROUP_ID)) == decision_buttons(lang)
 
-    calls = await world.d.press(world.secretary, world.group, t("vi", APPROVE_PROBATIONARY))
+    calls = await world.d.press(world.secretary, world.group, t(lang, APPROVE_PROBATIONARY))
     (edit,) = edits(calls)
     assert edit["text"] == t(
         lang, "{name} was approved: {kind}.", name="Lê Minh", kind=t(lang, "probationary")
@@ -256,11 +258,11 @@ async def test_plain_member_pressing_group_buttons_is_refused(bot: Bot, lang: st
     world = await make_cell(bot, lang, reachable=False)
     first = person(310, "Minh", lang=lang)
     await world.say(first, "/join")
-    await world.d.press(world.secretary, world.group, t("vi", APPROVE_OFFICIAL))
+    await world.d.press(world.secretary, world.group, t(lang, APPROVE_OFFICIAL))
     second = person(311, "Hoa", lang=lang)
     await world.say(second, "/join")
 
-    calls = await world.d.press(first, world.group, t("vi", DECLINE))
+    calls = await world.d.press(first, world.group, t(lang, DECLINE))
     assert alerts(calls) == [error(lang, NOT_LEADER)]
     assert edits(calls) == []
     membership = await world.membership(second)

@@ -259,12 +259,12 @@ async def test_move_and_cancel_one_occurrence_alone_notify_group_and_members(
     calls = await w.say(w.secretary, "/move 2 06/01/2027 19:30")
     new_start = "2027-01-06T12:30:00+00:00"
     group_note = t(
-        "vi",
+        lang,
         "📅 Meeting #{id} «{title}» moved from {old} to {when}.",
         id=2,
-        title=t("vi", "Regular cell meeting"),
-        old=when("vi", "2027-01-05T12:30:00+00:00"),
-        when=when("vi", new_start),
+        title=t(lang, "Regular cell meeting"),
+        old=when(lang, "2027-01-05T12:30:00+00:00"),
+        when=when(lang, new_start),
     )
     # Given in the group: one message there, the notice itself (no separate confirmation).
     assert sent(calls, w.group.id) == [group_note]
@@ -274,7 +274,7 @@ async def test_move_and_cancel_one_occurrence_alone_notify_group_and_members(
             lang,
             "📅 Meeting #{id} «{title}» moved from {old} to {when}.",
             id=2,
-            title=t("vi", "Regular cell meeting"),
+            title=t(lang, "Regular cell meeting"),
             old=when(lang, "2027-01-05T12:30:00+00:00"),
             when=when(lang, new_start),
         )

@@ -51,8 +51,14 @@ async def test_reminder_goes_to_group_and_members_who_have_not_answered(
     calls = await fire_reminder(bot, ids[1440])
     group = [c for c in reminder_messages(calls) if c["chat_id"] == w.group.id]
     assert len(group) == 1 and "reply_markup" not in group[0].params
+    # The group reads the cell's language (the world's: its secretary chose it there).
     assert group[0]["text"].startswith(
-        t("vi", "⏰ Reminder: {title} starts in {duration}", title=TITLE, duration="1 ngày")
+        t(
+            lang,
+            "⏰ Reminder: {title} starts in {duration}",
+            title=TITLE,
+            duration="1 ngày" if lang == "vi" else "1 day",
+        )
     )
     private = {c["chat_id"]: c for c in reminder_messages(calls) if c["chat_id"] != w.group.id}
     assert set(private) == {w.secretary.id, minh.id, hoa.id}

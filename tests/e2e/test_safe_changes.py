@@ -242,10 +242,10 @@ async def test_a_changed_rule_lists_what_it_cancels_asks_and_keeps_edited_meetin
         rule=parse_rule(TENTH).describe(lang),
     )
     assert asked[1] == line_of(
-        lang, 1, "2026-12-05T12:30:00+00:00", t("vi", "Regular cell meeting")
+        lang, 1, "2026-12-05T12:30:00+00:00", t(lang, "Regular cell meeting")
     )
     assert asked[2] == line_of(
-        lang, 3, "2027-02-05T12:30:00+00:00", t("vi", "Regular cell meeting")
+        lang, 3, "2027-02-05T12:30:00+00:00", t(lang, "Regular cell meeting")
     )
     assert not any(line.startswith("#2 ") for line in asked)
     assert await meeting_rows(bot) == before  # nothing yet
@@ -259,9 +259,9 @@ async def test_a_changed_rule_lists_what_it_cancels_asks_and_keeps_edited_meetin
     done, *notices = sent(calls, w.group.id)
     assert t(lang, "Cancelled: {numbers}.", numbers="#1, #3") in done
     # The group and the members are told of each meeting the new rule cancelled.
-    title = t("vi", "Regular cell meeting")
+    title = t(lang, "Regular cell meeting")
     for number, start in ((1, "2026-12-05T12:30:00+00:00"), (3, "2027-02-05T12:30:00+00:00")):
-        assert t("vi", CANCELLED, id=number, title=title, when=when("vi", start)) in notices
+        assert t(lang, CANCELLED, id=number, title=title, when=when(lang, start)) in notices
         for member in members:
             told = t(lang, CANCELLED, id=number, title=title, when=when(lang, start))
             assert told in sent(calls, member.id)
@@ -344,7 +344,7 @@ async def test_cancel_shows_the_meeting_asks_and_passes_the_reason_on(bot: Bot, 
     assert sent(calls, private.id) == [t(lang, "Meeting #{id} cancelled.", id=1)]
     params = {"id": 1, "title": TITLE, "reason": REASON}
     assert sent(calls, w.group.id) == [
-        t("vi", CANCELLED_WITH_REASON, when=when("vi", START_UTC), **params)
+        t(lang, CANCELLED_WITH_REASON, when=when(lang, START_UTC), **params)
     ]
     for member in members:
         assert sent(calls, member.id) == [
@@ -423,7 +423,7 @@ async def test_an_edited_schedule_message_amends_the_meeting_it_made(bot: Bot, l
     assert found == [(1, new_start, new_title)]
     # Given in the group: the group is told once, in the cell's language (no second answer).
     assert sent(calls, w.group.id) == [
-        t("vi", AMENDED, id=1, title=new_title, when=when("vi", new_start))
+        t(lang, AMENDED, id=1, title=new_title, when=when(lang, new_start))
     ]
     for member in members:
         assert sent(calls, member.id) == [

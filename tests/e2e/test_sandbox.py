@@ -20,7 +20,7 @@ from bot.i18n import translator
 from config import Settings
 from sandbox.app import run_sandbox
 from sandbox.fake_api import UploadedFile
-from sandbox.people import GROUP_ID, PEOPLE
+from sandbox.people import GROUP_ID, GROUP_TITLE, PEOPLE
 from sandbox.world import Sandbox
 
 DEADLINE_SECONDS = 30.0
@@ -161,6 +161,36 @@ async def test_help_buttons_and_the_language_switch(running: Running) -> None:
     state = await running.state("secretary")
     assert state["texts"]["plus_hour"] == "+1 hour"
     assert state["people"][1]["role"] == "Secretary"
+
+
+async def test_with_the_english_switch_the_group_keeps_the_cells_language(
+    running: Running,
+) -> None:
+    # The people's Telegram now reports English: their private chats are in English, the
+    # demo cell's group stays in its language (Vietnamese) until its secretary changes it.
+    en = translator("en")
+    await running.post("language", language="en")
+    await running.post("send", person="official", chat=OFFICIAL_ID, text="/help")
+    await running.bot_says(
+        "official", OFFICIAL_ID, has_text(en.gettext("What you can do in this chat:")), "help"
+    )
+    cell = GROUP_TITLE
+    await running.post("send", person="official", chat=GROUP_ID, text="/help")
+    header = "Cell «{name}». What you can do here:"
+    await running.bot_says(
+        "official", GROUP_ID, has_text(vi.gettext(header, name=cell)), "the group's help in vi"
+    )
+    await running.post("send", person="secretary", chat=GROUP_ID, text="/lang en")
+    await running.bot_says(
+        "secretary",
+        GROUP_ID,
+        has_text(en.gettext("The bot writes in this group in English.")),
+        "the group's language",
+    )
+    await running.post("send", person="official", chat=GROUP_ID, text="/help")
+    await running.bot_says(
+        "official", GROUP_ID, has_text(en.gettext(header, name=cell)), "the group's help in en"
+    )
 
 
 async def test_a_button_that_is_not_on_the_message_is_refused(running: Running) -> None:

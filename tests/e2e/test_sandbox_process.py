@@ -137,7 +137,7 @@ def test_python_m_bot_without_a_token_starts_the_sandbox_on_127_0_0_1_only(
     sandbox_process.process.send_signal(signal.SIGINT)
     assert sandbox_process.process.wait(STOP_WITHIN_SECONDS) == 0
     logged = sandbox_process.stderr.read_text(encoding="utf-8")
-    # The one line saying why the sandbox opened, in the default language (vi).
+    # The command line speaks DEFAULT_LANGUAGE (vi unless set): it says this is the sandbox.
     assert logged.splitlines()[0] == translator("vi").gettext(SANDBOX_INSTEAD)
     assert "Traceback" not in logged
 

@@ -18,15 +18,17 @@ async def test_setup_join_approve_members(bot: Bot) -> None:
     member = TgUser(102, "Minh", "Lê", language_code="en")
     await d.send(member, d.private_chat(member), "/start")
     calls = await d.send(member, group, "/join")
-    assert any("sent to the secretary" in c["text"] for c in calls)
+    # Said in the group: the cell's language (vi), though Minh's Telegram is in English.
+    assert any("đã được gửi tới bí thư" in c["text"] for c in calls)
     calls = await d.press(secretary, d.private_chat(secretary), "✅ Duyệt: chính thức")
     texts = [c.get("text", "") for c in calls]
+    # Told privately: Minh's own language.
     assert any("Welcome" in t for t in texts), texts
 
     calls = await d.send(member, group, "/members")
     text = calls[-1]["text"]
     assert "Trần Lan" in text and "Lê Minh" in text
-    assert "2 members" in text
+    assert "2 đảng viên" in text
 
     outsider = TgUser(103, "X", language_code="vi")
     calls = await d.send(outsider, group, "/members")

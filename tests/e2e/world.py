@@ -389,6 +389,11 @@ def error_msgids(text: str, language: str) -> set[str]:
     return {msgid for msgid, pattern in _error_patterns(language) if pattern.fullmatch(text)}
 
 
+# The world's cells speak DEFAULT_LANGUAGE (no leader set another): what the bot writes in
+# their groups is Vietnamese, whatever the language of who gave the command.
+CELL_LANGUAGE = "vi"
+
+
 def tr_text(language: str, msgid: str, **params: object) -> str:
     """A text in a language (the bot's own translator)."""
     return translator(language).gettext(msgid, **params)
