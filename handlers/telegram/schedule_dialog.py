@@ -29,6 +29,7 @@ from bot.rules.agenda import default_agenda
 from bot.rules.dates import format_when, parse_when
 from bot.rules.durations import format_duration, parse_duration
 from bot.rules.links import validate_meeting_link
+from bot.rules.names import vietnamese_order
 from bot.services.meetings import Change, meeting_title
 from bot.services.registry import Services
 from handlers.telegram import callback_data as cd
@@ -127,7 +128,7 @@ async def ask(
         return
     entities = None
     if user is not None and message.chat.type != ChatType.PRIVATE:
-        name = user.full_name
+        name = vietnamese_order(user.first_name, user.last_name)
         entities = [MessageEntity(MessageEntity.TEXT_MENTION, 0, utf16_length(name), user=user)]
         text = f"{name}, {text}"
     await message.chat.send_message(

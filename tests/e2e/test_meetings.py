@@ -96,7 +96,7 @@ async def test_guided_dialog(bot: Bot, lang: str) -> None:
         t(lang, "New meeting. What kind of meeting?") + " — " + t(lang, "thematic meeting")
     )
     # The reply box is the secretary's alone: the prompt mentions him, and is selective.
-    name = f"{w.secretary.first_name} {w.secretary.last_name}"
+    name = f"{w.secretary.last_name} {w.secretary.first_name}"  # family name first
     assert ask["text"] == f"{name}, " + t(
         lang, "Date and time? Reply with dd/mm/yyyy HH:MM, e.g. 05/12/2026 19:30."
     )
