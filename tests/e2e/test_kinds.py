@@ -222,8 +222,8 @@ async def test_committee_meeting_summons_only_the_committee(bot: Bot, lang: str)
 
     for user in (committee, official, probationary):
         assert sent(calls, user.id) == [notice(lang)], user
-    # The group reads the cell's language (Vietnamese by default).
-    assert sent(calls, w.group.id) == [notice("vi")]
+    # The group reads the cell's language (its secretary set it to the test's in make_cell).
+    assert sent(calls, w.group.id) == [notice(lang)]
     calls = await fire_reminder(bot, (await reminder_ids(bot, 2))[60])
     assert private_reminders(calls, everyone) == {w.secretary.id, committee.id}
 
