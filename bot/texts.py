@@ -171,10 +171,15 @@ def join_choices(tr: Translator, membership_id: int) -> tuple[tuple[Choice, ...]
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
 
 
+def channel_name(channel: str) -> str:
+    """A channel as its users know it (a brand: the same in every language)."""
+    return CHANNEL_NAMES.get(channel, channel)
+
+
 def connect_text(tr: Translator, user: User, code: str, minutes: int) -> str:
     """/connect: the person's accounts, and a one-time code for the other channel."""
-    channels = ", ".join(CHANNEL_NAMES.get(c, c) for c in user.channels)
-    first = CHANNEL_NAMES.get(user.reached_on()[0].channel, user.channel)
+    channels = ", ".join(channel_name(c) for c in user.channels)
+    first = channel_name(user.reached_on()[0].channel)
     lines = [
         tr.gettext("Your accounts: {channels}.", channels=channels),
         tr.gettext(
@@ -199,8 +204,8 @@ def connect_text(tr: Translator, user: User, code: str, minutes: int) -> str:
 
 def connected_text(tr: Translator, user: User, merged_cells: int) -> str:
     """The accounts were connected."""
-    channels = ", ".join(CHANNEL_NAMES.get(c, c) for c in user.channels)
-    first = CHANNEL_NAMES.get(user.reached_on()[0].channel, user.channel)
+    channels = ", ".join(channel_name(c) for c in user.channels)
+    first = channel_name(user.reached_on()[0].channel)
     lines = [
         tr.gettext("✅ Connected: {channels}. You are one member everywhere.", channels=channels),
         tr.gettext(
@@ -218,5 +223,5 @@ def connected_text(tr: Translator, user: User, merged_cells: int) -> str:
 
 def prefers_text(tr: Translator, user: User) -> str:
     """/connect telegram|zalo: where private messages now go first."""
-    first = CHANNEL_NAMES.get(user.reached_on()[0].channel, user.channel)
+    first = channel_name(user.reached_on()[0].channel)
     return tr.gettext("✅ Private messages now go to {channel} first.", channel=first)

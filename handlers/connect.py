@@ -6,7 +6,7 @@ from bot.domain.identity import Identity
 from bot.i18n import Translator, translator
 from bot.services.accounts import CODE_VALID
 from bot.services.registry import Services
-from bot.texts import CHANNEL_NAMES, connect_text, connected_text, prefers_text
+from bot.texts import CHANNEL_NAMES, channel_name, connect_text, connected_text, prefers_text
 
 
 async def connect_reply(services: Services, identity: Identity, args: str) -> str:
@@ -34,7 +34,7 @@ def id_text(tr: Translator, identity: Identity) -> str:
     """/id: who the caller is on this channel (for ADMIN_IDS)."""
     return tr.gettext(
         "Your {channel} id: {id}\nAn operator is listed in ADMIN_IDS as {qualified}",
-        channel=CHANNEL_NAMES.get(identity.channel, identity.channel),
+        channel=channel_name(identity.channel),
         id=identity.external_id,
         qualified=identity.qualified,
     )

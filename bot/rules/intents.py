@@ -4,7 +4,8 @@ writes it to the secretary ("Em xin vắng buổi họp tối nay vì con ốm")
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.rules.dates import fold
 
 # Folded to ASCII without marks ("xin vắng" -> "xin vang"), so that words typed without
 # diacritics on a cheap phone are read too.
@@ -16,12 +17,6 @@ _ABSENCE = re.compile(
     r"(will|shall) (be|miss) (absent|the meeting)|be absent|excuse me from|request absence"
     r")\b"
 )
-
-
-def fold(text: str) -> str:
-    """Lower case, without Vietnamese marks (đ -> d)."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
 def reads_as_absence(text: str) -> bool:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.cells import Membership, Role, Status
-from bot.domain.identity import Channel, Identity, User
+from bot.domain.identity import Identity, User
 from bot.errors import BadInput, Conflict, Refused, Usage
 from bot.i18n import N_
 from bot.ports import Clock, Store, UnitOfWork
+from bot.texts import channel_name
 
 # Digits only: typed on a cheap phone's number pad. Ten digits and ten minutes, one use:
 # guessing one takes billions of tries.
@@ -110,7 +111,7 @@ class AccountService:
                         "The code belongs to a person who already has a {channel} account: send "
                         "it from your account on another channel."
                     ),
-                    channel=_channel_name(identity.channel),
+                    channel=channel_name(identity.channel),
                 )
             if caller.accounts:
                 raise Conflict(N_("This account is already connected to another account."))
@@ -166,7 +167,3 @@ class AccountService:
             now_user = await uow.users.get_by_id(user.id)
         assert now_user is not None
         return now_user
-
-
-def _channel_name(channel: str) -> str:
-    return {Channel.TELEGRAM: "Telegram", Channel.ZALO: "Zalo"}.get(Channel(channel), channel)

@@ -11,6 +11,7 @@ from bot.domain.cells import KIND_LABELS, ROLE_LABELS, Kind, Membership, Role
 from bot.errors import BadInput, Usage
 from bot.i18n import N_, Translator
 from bot.services.members import MemberRef, Roster, parse_member_ref
+from bot.texts import channel_name
 from handlers.telegram import callback_data as cd
 from handlers.telegram.commands import Command
 
@@ -47,14 +48,6 @@ def member_line(tr: Translator, member: Membership) -> str:
     reach = "✉️" if member.user.reachable_somewhere else "🔕"
     username = f" @{member.user.username}" if member.user.username else ""
     return f"{member.number}. {member.user.name}{username} — {', '.join(parts)} {reach}"
-
-
-CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
-
-
-def channel_name(channel: str) -> str:
-    """A channel as its users know it (a brand: the same in every language)."""
-    return CHANNEL_NAMES.get(channel, channel)
 
 
 def roster_text(tr: Translator, roster: Roster) -> str:
