@@ -56,7 +56,14 @@ class Confirm:
     yes: bool
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm
+@dataclass(frozen=True)
+class CheckIn:
+    """A member checks in to an open meeting ("✅ Có mặt")."""
+
+    meeting_id: int
+
+
+ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm | CheckIn
 
 
 @dataclass(frozen=True)

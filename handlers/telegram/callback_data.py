@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
+    CheckIn,
     ChoiceAction,
     Confirm,
     DecideAbsence,
@@ -41,6 +42,7 @@ _PATTERNS = {
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
+    "ci": re.compile(rf"ci:{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -128,6 +130,7 @@ Data = (
     | Confirm
     | DialogStep
     | FetchDocument
+    | CheckIn
 )
 
 
@@ -196,6 +199,11 @@ def confirm(confirmation_id: int, yes: bool) -> str:
     return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
 
 
+def check_in(meeting_id: int) -> str:
+    """Data of the check-in button ("✅ Có mặt")."""
+    return f"ci:{meeting_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -237,6 +245,8 @@ def parse(data: str | None) -> Data | None:
         return SendAbsence(int(groups[0]))
     if prefix == "cf":
         return Confirm(int(groups[0]), groups[1] == "y")
+    if prefix == "ci":
+        return CheckIn(int(groups[0]))
     return ChooseLanguage(groups[0])
 
 
@@ -250,4 +260,6 @@ def for_action(action: ChoiceAction) -> str:
         return f"as:{action.meeting_id}"
     if isinstance(action, Confirm):
         return confirm(action.confirmation_id, action.yes)
+    if isinstance(action, CheckIn):
+        return check_in(action.meeting_id)
     return join_choice(action.membership_id, action.kind)

@@ -30,6 +30,8 @@ from storage.sqlite.repositories import (
     SqliteMemberships,
     SqliteOutbox,
     SqliteReminders,
+    SqliteRoll,
+    SqliteRuns,
     SqliteSeries,
     SqliteSetupCodes,
     SqliteUsers,
@@ -279,6 +281,8 @@ class SqliteUnitOfWork:
         self.confirmations = SqliteConfirmations(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
+        self.runs = SqliteRuns(conn)
+        self.roll = SqliteRoll(conn)
 
 
 class Database:
