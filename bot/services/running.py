@@ -444,10 +444,11 @@ class RunningService:
                 )
             run = await uow.runs.get(meeting.id)
             self._check_open(meeting, run)
-            assert run is not None and actor.user_id is not None
             membership = actor.membership
-            chairs = actor.user_id == run.chair_id and membership is not None
-            if not chairs and (membership is None or not is_leader(membership)):
+            if membership is None or not membership.active or actor.user_id is None:
+                raise Refused(REFUSE_NOT_MEMBER)
+            assert run is not None
+            if actor.user_id != run.chair_id and not is_leader(membership):
                 raise Refused(
                     N_("Only the chair, the secretary or the deputy secretary can mark members.")
                 )
