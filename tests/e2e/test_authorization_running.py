@@ -96,9 +96,14 @@ async def act(
 
 
 async def check_allowed(
-    bot: Bot, mworld: MeetingWorld, action: str, key: str, actor: TgUser
+    bot: Bot, mworld: MeetingWorld, action: str, key: str, actor: TgUser, texts: list[str]
 ) -> None:
     """The effect an allowed action must have."""
+    if action == "attendance":
+        name = mworld.world.cells[key].people["official"].name
+        assert any(t.startswith("📋") and name in t for t in texts), texts
+    if action == "quorum.show":
+        assert any("67%" in t and "15" in t for t in texts), texts
     meeting_id = mworld.meeting_ids[key]
     official = mworld.world.cells[key].people["official"].user
     if action == "open":
@@ -155,7 +160,7 @@ async def test_running_authorization(
         texts = outgoing_texts(calls)
         if outcome == OK:
             assert not any(t.startswith("⚠️") for t in texts), texts
-            await check_allowed(bot, mworld, action, key, actor)
+            await check_allowed(bot, mworld, action, key, actor, texts)
             return
         actor_language = actor.language_code or "vi"
         if where is None:
