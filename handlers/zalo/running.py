@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.domain.identity import ChatRef, Identity
-from bot.i18n import Translator
+from bot.domain.messages import CheckIn, Choice, Content, Group, Letter
+from bot.i18n import Translator, translator
+from bot.services.running import CHECKIN_BUTTON
 from handlers.telegram import running_render as rr
 from handlers.telegram.meeting_render import meeting_number
+
+CHANNEL = "zalo"
 
 if TYPE_CHECKING:
     from handlers.zalo.bot import ZaloBot
@@ -23,8 +27,20 @@ async def open_reply(
     opening = await bot.services.running.open_meeting(
         identity, chat, number, chair=chair, recorder=recorder
     )
+    board = opening.board
+    cell = board.cell
+    if not opening.already_open and cell.has_group and cell.channel != CHANNEL:
+        # Opened from Zalo, the cell's group is on Telegram: the check-in message is posted
+        # there through the delivery service (its head count is not edited live).
+        group_tr = translator(cell.language)
+        choice = Choice(group_tr.gettext(CHECKIN_BUTTON), CheckIn(board.meeting.id))
+        content = Content(rr.board_text(group_tr, board), ((choice,),))
+        await bot.services.delivery.send(
+            Letter(f"open:{board.meeting.id}", "group", Group(cell), content),
+            until=board.meeting.ends_at,
+        )
     await opening.announce()
-    return rr.opened_text(tr, opening.board, opening.already_open)
+    return rr.opened_text(tr, board, opening.already_open)
 
 
 async def mark_reply(
