@@ -63,7 +63,18 @@ class CheckIn:
     meeting_id: int
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm | CheckIn
+@dataclass(frozen=True)
+class AssignRunner:
+    """A leader names who chairs an open meeting, or who takes its minutes (recorder)."""
+
+    meeting_id: int
+    recorder: bool
+    user_id: int
+
+
+ChoiceAction = (
+    AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm | CheckIn | AssignRunner
+)
 
 
 @dataclass(frozen=True)

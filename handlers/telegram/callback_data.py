@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
+    AssignRunner,
     CheckIn,
     ChoiceAction,
     Confirm,
@@ -43,6 +44,7 @@ _PATTERNS = {
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
     "ci": re.compile(rf"ci:{_ID}"),
+    "rp": re.compile(rf"rp:{_ID}:([cr]):{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -131,6 +133,7 @@ Data = (
     | DialogStep
     | FetchDocument
     | CheckIn
+    | AssignRunner
 )
 
 
@@ -204,6 +207,11 @@ def check_in(meeting_id: int) -> str:
     return f"ci:{meeting_id}"
 
 
+def assign_runner(meeting_id: int, recorder: bool, user_id: int) -> str:
+    """Data of a button naming the chair (c) or the minute-taker (r) of an open meeting."""
+    return f"rp:{meeting_id}:{'r' if recorder else 'c'}:{user_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -247,6 +255,8 @@ def parse(data: str | None) -> Data | None:
         return Confirm(int(groups[0]), groups[1] == "y")
     if prefix == "ci":
         return CheckIn(int(groups[0]))
+    if prefix == "rp":
+        return AssignRunner(int(groups[0]), groups[1] == "r", int(groups[2]))
     return ChooseLanguage(groups[0])
 
 
@@ -262,4 +272,6 @@ def for_action(action: ChoiceAction) -> str:
         return confirm(action.confirmation_id, action.yes)
     if isinstance(action, CheckIn):
         return check_in(action.meeting_id)
+    if isinstance(action, AssignRunner):
+        return assign_runner(action.meeting_id, action.recorder, action.user_id)
     return join_choice(action.membership_id, action.kind)
