@@ -3,12 +3,13 @@ live head count, /mark, /attendance, /quorum and /grace."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Hashable
 from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.messages import AssignRunner, CheckIn
@@ -38,6 +39,7 @@ from handlers.telegram.notifier import keyboard
 logger = logging.getLogger(__name__)
 
 JOIN_LABEL = "🔗"
+ANSWER_RETRIES = (0.2, 0.5, 1.0)
 
 
 def board_markup(board: Board) -> InlineKeyboardMarkup | None:
@@ -147,7 +149,25 @@ async def on_check_in(update: Update, context: BotContext) -> None:
     # The alert is the presser's alone: in their language (no second look-up: the user is known).
     tr = await tr_of(context, checked.user)
     # The live head count follows by itself (the service tells the coalescer).
-    await after_commit(query.answer(rr.checked_text(tr, checked)))
+    await after_commit(answer_press(query, rr.checked_text(tr, checked)))
+
+
+async def answer_press(query: CallbackQuery, text: str) -> None:
+    """Answer a committed press, again after a broken connection: every press must be
+    answered, and a second answer of the same query (when the first did arrive) is only
+    refused by Telegram."""
+    for delay in (*ANSWER_RETRIES, None):
+        try:
+            await query.answer(text)
+            return
+        except BadRequest as error:
+            # Already answered (the lost reply's request had arrived), or too old.
+            logger.debug("press %s not answered again: %s", query.id, error)
+            return
+        except NetworkError:
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
 
 
 async def on_assign(update: Update, context: BotContext) -> None:
