@@ -29,7 +29,7 @@ from bot.domain.meetings import (
 )
 from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.reminders import Reminder, ReminderStatus
-from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, RollTally, Run
 
 
 class Clock(Protocol):
@@ -737,6 +737,10 @@ class RollRepository(Protocol):
 
     async def get(self, meeting_id: int, user_id: int) -> RollEntry | None:
         """One person's entry."""
+        ...
+
+    async def tally(self, meeting_id: int) -> list[RollTally]:
+        """The roll counted by (kind, summoned, status), for the head count (one query)."""
         ...
 
     async def check_in(
