@@ -75,7 +75,7 @@ def test_json_round_trip_keeps_everything() -> None:
     minutes = sample()
     again = Minutes.from_json(minutes.to_json())
     assert again == minutes
-    assert again.item(1) is not None and again.item(1).speeches[0].at == minutes.started_at
+    assert again.items[0].speeches[0].at == minutes.started_at
     assert "Nguyễn Thị Lan" in minutes.to_json()  # readable UTF-8, not \u escapes
 
 
@@ -91,9 +91,9 @@ def test_corrections_are_new_objects() -> None:
     minutes = sample()
     edited = minutes.with_conclusion(2, "Giao chi ủy chuẩn bị").with_speech(1, 1, "Tôi tán thành")
     edited = edited.with_line("Thêm dòng")
-    assert minutes.item(2) is not None and minutes.item(2).conclusion is None
-    assert edited.item(2) is not None and edited.item(2).conclusion == "Giao chi ủy chuẩn bị"
-    assert edited.item(1) is not None and edited.item(1).speeches[0].text == "Tôi tán thành"
+    assert minutes.items[1].conclusion is None
+    assert edited.items[1].conclusion == "Giao chi ủy chuẩn bị"
+    assert edited.items[0].speeches[0].text == "Tôi tán thành"
     assert edited.extra_lines[-1] == "Thêm dòng"
     with pytest.raises(IndexError):
         minutes.with_conclusion(9, "x")
