@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
+    ApproveMinutes,
     ChoiceAction,
     Confirm,
     DecideAbsence,
     DecideJoin,
+    NextSpeaker,
+    RaiseHand,
+    ScoreMeeting,
     SendAbsence,
 )
 
@@ -41,6 +45,10 @@ _PATTERNS = {
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
+    "rh": re.compile(rf"rh:{_ID}:{_ID}"),
+    "ns": re.compile(rf"ns:{_ID}"),
+    "ma": re.compile(rf"ma:{_ID}:{_ID}"),
+    "sc": re.compile(rf"sc:{_ID}:([gfaw])"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -128,7 +136,14 @@ Data = (
     | Confirm
     | DialogStep
     | FetchDocument
+    | RaiseHand
+    | NextSpeaker
+    | ApproveMinutes
+    | ScoreMeeting
 )
+
+# Grades of the anonymous scoring, one letter each in a button's data.
+GRADE_CODES = {"g": "good", "f": "fair", "a": "average", "w": "weak"}
 
 
 def join_choice(membership_id: int, kind: Kind | None) -> str:
@@ -237,6 +252,14 @@ def parse(data: str | None) -> Data | None:
         return SendAbsence(int(groups[0]))
     if prefix == "cf":
         return Confirm(int(groups[0]), groups[1] == "y")
+    if prefix == "rh":
+        return RaiseHand(int(groups[0]), int(groups[1]))
+    if prefix == "ns":
+        return NextSpeaker(int(groups[0]))
+    if prefix == "ma":
+        return ApproveMinutes(int(groups[0]), int(groups[1]))
+    if prefix == "sc":
+        return ScoreMeeting(int(groups[0]), GRADE_CODES[groups[1]])
     return ChooseLanguage(groups[0])
 
 
@@ -250,4 +273,13 @@ def for_action(action: ChoiceAction) -> str:
         return f"as:{action.meeting_id}"
     if isinstance(action, Confirm):
         return confirm(action.confirmation_id, action.yes)
+    if isinstance(action, RaiseHand):
+        return f"rh:{action.meeting_id}:{action.position}"
+    if isinstance(action, NextSpeaker):
+        return f"ns:{action.meeting_id}"
+    if isinstance(action, ApproveMinutes):
+        return f"ma:{action.meeting_id}:{action.version}"
+    if isinstance(action, ScoreMeeting):
+        code = next(c for c, g in GRADE_CODES.items() if g == action.grade)
+        return f"sc:{action.meeting_id}:{code}"
     return join_choice(action.membership_id, action.kind)
