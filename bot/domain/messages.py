@@ -57,6 +57,13 @@ class Confirm:
 
 
 @dataclass(frozen=True)
+class CheckIn:
+    """A member checks in to an open meeting ("✅ Có mặt")."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
 class RaiseHand:
     """A member asks to speak on an agenda item ("✋ Đăng ký phát biểu")."""
 
@@ -93,6 +100,7 @@ ChoiceAction = (
     | DecideJoin
     | SendAbsence
     | Confirm
+    | CheckIn
     | RaiseHand
     | NextSpeaker
     | ApproveMinutes

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import IntEnum
 
 from bot.domain.access import Action, Actor, is_leader
@@ -27,7 +27,6 @@ from bot.domain.messages import (
     ApproveMinutes,
     Choice,
     Content,
-    Group,
     Letter,
     NextSpeaker,
     Person,
@@ -343,7 +342,9 @@ class MinutesService:
 
         return ItemTaken(r.cell, r.meeting, position, total, title, announce)
 
-    async def item_posted(self, meeting_id: int, position: int, chat_id: str, message: int) -> None:
+    async def item_posted(
+        self, meeting_id: int, position: int, chat_id: str, message: int
+    ) -> None:
         """Where an item's message is, so that replies to it are its contributions."""
         async with self.store.transaction() as uow:
             await uow.proceedings.add_item_message(chat_id, message, meeting_id, position)
@@ -465,7 +466,7 @@ class MinutesService:
                 r = await self._running(uow, identity, chat, meeting_id, Need.PARTICIPANT)
             except Conflict as error:
                 if error.message in (IS_CLOSED, NOT_OPENED):
-                    raise Conflict(HAND_UP_CLOSED, **error.params) from None
+                    raise Conflict(HAND_UP_CLOSED, id=error.params.get("id", "")) from None
                 raise
             added = await uow.proceedings.raise_hand(
                 r.meeting.id, r.user.id, position, self.clock.now()
@@ -512,9 +513,7 @@ class MinutesService:
 
     # --- closing -------------------------------------------------------------------------------
 
-    async def close(
-        self, identity: Identity, chat: ChatRef, number: int | None = None
-    ) -> Closed:
+    async def close(self, identity: Identity, chat: ChatRef, number: int | None = None) -> Closed:
         """/close (chair, leaders): the roll settled, the meeting closed, the minutes drafted."""
         async with self.store.transaction() as uow:
             r = await self._running(uow, identity, chat, None, Need.CHAIR, number=number)
@@ -580,7 +579,11 @@ class MinutesService:
             content = Content(
                 f"{text}\n\n{body}", approve_choices(tr, meeting.id, minutes.version)
             )
-            letters.append(Letter(f"draft:{meeting.id}:{minutes.version}", str(user.id), Person(user), content))
+            letters.append(
+                Letter(
+                    f"draft:{meeting.id}:{minutes.version}", str(user.id), Person(user), content
+                )
+            )
         for entry in entries:
             if entry.attended and entry.kind is not RollKind.GUEST:
                 tr = self._tr(entry.user)
@@ -723,7 +726,11 @@ class MinutesService:
         )
 
     async def _officer_minutes(
-        self, uow: UnitOfWork, identity: Identity, chat: ChatRef | None, number: int | None,
+        self,
+        uow: UnitOfWork,
+        identity: Identity,
+        chat: ChatRef | None,
+        number: int | None,
         meeting_id: int | None = None,
     ) -> tuple[Running, list[MinutesVersion]]:
         r = await self._running(
@@ -806,9 +813,7 @@ class MinutesService:
         async with self.store.transaction() as uow:
             r, versions = await self._officer_minutes(uow, identity, chat, number, meeting_id)
             drafts = [v for v in versions if v.state is MinutesState.DRAFT]
-            found = next(
-                (v for v in drafts if version is None or v.version == version), None
-            )
+            found = next((v for v in drafts if version is None or v.version == version), None)
             if found is None:
                 raise Conflict(STALE_DRAFT, id=r.meeting.number)
             scores = await uow.minutes.scores(r.meeting.id)
@@ -913,4 +918,3 @@ class MinutesService:
             if not await uow.minutes.score(r.meeting.id, r.user.id, chosen):
                 raise Conflict(SCORED_ALREADY)
         return r.meeting
-

@@ -9,6 +9,7 @@ from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
     ApproveMinutes,
+    CheckIn,
     ChoiceAction,
     Confirm,
     DecideAbsence,
@@ -49,6 +50,7 @@ _PATTERNS = {
     "ns": re.compile(rf"ns:{_ID}"),
     "ma": re.compile(rf"ma:{_ID}:{_ID}"),
     "sc": re.compile(rf"sc:{_ID}:([gfaw])"),
+    "ci": re.compile(rf"ci:{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -140,6 +142,7 @@ Data = (
     | NextSpeaker
     | ApproveMinutes
     | ScoreMeeting
+    | CheckIn
 )
 
 # Grades of the anonymous scoring, one letter each in a button's data.
@@ -211,6 +214,11 @@ def confirm(confirmation_id: int, yes: bool) -> str:
     return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
 
 
+def check_in(meeting_id: int) -> str:
+    """Data of the check-in button ("✅ Có mặt")."""
+    return f"ci:{meeting_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -260,6 +268,8 @@ def parse(data: str | None) -> Data | None:
         return ApproveMinutes(int(groups[0]), int(groups[1]))
     if prefix == "sc":
         return ScoreMeeting(int(groups[0]), GRADE_CODES[groups[1]])
+    if prefix == "ci":
+        return CheckIn(int(groups[0]))
     return ChooseLanguage(groups[0])
 
 
@@ -282,4 +292,6 @@ def for_action(action: ChoiceAction) -> str:
     if isinstance(action, ScoreMeeting):
         code = next(c for c, g in GRADE_CODES.items() if g == action.grade)
         return f"sc:{action.meeting_id}:{code}"
+    if isinstance(action, CheckIn):
+        return check_in(action.meeting_id)
     return join_choice(action.membership_id, action.kind)

@@ -31,6 +31,8 @@ from storage.sqlite.repositories import (
     SqliteMemberships,
     SqliteOutbox,
     SqliteReminders,
+    SqliteRoll,
+    SqliteRuns,
     SqliteSeries,
     SqliteSetupCodes,
     SqliteUsers,
@@ -282,6 +284,8 @@ class SqliteUnitOfWork:
         self.minutes = SqliteMinutes(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
+        self.runs = SqliteRuns(conn)
+        self.roll = SqliteRoll(conn)
 
 
 class Database:
