@@ -48,9 +48,7 @@ NOT_OPEN_YET = N_("Meeting #{id} is not open yet: check in once the secretary op
 IS_CLOSED = N_("Meeting #{id} is closed: check-in has ended.")
 IS_CANCELLED = N_("Meeting #{id} was cancelled.")
 NO_LONGER_MEMBER = N_("You are no longer a member of this cell.")
-CHECKIN_TEXT = N_(
-    "🟢 Meeting #{id} «{title}» is open. Please check in: reply «có mặt» or the number below."
-)
+CHECKIN_TEXT = N_("🟢 Meeting #{id} «{title}» is open. Comrade, please check in.")
 CHECKIN_BUTTON = N_("✅ Present")
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers.telegram import cells, meetings
-from handlers.telegram import minutes as running_minutes
+from handlers.telegram import cells, meetings, minutes, running
 from handlers.telegram.common import on_error
 from handlers.telegram.context import BotApplication
 
@@ -14,8 +13,9 @@ def register(application: BotApplication) -> None:
     """Add every handler; unknown buttons last."""
     cells.register(application)
     # Before meetings: replies to an agenda item's message are contributions.
-    running_minutes.register(application)
+    minutes.register(application)
     meetings.register(application)
+    running.register(application)
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))
     # In groups an unknown command may be another bot's: only private chats get an answer.
     application.add_handler(
