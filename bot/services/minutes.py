@@ -30,6 +30,7 @@ from bot.domain.messages import (
     Letter,
     NextSpeaker,
     Person,
+    RaiseHand,
     ScoreMeeting,
 )
 from bot.domain.minutes import (
@@ -338,6 +339,13 @@ class MinutesService:
                 lambda tr: tr.gettext(ITEM_TEXT_PRIVATE, title=title, **params),
                 meeting_type=r.meeting.type,
             )
+
+            def hand(letter: Letter) -> Letter:
+                tr = self._tr(letter.to.user) if isinstance(letter.to, Person) else group_tr
+                choice = Choice(tr.gettext(RAISE_HAND), RaiseHand(r.meeting.id, position))
+                return replace(letter, content=replace(letter.content, choices=((choice,),)))
+
+            letters = [hand(letter) for letter in letters]
             await self.delivery.deliver(letters, until=self.clock.now() + timedelta(hours=6))
 
         return ItemTaken(r.cell, r.meeting, position, total, title, announce)
