@@ -162,8 +162,8 @@ async def check_allowed(bot: Bot, action: str, meeting_id: int, calls: list[Call
         sent = [str(c.get("text", "")) for c in calls if c.method == "sendMessage"]
         assert any("Đỗ Mai" in t for t in sent), sent
     elif action in ("minutes.show", "bienban"):
-        sent = "\n".join(str(c.get("text", "")) for c in calls if c.method == "sendMessage")
-        assert TITLES["A"] in sent, sent
+        shown = "\n".join(str(c.get("text", "")) for c in calls if c.method == "sendMessage")
+        assert TITLES["A"] in shown, shown
     elif action == "minutes.edit":
         body = await one("SELECT body FROM minutes WHERE meeting_id = ?")
         assert "Chi bộ nhất trí cao" in str(body)
