@@ -337,6 +337,7 @@ class MinutesService:
                 r.cell,
                 None if in_group else group_tr.gettext(ITEM_TEXT, title=title, **params),
                 lambda tr: tr.gettext(ITEM_TEXT_PRIVATE, title=title, **params),
+                skip=lambda user: user.id == r.user.id,  # answered already
                 meeting_type=r.meeting.type,
             )
 
@@ -377,7 +378,9 @@ class MinutesService:
             raise BadInput(TEXT_NEEDED)
         async with self.store.transaction() as uow:
             r = await self._running(uow, identity, chat, meeting_id, Need.PARTICIPANT)
-            if not 1 <= position <= max(r.run.current_item, 0):
+            if r.run.current_item < 1:
+                raise Conflict(NO_ITEM_YET)
+            if not 1 <= position <= r.run.current_item:
                 raise BadInput(
                     N_("Item {position} has not been taken up; the meeting is at item {at}."),
                     position=position,
