@@ -168,6 +168,12 @@ async def test_from_open_to_published_minutes_in_versions(
     await driver.send(
         official, chat, "Tôi đề nghị bổ sung chỉ tiêu", reply_to_message_id=item1["message_id"]
     )
+    # Two long speeches: the minutes no longer fit one Telegram message.
+    long_speech = "Báo cáo chi tiết tình hình tuần tra biên giới. " * 60
+    for _ in range(2):
+        await driver.send(
+            committee.user, chat, long_speech.strip(), reply_to_message_id=item1["message_id"]
+        )
     # The minute-taker's conclusion of item 1, as a reply to its message.
     await driver.send(
         official, chat, "/ketluan Nhất trí bổ sung", reply_to_message_id=item1["message_id"]
@@ -207,6 +213,7 @@ async def test_from_open_to_published_minutes_in_versions(
     # Close: the final attendance in the group, the draft to the secretary and the
     # minute-taker, the scoring to those who attended.
     seen = len(bot.fake.sent(chat.id))
+    seen_private = len(bot.fake.sent(secretary.id))
     await driver.send(secretary, chat, "/close")
     final = "\n".join(texts_to(bot, chat.id, seen))
     assert tr_text(language, "Absent with reason") + " (1)" in final
@@ -218,7 +225,8 @@ async def test_from_open_to_published_minutes_in_versions(
     assert await fetch_one(bot, "SELECT status FROM meetings WHERE id = 1") == ("closed",)
     draft = with_button(bot, private(secretary), "ma:")
     assert data_of(draft, "ma:") == "ma:1:1"
-    body = draft["text"]
+    body = "\n".join(texts_to(bot, secretary.id, seen_private))
+    assert draft["text"] in body  # the draft in pieces, the button under the last
     for heading in HEADINGS[language]:
         assert heading in body, heading
     assert "1.1 Phạm Hùng: Tôi đề nghị bổ sung chỉ tiêu" in body
@@ -262,6 +270,9 @@ async def test_from_open_to_published_minutes_in_versions(
         secretary, private(secretary), data_of(draft, "ma:"), int(draft["message_id"])
     )
     published = "\n".join(texts_to(bot, chat.id, seen))
+    pieces = texts_to(bot, chat.id, seen)
+    assert len(pieces) >= 2 and all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in pieces)
+    assert published.count("Báo cáo chi tiết tình hình tuần tra biên giới.") == 120
     assert HEADINGS[language][0] in published and "Nhất trí bổ sung chỉ tiêu" in published
     # The absent (excused and not) get the conclusions privately, once.
     for absent in (target, applicant.user):
