@@ -295,10 +295,10 @@ class MinutesService:
         if user is None or membership is None or not membership.active:
             raise Refused(REFUSE_NOT_MEMBER)
         self._check(actor, run, need)
-        items = agenda_rules.render_agenda(
-            [agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)],
-            cell.language,
-        )
+        items = [
+            agenda_rules.AgendaItem.from_text(t).render(cell.language)
+            for t in await uow.agenda.get(meeting.id)
+        ]
         return Running(cell, meeting, run, user, membership, items)
 
     @staticmethod
@@ -634,10 +634,10 @@ class MinutesService:
     async def _build(self, uow: UnitOfWork, cell: Cell, meeting: Meeting, run: Run) -> Minutes:
         """The minutes drafted from the records of a closed meeting."""
         entries = await uow.roll.of_meeting(meeting.id)
-        items = agenda_rules.render_agenda(
-            [agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)],
-            cell.language,
-        )
+        items = [
+            agenda_rules.AgendaItem.from_text(t).render(cell.language)
+            for t in await uow.agenda.get(meeting.id)
+        ]
         contributions = await uow.proceedings.contributions(meeting.id)
         names = {e.user.id: e.user.name for e in entries}
         missing = [
