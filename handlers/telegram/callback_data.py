@@ -9,6 +9,7 @@ from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
     ApproveMinutes,
+    AssignRunner,
     CheckIn,
     ChoiceAction,
     Confirm,
@@ -51,6 +52,7 @@ _PATTERNS = {
     "ma": re.compile(rf"ma:{_ID}:{_ID}"),
     "sc": re.compile(rf"sc:{_ID}:([gfaw])"),
     "ci": re.compile(rf"ci:{_ID}"),
+    "rp": re.compile(rf"rp:{_ID}:([cr]):{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -143,6 +145,7 @@ Data = (
     | ApproveMinutes
     | ScoreMeeting
     | CheckIn
+    | AssignRunner
 )
 
 # Grades of the anonymous scoring, one letter each in a button's data.
@@ -219,6 +222,11 @@ def check_in(meeting_id: int) -> str:
     return f"ci:{meeting_id}"
 
 
+def assign_runner(meeting_id: int, recorder: bool, user_id: int) -> str:
+    """Data of a button naming the chair (c) or the minute-taker (r) of an open meeting."""
+    return f"rp:{meeting_id}:{'r' if recorder else 'c'}:{user_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -270,6 +278,8 @@ def parse(data: str | None) -> Data | None:
         return ScoreMeeting(int(groups[0]), GRADE_CODES[groups[1]])
     if prefix == "ci":
         return CheckIn(int(groups[0]))
+    if prefix == "rp":
+        return AssignRunner(int(groups[0]), groups[1] == "r", int(groups[2]))
     return ChooseLanguage(groups[0])
 
 
@@ -294,4 +304,6 @@ def for_action(action: ChoiceAction) -> str:
         return f"sc:{action.meeting_id}:{code}"
     if isinstance(action, CheckIn):
         return check_in(action.meeting_id)
+    if isinstance(action, AssignRunner):
+        return assign_runner(action.meeting_id, action.recorder, action.user_id)
     return join_choice(action.membership_id, action.kind)

@@ -32,6 +32,7 @@ from bot.domain.identity import ChatRef, Identity
 from bot.domain.meetings import MeetingStatus
 from bot.domain.messages import (
     AnswerSummons,
+    AssignRunner,
     CheckIn,
     Choice,
     Confirm,
@@ -328,6 +329,8 @@ class ZaloBot:
             return await self.confirmed(identity, chat, action, tr)
         if isinstance(action, CheckIn):
             return await running.checked_reply(self, identity, tr, action.meeting_id)
+        if isinstance(action, AssignRunner):
+            return await running.assigned_reply(self, identity, tr, action)
         if isinstance(action, DecideAbsence):
             found, member, status = await attendance.decide_absence(
                 identity, None, action.meeting_id, action.user_id, action.approve

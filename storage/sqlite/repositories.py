@@ -26,6 +26,7 @@ from bot.domain.meetings import (
 from bot.domain.messages import (
     AnswerSummons,
     ApproveMinutes,
+    AssignRunner,
     CheckIn,
     Choice,
     ChoiceAction,
@@ -1253,6 +1254,13 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
         return {"type": "confirm", "id": action.confirmation_id, "yes": action.yes}
     if isinstance(action, CheckIn):
         return {"type": "check-in", "meeting": action.meeting_id}
+    if isinstance(action, AssignRunner):
+        return {
+            "type": "runner",
+            "meeting": action.meeting_id,
+            "recorder": action.recorder,
+            "user": action.user_id,
+        }
     return {
         "type": "join",
         "membership": action.membership_id,
@@ -1278,6 +1286,10 @@ def _action_from_json(data: dict[str, object]) -> ChoiceAction:
         return Confirm(int(str(data["id"])), bool(data["yes"]))
     if kind == "check-in":
         return CheckIn(int(str(data["meeting"])))
+    if kind == "runner":
+        return AssignRunner(
+            int(str(data["meeting"])), bool(data["recorder"]), int(str(data["user"]))
+        )
     return DecideJoin(
         int(str(data["membership"])), Kind(str(data["kind"])) if data["kind"] else None
     )

@@ -605,7 +605,9 @@ MEETING_EXPECTED: dict[str, Outcomes] = {
 # see every cell's members), not a guest's; marking is the chair's, the secretary's or a
 # deputy's, other members are refused as such; a check-in is anyone's of that cell (a guest
 # comes unsummoned), an outsider's or another cell's is refused as not a member; forged data
-# is stale for everyone.
+# is stale for everyone. "/open N chủ trì" (no member named) lists the members as buttons; a
+# button naming the chair ("press.assign") is pressed in the actor's private chat (an
+# operator's in the cell's group) and checked as managing that meeting.
 CHAIR = "only-chair"  # Only the chair, the secretary or the deputy secretary can mark members.
 RUNNING_REFUSALS = MEETING_REFUSALS | {
     CHAIR: "Only the chair, the secretary or the deputy secretary can mark members."
@@ -617,6 +619,10 @@ RUNNING_EXPECTED: dict[str, Outcomes] = {
     "open/foreign":           MANAGE_BY_NUMBER_FOREIGN,
     "open.chair/own":         MANAGE_BY_NUMBER_OWN,
     "open.chair/foreign":     MANAGE_BY_NUMBER_FOREIGN,
+    "open.pick/own":          MANAGE_BY_NUMBER_OWN,
+    "open.pick/foreign":      MANAGE_BY_NUMBER_FOREIGN,
+    "press.assign/own":       MANAGE_BY_NUMBER_OWN,
+    "press.assign/foreign":   MANAGE_BY_NUMBER_FOREIGN,
     "attendance/own":         (MISSING, MEMBER, OK,     OK,     OK,    OK,      OK),
     "attendance/foreign":     (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK),
     "mark/own":               (MEMBER,  MEMBER, CHAIR,  CHAIR,  OK,    OK,      MEMBER),
