@@ -343,3 +343,67 @@ async def test_from_open_to_published_minutes_in_versions(
     # The conclusions went to the absent only once, for the first approval.
     assert sum("Giao chi ủy chuẩn bị" in t for t in texts_to(bot, target.id)) == 1
     assert not bot.fake.unanswered_callback_queries()
+
+
+async def test_wrong_arguments_are_told_and_change_nothing(bot: Bot, mworld: MeetingWorld) -> None:
+    cell = mworld.world.cells["A"]
+    chat = cell.chat
+    driver = bot.driver
+    secretary, official = person(mworld, "secretary"), person(mworld, "official")
+    private = driver.private_chat(secretary)
+    await driver.send(secretary, chat, f"/open 1 thư ký {cell.people['official'].number}")
+    await press(bot, official, chat, "ci:")
+    cases = [
+        (
+            official,
+            chat,
+            "/ketluan",
+            "Write the text after the command (at most 3000 characters).",
+        ),
+        (
+            official,
+            chat,
+            "/note " + "x" * 3001,
+            "Write the text after the command (at most 3000 characters).",
+        ),
+        (
+            official,
+            chat,
+            "/ghichu Có ký tự lạ \u0007",
+            "Write the text after the command (at most 3000 characters).",
+        ),
+        (
+            official,
+            chat,
+            "/ketluan Chưa có nội dung nào",
+            "No agenda item has been taken up yet: the chair starts with /next.",
+        ),
+        (secretary, private, "/next 0", "Give the meeting's number from /meetings."),
+        (secretary, private, "/minutes", "Give the meeting's number from /meetings."),
+        (
+            secretary,
+            private,
+            "/minutes 1 xoá 2",
+            "After the number: vK (a version), edit, add or approve.",
+        ),
+        (
+            secretary,
+            private,
+            "/minutes 1 edit x Nội dung",
+            "Say what to correct: an item's number for its conclusion (2), or an item and a speech (2.1), then the new text.",
+        ),
+        (
+            secretary,
+            private,
+            "/minutes 1",
+            "Meeting #{id} has no minutes yet: they are drafted when it closes.",
+        ),
+        (secretary, private, "/minutes 9", "No such meeting. See the numbers in /meetings."),
+    ]
+    for who, where, text, msgid in cases:
+        before = await snapshot(bot)
+        calls = await driver.send(who, where, text)
+        told = [str(c.get("text", "")) for c in calls if c.method == "sendMessage"]
+        language = who.language_code or "vi"
+        assert told and told[0].startswith("⚠️ " + tr_text(language, msgid, id=1)), (text, told)
+        assert await snapshot(bot) == before, text
