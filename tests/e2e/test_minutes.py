@@ -390,7 +390,8 @@ async def test_wrong_arguments_are_told_and_change_nothing(bot: Bot, mworld: Mee
             secretary,
             private,
             "/minutes 1 edit x Nội dung",
-            "Say what to correct: an item's number for its conclusion (2), or an item and a speech (2.1), then the new text.",
+            "Say what to correct: an item's number for its conclusion (2), or an item and a "
+            "speech (2.1), then the new text.",
         ),
         (
             secretary,
