@@ -13,6 +13,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.dialogs import DialogService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberService
+from bot.services.minutes import MinutesService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
 from bot.services.running import RunningService
@@ -37,6 +38,7 @@ class Services:
     dialogs: DialogService
     accounts: AccountService
     running: RunningService
+    minutes: MinutesService
 
     @classmethod
     def build(
@@ -52,6 +54,9 @@ class Services:
         delivery = DeliveryService(store, notifier, clock, scheduler)
         notices = NoticeService(store, settings, clock, delivery, notifier)
         reminders = ReminderService(store, settings, clock, access, scheduler, delivery)
+        minutes = MinutesService(store, settings, clock, access, delivery, notices)
+        # Meetings left open are closed by the hourly sweep (and at start).
+        reminders.sweeps.append(minutes.auto_close_due)
         return cls(
             settings=settings,
             clock=clock,
@@ -67,4 +72,5 @@ class Services:
             dialogs=DialogService(store, clock),
             accounts=AccountService(store, clock),
             running=RunningService(store, settings, clock, access, delivery),
+            minutes=minutes,
         )

@@ -59,6 +59,7 @@ from handlers.telegram.callback_data import DialogStep
 from handlers.telegram.commands import visible
 from handlers.telegram.meetings import CANCEL_EXAMPLE, NEW_ROOM_WORDS
 from handlers.telegram.usage import example_of
+from handlers.zalo import minutes as zalo_minutes
 from handlers.zalo import running
 from handlers.zalo.budget import MonthlyBudget, quota_text
 from handlers.zalo.client import ZaloMessage, parse_update
@@ -177,6 +178,9 @@ class ZaloBot:
             return absence_reply(tr, done.status)
         if reads_as_check_in(text):
             return await running.checked_reply(self, identity, tr, None)
+        said = await zalo_minutes.contribution(self, identity, chat, text, tr)
+        if said is not None:
+            return said
         code = INVITE_CODE.fullmatch(text)
         if code:
             return await self.join(identity, code[1], tr)
@@ -299,6 +303,8 @@ class ZaloBot:
         if action is None:
             return None
         attendance = self.services.attendance
+        if isinstance(action, zalo_minutes.MINUTES_ACTIONS):
+            return await zalo_minutes.choose(self, identity, chat, action, tr)
         if isinstance(action, DialogStep):
             return await self.dialog_choice(identity, chat, action.value, tr)
         if isinstance(action, AnswerSummons):
@@ -421,6 +427,8 @@ class ZaloBot:
             return await MEETING_COMMANDS[name](self, identity, chat, args, tr)
         if name in running.COMMANDS:
             return await running.COMMANDS[name](self, identity, chat, args, tr)
+        if name in zalo_minutes.COMMANDS:
+            return await zalo_minutes.COMMANDS[name](self, identity, chat, args, tr)
         if name in ("kind", "role", "remove"):
             return await self.member_command(identity, chat, name, args, tr)
         if name == "calendar":

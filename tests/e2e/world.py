@@ -641,6 +641,79 @@ RUNNING_EXPECTED: dict[str, Outcomes] = {
 # fmt: on
 
 
+# The running meeting's and the minutes' matrix (test_authorization_minutes.py): A's and B's
+# meetings are open, the secretary chairs, the official member takes the minutes; "own" acts
+# in A's group or on A's meeting, "foreign" in B's group or on B's meeting. Derived from the
+# issue, not from the code: the chair, secretary and deputy move through the agenda, call
+# the next speaker and close; the minute-taker too adds notes and conclusions; those who get
+# the draft (leaders, chair, minute-taker) correct and approve it; participants (members and
+# guests) ask to speak and read approved minutes; those who attended score the meeting
+# (guests are no members: they do not score). An operator sees every cell but takes no part.
+CHAIR = "only-the-chair"
+RECORDER = "only-the-minute-taker"
+OFFICER = "only-the-officers"
+ATTENDED = "only-attendees"
+
+MINUTES_REFUSALS = {
+    MEMBER: REFUSE_NOT_MEMBER,
+    MISSING: NO_SUCH_MEETING,
+    CHAIR: "Only the chair, the secretary or the deputy secretary can do this.",
+    RECORDER: (
+        "Only the minute-taker, the chair, the secretary or the deputy secretary can do this."
+    ),
+    OFFICER: (
+        "Only the secretary, the deputy secretary, the chair or the minute-taker of this "
+        "meeting can correct or approve its minutes."
+    ),
+    ATTENDED: "Only members who attended meeting #{id} can score it.",
+}
+# fmt: off
+CHAIR_IN_GROUP_OWN = (MEMBER, CHAIR, CHAIR, CHAIR, OK, OK, MEMBER)
+RECORDER_IN_GROUP_OWN = (MEMBER, RECORDER, RECORDER, OK, OK, OK, MEMBER)
+IN_GROUP_FOREIGN = (MEMBER,) * 7
+OFFICER_BY_NUMBER_OWN = (MISSING, OFFICER, OFFICER, OK, OK, OK, MEMBER)
+PARTICIPANT_BY_NUMBER_OWN = (MISSING, OK, OK, OK, OK, OK, MEMBER)
+BY_NUMBER_FOREIGN = (MISSING,) * 6 + (MEMBER,)
+
+MINUTES_EXPECTED: dict[str, Outcomes] = {
+    #                          nonmember guest probat. official deputy secretary operator
+    "next/own":                CHAIR_IN_GROUP_OWN,
+    "next/foreign":            IN_GROUP_FOREIGN,
+    "speaker/own":             CHAIR_IN_GROUP_OWN,
+    "speaker/foreign":         IN_GROUP_FOREIGN,
+    "close/own":               CHAIR_IN_GROUP_OWN,
+    "close/foreign":           IN_GROUP_FOREIGN,
+    "note/own":                RECORDER_IN_GROUP_OWN,
+    "note/foreign":            IN_GROUP_FOREIGN,
+    "ghichu/own":              RECORDER_IN_GROUP_OWN,
+    "ghichu/foreign":          IN_GROUP_FOREIGN,
+    "ketluan/own":             RECORDER_IN_GROUP_OWN,
+    "ketluan/foreign":         IN_GROUP_FOREIGN,
+    "conclude/own":            RECORDER_IN_GROUP_OWN,
+    "conclude/foreign":        IN_GROUP_FOREIGN,
+    "minutes.show/own":        PARTICIPANT_BY_NUMBER_OWN,
+    "minutes.show/foreign":    BY_NUMBER_FOREIGN,
+    "minutes.edit/own":        OFFICER_BY_NUMBER_OWN,
+    "minutes.edit/foreign":    BY_NUMBER_FOREIGN,
+    "minutes.add/own":         OFFICER_BY_NUMBER_OWN,
+    "minutes.add/foreign":     BY_NUMBER_FOREIGN,
+    "minutes.approve/own":     OFFICER_BY_NUMBER_OWN,
+    "minutes.approve/foreign": BY_NUMBER_FOREIGN,
+    "bienban/own":             PARTICIPANT_BY_NUMBER_OWN,
+    "bienban/foreign":         BY_NUMBER_FOREIGN,
+    # Buttons, pressed in the actor's private chat on A's or B's meeting.
+    "press.hand/own":          PARTICIPANT_BY_NUMBER_OWN,
+    "press.hand/foreign":      BY_NUMBER_FOREIGN,
+    "press.next-speaker/own":  (MISSING, CHAIR, CHAIR, CHAIR, OK, OK, MEMBER),
+    "press.next-speaker/foreign": BY_NUMBER_FOREIGN,
+    "press.approve/own":       OFFICER_BY_NUMBER_OWN,
+    "press.approve/foreign":   BY_NUMBER_FOREIGN,
+    "press.score/own":         (MISSING, ATTENDED, OK, OK, OK, OK, MEMBER),
+    "press.score/foreign":     BY_NUMBER_FOREIGN,
+}
+# fmt: on
+
+
 def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
     """One pytest param per cell of an authorization matrix, named action-role-scope."""
     params: list[object] = []
