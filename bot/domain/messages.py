@@ -56,7 +56,17 @@ class Confirm:
     yes: bool
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm
+@dataclass(frozen=True)
+class CastBallot:
+    """A ballot button: an open vote's option (``o3``), or a secret ballot's sealed token,
+    which only the vote's key reads (bot/rules/sealing.py)."""
+
+    vote_id: int
+    item: int
+    code: str
+
+
+ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm | CastBallot
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from bot.services.meetings import MeetingService
 from bot.services.members import MemberService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
+from bot.services.voting import VotingService
 from config import Settings
 
 
@@ -35,6 +36,7 @@ class Services:
     reminders: ReminderService
     dialogs: DialogService
     accounts: AccountService
+    voting: VotingService
 
     @classmethod
     def build(
@@ -64,4 +66,5 @@ class Services:
             reminders=reminders,
             dialogs=DialogService(store, clock),
             accounts=AccountService(store, clock),
+            voting=VotingService(store, clock, access, delivery),
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
+    CastBallot,
     ChoiceAction,
     Confirm,
     DecideAbsence,
@@ -41,6 +42,10 @@ _PATTERNS = {
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
+    # A ballot: an open vote's option (o0..o29), or a secret ballot's sealed token.
+    "vb": re.compile(rf"vb:{_ID}:([0-9]{{1,3}}):(o[0-9]{{1,2}}|[0-9a-f]{{24}})"),
+    # The chair's buttons under a vote: close it.
+    "ve": re.compile(rf"ve:{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -105,6 +110,13 @@ class DialogStep:
 
 
 @dataclass(frozen=True)
+class EndVote:
+    """The chair closes a vote."""
+
+    vote_id: int
+
+
+@dataclass(frozen=True)
 class FetchDocument:
     """Send a meeting's document to the presser's private chat."""
 
@@ -128,6 +140,8 @@ Data = (
     | Confirm
     | DialogStep
     | FetchDocument
+    | CastBallot
+    | EndVote
 )
 
 
@@ -196,6 +210,16 @@ def confirm(confirmation_id: int, yes: bool) -> str:
     return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
 
 
+def ballot(vote_id: int, item: int, code: str) -> str:
+    """Data of a ballot button."""
+    return f"vb:{vote_id}:{item}:{code}"
+
+
+def end_vote(vote_id: int) -> str:
+    """Data of the chair's close-the-vote button."""
+    return f"ve:{vote_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -237,6 +261,10 @@ def parse(data: str | None) -> Data | None:
         return SendAbsence(int(groups[0]))
     if prefix == "cf":
         return Confirm(int(groups[0]), groups[1] == "y")
+    if prefix == "vb":
+        return CastBallot(int(groups[0]), int(groups[1]), groups[2])
+    if prefix == "ve":
+        return EndVote(int(groups[0]))
     return ChooseLanguage(groups[0])
 
 
@@ -250,4 +278,6 @@ def for_action(action: ChoiceAction) -> str:
         return f"as:{action.meeting_id}"
     if isinstance(action, Confirm):
         return confirm(action.confirmation_id, action.yes)
+    if isinstance(action, CastBallot):
+        return ballot(action.vote_id, action.item, action.code)
     return join_choice(action.membership_id, action.kind)

@@ -24,6 +24,7 @@ from bot.domain.meetings import (
 )
 from bot.domain.messages import (
     AnswerSummons,
+    CastBallot,
     Choice,
     ChoiceAction,
     Confirm,
@@ -1242,6 +1243,8 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
         return {"type": "send-absence", "meeting": action.meeting_id}
     if isinstance(action, Confirm):
         return {"type": "confirm", "id": action.confirmation_id, "yes": action.yes}
+    if isinstance(action, CastBallot):
+        return {"type": "ballot", "vote": action.vote_id, "item": action.item, "code": action.code}
     return {
         "type": "join",
         "membership": action.membership_id,
@@ -1261,6 +1264,8 @@ def _action_from_json(data: dict[str, object]) -> ChoiceAction:
         return SendAbsence(int(str(data["meeting"])))
     if kind == "confirm":
         return Confirm(int(str(data["id"])), bool(data["yes"]))
+    if kind == "ballot":
+        return CastBallot(int(str(data["vote"])), int(str(data["item"])), str(data["code"]))
     return DecideJoin(
         int(str(data["membership"])), Kind(str(data["kind"])) if data["kind"] else None
     )
