@@ -195,7 +195,7 @@ def test_classification_matches_the_reference(
 def cell(official: int, *, present: int, excused: int = 0, **others: int) -> list[RollLine]:
     """A roll: `official` summoned official members, of whom `present` came and `excused`
     were excused; others = {kind: count} present."""
-    roll = []
+    roll: list[RollLine] = []
     for i in range(official):
         status = "present" if i < present else "excused" if i < present + excused else "absent"
         roll.append(RollLine(len(roll) + 1, "official", True, status))

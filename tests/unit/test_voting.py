@@ -82,7 +82,7 @@ async def populate(
             (cell, f"Chi bộ {cell}", chat.chat_id, at),
         )
         everyone = ([(1, "official", True, "present")] if cell == 1 else []) + people
-        for user_id, kind, summoned, status in everyone:
+        for user_id, kind, _summoned, _status in everyone:
             await conn.execute(
                 "INSERT OR IGNORE INTO users (id, channel, external_id, display_name,"
                 " private_chat_id, reachable, created_at) VALUES (?, 'telegram', ?, ?, ?, 1, ?)",
@@ -267,7 +267,7 @@ async def test_a_secret_election_ticks_then_casts_and_elects_with_all_officials(
     world: World,
 ) -> None:
     # 11 official members, one absent with reason: 10 ballots; 5 votes do not elect.
-    people = official(range(2, 11)) + [(11, "official", True, "excused")]
+    people = [*official(range(2, 11)), (11, "official", True, "excused")]
     await populate(world, people)
     voting = world.services.voting
     with pytest.raises(BadInput):  # 4 candidates for 3 seats: more than 30 % extra
