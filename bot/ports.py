@@ -7,7 +7,7 @@ Scheduler arms named jobs that the core runs by name (``reminder:12``, ``series:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +29,7 @@ from bot.domain.meetings import (
 )
 from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.reminders import Reminder, ReminderStatus
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
 from bot.domain.votes import Basis, RollLine, Threshold, Vote, VoteKind, VoteMode
 
 
@@ -665,6 +666,117 @@ class InboxRepository(Protocol):
         ...
 
 
+class RunRepository(Protocol):
+    """Opened meetings: chair, minute-taker, the rules fixed at opening, the check-in message;
+    and each cell's own quorum percent and grace period."""
+
+    async def get(self, meeting_id: int) -> Run | None:
+        """The run of a meeting, if it was opened."""
+        ...
+
+    async def insert(
+        self,
+        *,
+        meeting_id: int,
+        chair_id: int | None,
+        recorder_id: int | None,
+        opened_by: int,
+        opened_at: datetime,
+        quorum_percent: int,
+        grace_minutes: int,
+    ) -> Run | None:
+        """Record the opening; None when the meeting was opened already."""
+        ...
+
+    async def open_of_cell(self, cell_id: int) -> list[Run]:
+        """The cell's runs not closed yet, earliest opened first."""
+        ...
+
+    async def set_checkin_message(self, meeting_id: int, chat_id: str, message_id: int) -> None:
+        """Where the check-in message with the live head count is."""
+        ...
+
+    async def set_chair(self, meeting_id: int, user_id: int) -> None:
+        """Who chairs the meeting."""
+        ...
+
+    async def set_recorder(self, meeting_id: int, user_id: int) -> None:
+        """Who takes the minutes."""
+        ...
+
+    async def set_current_item(self, meeting_id: int, position: int) -> None:
+        """The agenda item the meeting is at (0: none yet)."""
+        ...
+
+    async def close(
+        self, meeting_id: int, closed_at: datetime, closed_by: int | None, auto: bool = False
+    ) -> bool:
+        """Record the closing; False when it was closed already."""
+        ...
+
+    async def rules(self, cell_id: int) -> RollRules:
+        """The cell's own quorum percent and grace period (None: default)."""
+        ...
+
+    async def set_rules(
+        self, cell_id: int, *, quorum_percent: int | None = None, grace_minutes: int | None = None
+    ) -> RollRules:
+        """Change the cell's quorum percent and/or grace period (None keeps it)."""
+        ...
+
+
+class RollRepository(Protocol):
+    """Meetings' rolls: fixed at opening, then check-ins and marks."""
+
+    async def fix(self, meeting_id: int, entries: Iterable[tuple[int, RollKind, bool]]) -> None:
+        """Put (user id, kind, summoned) on the roll as expected (once per person)."""
+        ...
+
+    async def of_meeting(self, meeting_id: int) -> list[RollEntry]:
+        """The whole roll: the summoned first, then by name order of the roster."""
+        ...
+
+    async def get(self, meeting_id: int, user_id: int) -> RollEntry | None:
+        """One person's entry."""
+        ...
+
+    async def check_in(
+        self,
+        meeting_id: int,
+        user_id: int,
+        status: RollStatus,
+        at: datetime,
+        *,
+        kind: RollKind,
+    ) -> bool:
+        """Record a check-in (present or late) while the meeting is open and not closed: the
+        entry if it is still expected, or a new unsummoned one; False when nothing changed
+        (already checked in or marked, or the meeting is not open)."""
+        ...
+
+    async def mark(
+        self,
+        meeting_id: int,
+        user_id: int,
+        status: RollStatus,
+        reason: str | None,
+        by: int,
+        at: datetime,
+        *,
+        kind: RollKind,
+    ) -> None:
+        """Record what the chair or a leader marked (a new unsummoned entry if needed)."""
+        ...
+
+    async def settle(
+        self, meeting_id: int, excused: Mapping[int, str | None], now: datetime
+    ) -> int:
+        """At closing, the summoned still expected: excused with the reason given (user id ->
+        reason of an approved absence), else absent without reason (marked at `now`, by
+        nobody); how many changed."""
+        ...
+
+
 class VoteRepository(Protocol):
     """Votes of meetings: open ballots, and secret ones whose register of who has voted is
     kept apart from the ballot box (counters per option)."""
@@ -842,6 +954,16 @@ class UnitOfWork(Protocol):
     @property
     def inbox(self) -> InboxRepository:
         """The updates received and not yet forgotten."""
+        ...
+
+    @property
+    def runs(self) -> RunRepository:
+        """The opened meetings."""
+        ...
+
+    @property
+    def roll(self) -> RollRepository:
+        """The meetings' rolls."""
         ...
 
     @property

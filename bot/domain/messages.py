@@ -57,6 +57,13 @@ class Confirm:
 
 
 @dataclass(frozen=True)
+class CheckIn:
+    """A member checks in to an open meeting ("✅ Có mặt")."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
 class CastBallot:
     """A ballot button: an open vote's option (``o3``), or a secret ballot's sealed token,
     which only the vote's key reads (bot/rules/sealing.py)."""
@@ -66,7 +73,9 @@ class CastBallot:
     code: str
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm | CastBallot
+ChoiceAction = (
+    AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm | CheckIn | CastBallot
+)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from bot.services.meetings import MeetingService
 from bot.services.members import MemberService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
+from bot.services.running import RunningService
 from bot.services.voting import VotingService
 from config import Settings
 
@@ -37,6 +38,7 @@ class Services:
     dialogs: DialogService
     accounts: AccountService
     voting: VotingService
+    running: RunningService
 
     @classmethod
     def build(
@@ -67,4 +69,5 @@ class Services:
             dialogs=DialogService(store, clock),
             accounts=AccountService(store, clock),
             voting=VotingService(store, clock, access, delivery),
+            running=RunningService(store, settings, clock, access, delivery),
         )

@@ -9,6 +9,7 @@ from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
     CastBallot,
+    CheckIn,
     ChoiceAction,
     Confirm,
     DecideAbsence,
@@ -42,9 +43,10 @@ _PATTERNS = {
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
+    "ci": re.compile(rf"ci:{_ID}"),
     # A ballot: an open vote's option (o0..o29), or a secret ballot's sealed token.
     "vb": re.compile(rf"vb:{_ID}:([0-9]{{1,3}}):(o[0-9]{{1,2}}|[0-9a-f]{{24}})"),
-    # The chair's buttons under a vote: close it.
+    # The chair's button under a vote: close it.
     "ve": re.compile(rf"ve:{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
@@ -140,6 +142,7 @@ Data = (
     | Confirm
     | DialogStep
     | FetchDocument
+    | CheckIn
     | CastBallot
     | EndVote
 )
@@ -220,6 +223,11 @@ def end_vote(vote_id: int) -> str:
     return f"ve:{vote_id}"
 
 
+def check_in(meeting_id: int) -> str:
+    """Data of the check-in button ("✅ Có mặt")."""
+    return f"ci:{meeting_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -261,6 +269,8 @@ def parse(data: str | None) -> Data | None:
         return SendAbsence(int(groups[0]))
     if prefix == "cf":
         return Confirm(int(groups[0]), groups[1] == "y")
+    if prefix == "ci":
+        return CheckIn(int(groups[0]))
     if prefix == "vb":
         return CastBallot(int(groups[0]), int(groups[1]), groups[2])
     if prefix == "ve":
@@ -278,6 +288,8 @@ def for_action(action: ChoiceAction) -> str:
         return f"as:{action.meeting_id}"
     if isinstance(action, Confirm):
         return confirm(action.confirmation_id, action.yes)
+    if isinstance(action, CheckIn):
+        return check_in(action.meeting_id)
     if isinstance(action, CastBallot):
         return ballot(action.vote_id, action.item, action.code)
     return join_choice(action.membership_id, action.kind)

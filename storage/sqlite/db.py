@@ -30,6 +30,8 @@ from storage.sqlite.repositories import (
     SqliteMemberships,
     SqliteOutbox,
     SqliteReminders,
+    SqliteRoll,
+    SqliteRuns,
     SqliteSeries,
     SqliteSetupCodes,
     SqliteUsers,
@@ -280,6 +282,8 @@ class SqliteUnitOfWork:
         self.confirmations = SqliteConfirmations(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
+        self.runs = SqliteRuns(conn)
+        self.roll = SqliteRoll(conn)
         self.votes = SqliteVotes(conn)
 
 
