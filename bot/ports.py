@@ -28,6 +28,8 @@ from bot.domain.meetings import (
     Series,
 )
 from bot.domain.messages import Content, Letter, Outcome, Recipient
+from bot.domain.minutes import Grade, MinutesState
+from bot.domain.proceedings import Contribution, ContributionKind, MinutesVersion, QueueEntry
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
 from bot.domain.votes import Basis, RollLine, Threshold, Vote, VoteKind, VoteMode
@@ -638,6 +640,110 @@ class ConfirmationRepository(Protocol):
         ...
 
 
+class ProceedingsRepository(Protocol):
+    """What happens during a meeting: agenda items posted, contributions, the speakers'
+    queue, the agenda position."""
+
+    async def open_meetings(self) -> list[int]:
+        """The ids of meetings opened and not closed, in every cell."""
+        ...
+
+    async def current_item(self, meeting_id: int) -> int:
+        """The agenda item the meeting is at (0: none yet, or not opened)."""
+        ...
+
+    async def advance(self, meeting_id: int, seen: int, last: int) -> int | None:
+        """Move an open meeting from item `seen` to the next one (at most `last`); the new
+        position, or None when another /next moved it first or the agenda is done."""
+        ...
+
+    async def add_item_message(
+        self, chat_id: str, message_id: int, meeting_id: int, position: int
+    ) -> None:
+        """A message the bot posted for an agenda item (replies to it are contributions)."""
+        ...
+
+    async def item_of_message(self, chat_id: str, message_id: int) -> tuple[int, int] | None:
+        """The (meeting id, item position) a posted message stands for."""
+        ...
+
+    async def contribute(
+        self,
+        *,
+        meeting_id: int,
+        position: int,
+        kind: ContributionKind,
+        speaker_id: int | None,
+        text: str,
+        recorded_by: int | None,
+        now: datetime,
+        source: tuple[str, int] | None = None,
+    ) -> bool:
+        """Record a contribution; False when that source message was recorded already."""
+        ...
+
+    async def contributions(self, meeting_id: int) -> list[Contribution]:
+        """A meeting's contributions, in the order they were recorded."""
+        ...
+
+    async def raise_hand(
+        self, meeting_id: int, user_id: int, position: int, now: datetime
+    ) -> bool:
+        """Put a person in the speakers' queue; False when they are in it already."""
+        ...
+
+    async def queue(self, meeting_id: int) -> list[QueueEntry]:
+        """Hands raised and not yet done (the speaker first, then by time)."""
+        ...
+
+    async def next_speaker(self, meeting_id: int) -> QueueEntry | None:
+        """The speaker is done; the first waiting one speaks (returned; None: queue empty)."""
+        ...
+
+
+class MinutesRepository(Protocol):
+    """Versions of meetings' minutes and the anonymous scores."""
+
+    async def versions(self, meeting_id: int) -> list[MinutesVersion]:
+        """Every version of a meeting's minutes, oldest first."""
+        ...
+
+    async def add(
+        self,
+        meeting_id: int,
+        body: str,
+        state: MinutesState,
+        created_by: int | None,
+        now: datetime,
+    ) -> int | None:
+        """A new version (the next number); None when the meeting has a draft already."""
+        ...
+
+    async def set_body(self, meeting_id: int, version: int, body: str) -> bool:
+        """Correct a draft; False when that version is no draft (approved meanwhile)."""
+        ...
+
+    async def approve(
+        self, meeting_id: int, version: int, body: str, by: int, now: datetime
+    ) -> bool:
+        """Approve a draft (the body with its approved state) and supersede the approved
+        version before it; False when that version is no longer a draft."""
+        ...
+
+    async def score(self, meeting_id: int, user_id: int, grade: Grade) -> bool:
+        """Count one member's score: the member in the register, the grade in the counters,
+        nothing linking the two; False when the member scored already."""
+        ...
+
+    async def scores(self, meeting_id: int) -> dict[Grade, int]:
+        """The counts per grade."""
+        ...
+
+    async def has_scored(self, meeting_id: int, user_id: int) -> bool:
+        """Whether the member scored the meeting."""
+        ...
+
+
 class InboxRepository(Protocol):
     """Updates as a channel delivered them, stored before they are confirmed."""
 
@@ -944,6 +1050,16 @@ class UnitOfWork(Protocol):
     @property
     def confirmations(self) -> ConfirmationRepository:
         """The changes waiting for a yes."""
+        ...
+
+    @property
+    def proceedings(self) -> ProceedingsRepository:
+        """What happens during meetings."""
+        ...
+
+    @property
+    def minutes(self) -> MinutesRepository:
+        """The minutes and scores."""
         ...
 
     @property

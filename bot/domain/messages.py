@@ -73,8 +73,49 @@ class CastBallot:
     code: str
 
 
+@dataclass(frozen=True)
+class RaiseHand:
+    """A member asks to speak on an agenda item ("✋ Đăng ký phát biểu")."""
+
+    meeting_id: int
+    position: int
+
+
+@dataclass(frozen=True)
+class NextSpeaker:
+    """The chair gives the floor to the next person in the speakers' queue."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class ApproveMinutes:
+    """The secretary approves a draft version of the minutes."""
+
+    meeting_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ScoreMeeting:
+    """A member who attended scores the meeting (good / fair / average / weak)."""
+
+    meeting_id: int
+    grade: str
+
+
 ChoiceAction = (
-    AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm | CheckIn | CastBallot
+    AnswerSummons
+    | DecideAbsence
+    | DecideJoin
+    | SendAbsence
+    | Confirm
+    | CheckIn
+    | RaiseHand
+    | NextSpeaker
+    | ApproveMinutes
+    | ScoreMeeting
+    | CastBallot
 )
 
 

@@ -13,6 +13,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.dialogs import DialogService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberService
+from bot.services.minutes import MinutesService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
 from bot.services.running import RunningService
@@ -39,6 +40,7 @@ class Services:
     accounts: AccountService
     voting: VotingService
     running: RunningService
+    minutes: MinutesService
 
     @classmethod
     def build(
@@ -54,6 +56,9 @@ class Services:
         delivery = DeliveryService(store, notifier, clock, scheduler)
         notices = NoticeService(store, settings, clock, delivery, notifier)
         reminders = ReminderService(store, settings, clock, access, scheduler, delivery)
+        minutes = MinutesService(store, settings, clock, access, delivery, notices)
+        # Meetings left open are closed by the hourly sweep (and at start).
+        reminders.sweeps.append(minutes.auto_close_due)
         return cls(
             settings=settings,
             clock=clock,
@@ -70,4 +75,5 @@ class Services:
             accounts=AccountService(store, clock),
             voting=VotingService(store, clock, access, delivery),
             running=RunningService(store, settings, clock, access, delivery),
+            minutes=minutes,
         )

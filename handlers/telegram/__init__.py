@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers.telegram import cells, meetings, running
+from handlers.telegram import cells, meetings, minutes, running
 from handlers.telegram.common import on_error
 from handlers.telegram.context import BotApplication
 
@@ -12,6 +12,8 @@ from handlers.telegram.context import BotApplication
 def register(application: BotApplication) -> None:
     """Add every handler; unknown buttons last."""
     cells.register(application)
+    # Before meetings: replies to an agenda item's message are contributions.
+    minutes.register(application)
     meetings.register(application)
     running.register(application)
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))

@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
+    ApproveMinutes,
     CastBallot,
     CheckIn,
     ChoiceAction,
     Confirm,
     DecideAbsence,
     DecideJoin,
+    NextSpeaker,
+    RaiseHand,
+    ScoreMeeting,
     SendAbsence,
 )
 
@@ -43,6 +47,10 @@ _PATTERNS = {
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
+    "rh": re.compile(rf"rh:{_ID}:{_ID}"),
+    "ns": re.compile(rf"ns:{_ID}"),
+    "ma": re.compile(rf"ma:{_ID}:{_ID}"),
+    "sc": re.compile(rf"sc:{_ID}:([gfaw])"),
     "ci": re.compile(rf"ci:{_ID}"),
     # A ballot: an open vote's option (o0..o29), or a secret ballot's sealed token.
     "vb": re.compile(rf"vb:{_ID}:([0-9]{{1,3}}):(o[0-9]{{1,2}}|[0-9a-f]{{24}})"),
@@ -142,10 +150,17 @@ Data = (
     | Confirm
     | DialogStep
     | FetchDocument
+    | RaiseHand
+    | NextSpeaker
+    | ApproveMinutes
+    | ScoreMeeting
     | CheckIn
     | CastBallot
     | EndVote
 )
+
+# Grades of the anonymous scoring, one letter each in a button's data.
+GRADE_CODES = {"g": "good", "f": "fair", "a": "average", "w": "weak"}
 
 
 def join_choice(membership_id: int, kind: Kind | None) -> str:
@@ -269,6 +284,14 @@ def parse(data: str | None) -> Data | None:
         return SendAbsence(int(groups[0]))
     if prefix == "cf":
         return Confirm(int(groups[0]), groups[1] == "y")
+    if prefix == "rh":
+        return RaiseHand(int(groups[0]), int(groups[1]))
+    if prefix == "ns":
+        return NextSpeaker(int(groups[0]))
+    if prefix == "ma":
+        return ApproveMinutes(int(groups[0]), int(groups[1]))
+    if prefix == "sc":
+        return ScoreMeeting(int(groups[0]), GRADE_CODES[groups[1]])
     if prefix == "ci":
         return CheckIn(int(groups[0]))
     if prefix == "vb":
@@ -288,6 +311,15 @@ def for_action(action: ChoiceAction) -> str:
         return f"as:{action.meeting_id}"
     if isinstance(action, Confirm):
         return confirm(action.confirmation_id, action.yes)
+    if isinstance(action, RaiseHand):
+        return f"rh:{action.meeting_id}:{action.position}"
+    if isinstance(action, NextSpeaker):
+        return f"ns:{action.meeting_id}"
+    if isinstance(action, ApproveMinutes):
+        return f"ma:{action.meeting_id}:{action.version}"
+    if isinstance(action, ScoreMeeting):
+        code = next(c for c, g in GRADE_CODES.items() if g == action.grade)
+        return f"sc:{action.meeting_id}:{code}"
     if isinstance(action, CheckIn):
         return check_in(action.meeting_id)
     if isinstance(action, CastBallot):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.sqlite.proceedings import SqliteMinutes, SqliteProceedings
 from storage.sqlite.repositories import (
     SqliteAgenda,
     SqliteAnswers,
@@ -280,6 +281,8 @@ class SqliteUnitOfWork:
         self.deliveries = SqliteDeliveries(conn)
         self.dialogs = SqliteDialogs(conn)
         self.confirmations = SqliteConfirmations(conn)
+        self.proceedings = SqliteProceedings(conn)
+        self.minutes = SqliteMinutes(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
         self.runs = SqliteRuns(conn)

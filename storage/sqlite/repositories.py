@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -24,6 +25,7 @@ from bot.domain.meetings import (
 )
 from bot.domain.messages import (
     AnswerSummons,
+    ApproveMinutes,
     CastBallot,
     CheckIn,
     Choice,
@@ -34,6 +36,9 @@ from bot.domain.messages import (
     DecideJoin,
     Group,
     Letter,
+    NextSpeaker,
+    RaiseHand,
+    ScoreMeeting,
     SendAbsence,
 )
 from bot.domain.reminders import Reminder, ReminderStatus
@@ -1232,6 +1237,8 @@ class SqliteDeliveries(Repository):
 
 
 def _action_to_json(action: ChoiceAction) -> dict[str, object]:
+    if isinstance(action, RaiseHand | NextSpeaker | ApproveMinutes | ScoreMeeting):
+        return {"type": type(action).__name__, **dataclasses.asdict(action)}
     if isinstance(action, AnswerSummons):
         return {"type": "answer", "meeting": action.meeting_id, "attend": action.attend}
     if isinstance(action, DecideAbsence):
@@ -1258,6 +1265,10 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
 
 def _action_from_json(data: dict[str, object]) -> ChoiceAction:
     kind = data["type"]
+    running = {c.__name__: c for c in (RaiseHand, NextSpeaker, ApproveMinutes, ScoreMeeting)}
+    if kind in running:
+        fields = {k: v for k, v in data.items() if k != "type"}
+        return running[str(kind)](**fields)  # type: ignore[arg-type]
     if kind == "answer":
         return AnswerSummons(int(str(data["meeting"])), bool(data["attend"]))
     if kind == "absence":
