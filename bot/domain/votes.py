@@ -49,7 +49,7 @@ class Basis(StrEnum):
 
 # Options of a yes/no question (resolution, admission, recognition), by index.
 APPROVE, DISAPPROVE, ABSTAIN = 0, 1, 2
-QUESTION_OPTIONS = (N_("Tán thành"), N_("Không tán thành"), N_("Không biểu quyết"))
+QUESTION_OPTIONS = (N_("Approve"), N_("Disapprove"), N_("Abstain"))
 
 
 class Grade(StrEnum):
@@ -63,10 +63,10 @@ class Grade(StrEnum):
 
 GRADES = (Grade.EXCELLENT, Grade.GOOD, Grade.COMPLETE, Grade.NOT_COMPLETE)
 GRADE_LABELS = {
-    Grade.EXCELLENT: N_("Hoàn thành xuất sắc nhiệm vụ"),
-    Grade.GOOD: N_("Hoàn thành tốt nhiệm vụ"),
-    Grade.COMPLETE: N_("Hoàn thành nhiệm vụ"),
-    Grade.NOT_COMPLETE: N_("Không hoàn thành nhiệm vụ"),
+    Grade.EXCELLENT: N_("Excellent: tasks completed excellently"),
+    Grade.GOOD: N_("Good: tasks completed well"),
+    Grade.COMPLETE: N_("Tasks completed"),
+    Grade.NOT_COMPLETE: N_("Tasks not completed"),
 }
 KIND_LABELS = {
     VoteKind.RESOLUTION: N_("resolution"),

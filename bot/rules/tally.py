@@ -27,6 +27,7 @@ from bot.domain.votes import (
     VoteKind,
 )
 from bot.errors import BadInput
+from bot.i18n import N_
 
 VOTING_KINDS = ("official", "exempted")
 
@@ -101,17 +102,21 @@ def denominator(roll: Iterable[RollLine], basis: Basis) -> Denominator:
 def check_candidates(candidates: Sequence[str], seats: int) -> None:
     """Refuse an election list the rules do not allow, showing the arithmetic."""
     if not 1 <= seats <= MAX_SEATS:
-        raise BadInput("The seats must be a number from 1 to {most}.", most=MAX_SEATS)
+        raise BadInput(N_("The seats must be a number from 1 to {most}."), most=MAX_SEATS)
     names = [" ".join(name.split()) for name in candidates]
     if any(not name for name in names) or len(names) > MAX_CANDIDATES:
-        raise BadInput("Give from 1 to {most} candidates, separated by ';'.", most=MAX_CANDIDATES)
+        raise BadInput(
+            N_("Give from 1 to {most} candidates, separated by ';'."), most=MAX_CANDIDATES
+        )
     if len({name.casefold() for name in names}) != len(names):
-        raise BadInput("A candidate is named twice.")
+        raise BadInput(N_("A candidate is named twice."))
     count = len(names)
     if count < seats:
         raise BadInput(
-            "{count} candidates cannot fill {seats} seats: the list needs at least as many "
-            "candidates as seats.",
+            N_(
+                "{count} candidates cannot fill {seats} seats: the list needs at least as many "
+                "candidates as seats."
+            ),
             count=count,
             seats=seats,
         )
@@ -119,9 +124,11 @@ def check_candidates(candidates: Sequence[str], seats: int) -> None:
     if 100 * count > (100 + EXTRA_CANDIDATES_PERCENT) * seats:
         most = (100 + EXTRA_CANDIDATES_PERCENT) * seats // 100
         raise BadInput(
-            "{count} candidates for {seats} seats is {extra} more ({share}% of the seats); "
-            "the rules allow at most {limit}% more: at most {seats} × 1.3 = {product}, "
-            "that is {most} candidates.",
+            N_(
+                "{count} candidates for {seats} seats is {extra} more ({share}% of the seats); "
+                "the rules allow at most {limit}% more: at most {seats} × 1.3 = {product}, "
+                "that is {most} candidates."
+            ),
             count=count,
             seats=seats,
             extra=count - seats,

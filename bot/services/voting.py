@@ -8,20 +8,24 @@ which the store is sealed (rewritten, its WAL emptied).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.access import Action
-from bot.domain.cells import Kind, Membership, Status
+from bot.domain.cells import Cell, Kind, Membership, Status
 from bot.domain.identity import ChatRef, Identity, User
+from bot.domain.meetings import Meeting
 from bot.domain.messages import CastBallot, Choice, Content, Letter, Person
+from bot.domain.minutes import VoteRecord
 from bot.domain.votes import (
     DEFAULTS,
     GRADE_LABELS,
     GRADES,
     INELIGIBLE_REASONS,
+    KIND_LABELS,
     QUESTION_OPTIONS,
     Basis,
     RollLine,
@@ -38,7 +42,7 @@ from bot.rules.sealing import MASK_BITS, new_key, seal, unseal
 from bot.rules.tally import Outcome, check_candidates, denominator, eligibility, judge
 from bot.services.access import Access
 from bot.services.delivery import DeliveryService
-from bot.vote_texts import ballot_text
+from bot.vote_texts import ballot_text, denominator_words, threshold_words
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +85,7 @@ class Started:
     """A vote just opened, with the private ballots sent for it."""
 
     vote: Vote
+    cell: Cell
     tally: Tally
     language: str
     ballots_sent: int
@@ -183,6 +188,7 @@ class VotingService:
         self.clock = clock
         self.access = access
         self.delivery = delivery
+        self._sealing: set[asyncio.Task[None]] = set()
 
     # --- starting ------------------------------------------------------------------------
 
@@ -243,6 +249,7 @@ class VotingService:
         )
         return Started(
             vote,
+            cell,
             Tally(0, len(voters)),
             cell.language,
             len(voters) - len(missed) if letters else 0,
@@ -256,19 +263,21 @@ class VotingService:
         subject = _clean(request.subject)
         if len(subject) > SUBJECT_MAX:
             raise BadInput(
-                "The subject is too long (at most {most} characters).", most=SUBJECT_MAX
+                N_("The subject is too long (at most {most} characters)."), most=SUBJECT_MAX
             )
         kind = request.kind
         if kind is VoteKind.ELECTION:
             if request.mode is VoteMode.OPEN:
                 raise BadInput(
-                    "Elections are by secret ballot (party election rules): use "
-                    '/vote election secret SEATS "A; B; C".'
+                    N_(
+                        "Elections are by secret ballot (party election rules): use "
+                        '/vote election secret SEATS "A; B; C".'
+                    )
                 )
             candidates = tuple(_clean(c) for c in request.candidates)
             check_candidates(candidates, request.seats)
             if len(candidates) > MASK_BITS:
-                raise BadInput("Give from 1 to {most} candidates, separated by ';'.", most=30)
+                raise BadInput(N_("Give from 1 to {most} candidates, separated by ';'."), most=30)
             return subject, candidates, ()
         if kind is VoteKind.CLASSIFICATION:
             members = [
@@ -277,7 +286,7 @@ class VotingService:
                 if line.kind in ("official", "probationary") and line.summoned
             ]
             if not members:
-                raise BadInput("Nobody on this meeting's roll can be classified.")
+                raise BadInput(N_("Nobody on this meeting's roll can be classified."))
             members = members[:MAX_CLASSIFIED]
             names = await _names(uow, members)
             return subject, tuple(names[m] for m in members), tuple(members)
@@ -285,15 +294,17 @@ class VotingService:
             membership = await self._member(uow, cell_id, request.member or subject)
             if membership.kind is not Kind.PROBATIONARY:
                 raise BadInput(
-                    "{name} is not a probationary member: only a probationary member is "
-                    "recognised as official.",
+                    N_(
+                        "{name} is not a probationary member: only a probationary member is "
+                        "recognised as official."
+                    ),
                     name=membership.user.name,
                 )
             return membership.user.name, (), (membership.user.id,)
         if not subject:
             if kind is VoteKind.ADMISSION:
-                raise BadInput('Say whom the cell votes to admit: /vote admit "Full Name".')
-            raise BadInput('Say what the vote is about: /vote resolution open "Subject".')
+                raise BadInput(N_('Say whom the cell votes to admit: /vote admit "Full Name".'))
+            raise BadInput(N_('Say what the vote is about: /vote resolution open "Subject".'))
         return subject, (), ()
 
     @staticmethod
@@ -307,9 +318,19 @@ class VotingService:
             found = matches[0] if len(matches) == 1 else None
         if found is None or found.status is not Status.ACTIVE:
             raise BadInput(
-                "Name the probationary member by roster number or @username: /vote recognize 5."
+                N_(
+                    "Name the probationary member by roster number or @username: "
+                    "/vote recognize 5."
+                )
             )
         return found
+
+    async def check_may_start(self, identity: Identity, chat: ChatRef) -> None:
+        """Refuse (before a guided /vote begins) anyone but a leader, or no meeting open."""
+        async with self.store.reading() as uow:
+            cell, _ = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
+            if await uow.votes.running(cell.id) is None:
+                raise BadInput(NO_MEETING_OPEN)
 
     async def set_message(self, vote_id: int, chat_id: str, message_id: int) -> None:
         """Where the vote's message is in the group (its live count is edited there)."""
@@ -372,7 +393,7 @@ class VotingService:
                 if item in await uow.votes.has_voted(vote.id, user.id):
                     raise Refused(SECRET_FINAL)
                 if len(chosen) > vote.seats or (not vote.multiple and len(chosen) != 1):
-                    raise BadInput("Choose at most {seats}.", seats=vote.seats)
+                    raise BadInput(N_("Choose at most {seats}."), seats=vote.seats)
                 if not final:
                     tr = translator(user.language or "vi")
                     again = ballot_content(tr, vote, user.id, item, key, chosen)
@@ -392,12 +413,26 @@ class VotingService:
             if vote.multiple:
                 mine = mine ^ {option}
                 if len(mine) > vote.seats:
-                    raise BadInput("Choose at most {seats}.", seats=vote.seats)
+                    raise BadInput(N_("Choose at most {seats}."), seats=vote.seats)
             else:
                 mine = frozenset({option})
             await uow.votes.cast_open(vote.id, user.id, item, mine, now)
             voted = await uow.votes.voters(vote.id)
             return Cast(vote, Tally(voted, tally.eligible), frozenset(mine), True)
+
+    async def ballot_for(self, identity: Identity, vote_id: int) -> tuple[User, list[Content]]:
+        """The presser's own ballot again (a secret one, or a classification), for their
+        private chat: the questions they have not answered yet."""
+        async with self.store.reading() as uow:
+            vote, user, _ = await self._voter(uow, identity, vote_id)
+            done = await uow.votes.has_voted(vote.id, user.id)
+            key = await uow.votes.secret_key(vote.id)
+            cell = await uow.cells.get(vote.cell_id)
+        if vote.mode is VoteMode.SECRET and len(done) == vote.items:
+            raise Refused(SECRET_FINAL)
+        tr = translator(user.language or (cell.language if cell else "vi"))
+        items = [i for i in range(vote.items) if vote.mode is VoteMode.OPEN or i not in done]
+        return user, [ballot_content(tr, vote, user.id, i, key, frozenset()) for i in items]
 
     # --- closing -------------------------------------------------------------------------
 
@@ -414,7 +449,7 @@ class VotingService:
                 live = [v for v in votes if v.state is VoteState.OPEN]
                 if len(live) != 1:
                     raise BadInput(
-                        "Say which vote to close: /endvote N (running: {numbers}).",
+                        N_("Say which vote to close: /endvote N (running: {numbers})."),
                         numbers=", ".join(str(v.number) for v in live) or "-",
                     )
                 vote = live[0]
@@ -459,6 +494,24 @@ class VotingService:
         """After secret votes closed (and committed): rewrite the store, empty its WAL."""
         if any(c.vote.mode is VoteMode.SECRET for c in closed):
             await self.store.seal()
+
+    async def vote_records(self, uow: UnitOfWork, meeting: Meeting) -> list[VoteRecord]:
+        """The meeting closes (in the caller's transaction): its running votes are closed,
+        and every vote of the meeting is stated for the minutes. When a secret vote was
+        closed here, the store is sealed once that transaction has ended (the seal waits for
+        the store's write lock, which the transaction holds)."""
+        closed = await close_open_votes(uow, meeting.id, self.clock.now())
+        if any(c.vote.mode is VoteMode.SECRET for c in closed):
+            task = asyncio.create_task(self.store.seal(), name=f"seal:{meeting.id}")
+            self._sealing.add(task)
+            task.add_done_callback(self._sealing.discard)
+        cell = await uow.cells.get(meeting.cell_id)
+        tr = translator(cell.language if cell else "vi")
+        records = []
+        for vote in await uow.votes.of_meeting(meeting.id):
+            if vote.result is not None:
+                records.append(vote_record(tr, vote, Outcome.from_json(vote.result)))
+        return records
 
     async def results(self, meeting_id: int) -> list[tuple[Vote, Outcome]]:
         """A meeting's closed votes with their results, by number (for the minutes)."""
@@ -513,3 +566,64 @@ def ballot_content(
 
 def _toggle(ticked: frozenset[int], index: int) -> int:
     return sum(1 << i for i in ticked ^ {index})
+
+
+def vote_record(tr: Translator, vote: Vote, outcome: Outcome) -> VoteRecord:
+    """One closed vote as the minutes state it, in the minutes' language."""
+    den = outcome.denominator
+    counts: dict[str, int] = {}
+    names: dict[str, list[str]] = {}
+    labels: list[str] = []
+    verdict = ""
+    passed: bool | None = None
+    if outcome.question is not None:
+        q = outcome.question
+        labels = option_labels(tr, vote)
+        counts = dict(zip(labels, (q.approve, q.disapprove, q.abstain), strict=True))
+        passed = q.passed
+        verdict = (
+            tr.gettext("passed (thông qua)")
+            if q.passed
+            else tr.gettext("not passed (không thông qua)")
+        )
+    elif outcome.election is not None:
+        e = outcome.election
+        labels = list(vote.options)
+        counts = {c.name: c.votes for c in e.candidates}
+        passed = bool(e.elected)
+        verdict = tr.gettext(
+            "elected (trúng cử): {names}", names=", ".join(e.elected) or tr.gettext("nobody")
+        )
+        if e.remaining:
+            verdict += "; " + tr.gettext("{n} seats left for a further round", n=e.remaining)
+    elif outcome.classification is not None:
+        grades = option_labels(tr, vote)
+        parts = []
+        for subject in outcome.classification.subjects:
+            for label, count in zip(grades, subject.counts, strict=True):
+                if count:
+                    counts[f"{subject.name}: {label}"] = count
+            level = tr.gettext(GRADE_LABELS[subject.grade]) if subject.grade else "?"
+            parts.append(f"{subject.name}: {level}")
+        verdict = "; ".join(parts)
+    entries = outcome.extra.get("open_ballots")
+    for entry in entries if isinstance(entries, list) else []:
+        name, item, option = entry
+        if vote.kind is VoteKind.CLASSIFICATION:
+            label = f"{vote.options[int(item)]}: {option_labels(tr, vote)[int(option)]}"
+        else:
+            label = labels[int(option)] if int(option) < len(labels) else str(option)
+        names.setdefault(label, []).append(str(name))
+    return VoteRecord(
+        title=vote.subject or tr.gettext(KIND_LABELS[vote.kind]),
+        kind=vote.kind.value,
+        mode=vote.mode.value,
+        counts=counts,
+        present=den.present_eligible,
+        denominator=den.value,
+        denominator_text=denominator_words(tr, den),
+        threshold=threshold_words(tr, outcome.threshold),
+        outcome=verdict,
+        passed=passed,
+        open_names=names,
+    )

@@ -56,6 +56,10 @@ _PATTERNS = {
     "vb": re.compile(rf"vb:{_ID}:([0-9]{{1,3}}):(o[0-9]{{1,2}}|[0-9a-f]{{24}})"),
     # The chair's button under a vote: close it.
     "ve": re.compile(rf"ve:{_ID}"),
+    # Under a vote: my ballot to my private chat.
+    "vr": re.compile(rf"vr:{_ID}"),
+    # The guided /vote: a kind, then a mode.
+    "vd": re.compile(r"vd:(k:[raecx]|m:[os])"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -120,6 +124,20 @@ class DialogStep:
 
 
 @dataclass(frozen=True)
+class BallotRequest:
+    """Bring my ballot of a vote to my private chat."""
+
+    vote_id: int
+
+
+@dataclass(frozen=True)
+class VoteDialogStep:
+    """A button of the guided /vote: 'k:r' (a kind), 'm:s' (a mode)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
 class EndVote:
     """The chair closes a vote."""
 
@@ -157,6 +175,8 @@ Data = (
     | CheckIn
     | CastBallot
     | EndVote
+    | BallotRequest
+    | VoteDialogStep
 )
 
 # Grades of the anonymous scoring, one letter each in a button's data.
@@ -238,6 +258,16 @@ def end_vote(vote_id: int) -> str:
     return f"ve:{vote_id}"
 
 
+def ballot_request(vote_id: int) -> str:
+    """Data of the my-ballot button under a vote."""
+    return f"vr:{vote_id}"
+
+
+def vote_dialog(value: str) -> str:
+    """Data of a guided /vote button."""
+    return f"vd:{value}"
+
+
 def check_in(meeting_id: int) -> str:
     """Data of the check-in button ("✅ Có mặt")."""
     return f"ci:{meeting_id}"
@@ -298,6 +328,10 @@ def parse(data: str | None) -> Data | None:
         return CastBallot(int(groups[0]), int(groups[1]), groups[2])
     if prefix == "ve":
         return EndVote(int(groups[0]))
+    if prefix == "vr":
+        return BallotRequest(int(groups[0]))
+    if prefix == "vd":
+        return VoteDialogStep(groups[0])
     return ChooseLanguage(groups[0])
 
 

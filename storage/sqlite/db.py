@@ -426,6 +426,8 @@ class Database:
         if self._reader is None:
             return
         async with self._lock, self._read_lock:
+            if self._conn is None:
+                return  # closed meanwhile (stopping)
             await self.conn.execute("VACUUM")
             for _ in range(50):
                 rows = list(await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))

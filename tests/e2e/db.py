@@ -49,8 +49,7 @@ async def snapshot(bot: Bot) -> Snapshot:
         str(r[0])
         for r in await rows(
             bot,
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-            " AND sql LIKE '%WITHOUT ROWID%'",
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%'",
         )
     }
     tables: Snapshot = {
