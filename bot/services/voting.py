@@ -228,8 +228,11 @@ class VotingService:
             ]
             key = await uow.votes.secret_key(vote.id)
         letters = []
-        if vote.mode is VoteMode.SECRET or vote.kind is VoteKind.CLASSIFICATION:
-            for user in voters:
+        privately = vote.mode is VoteMode.SECRET or vote.kind is VoteKind.CLASSIFICATION
+        for user in voters:
+            # An open vote is voted in the group; whoever is not there (a cell run from Zalo
+            # private chats, a member on another channel) gets the ballot privately.
+            if privately or not cell.sees_group(user):
                 tr = translator(user.language or cell.language)
                 for item in range(vote.items):
                     letters.append(
@@ -419,6 +422,26 @@ class VotingService:
             await uow.votes.cast_open(vote.id, user.id, item, mine, now)
             voted = await uow.votes.voters(vote.id)
             return Cast(vote, Tally(voted, tally.eligible), frozenset(mine), True)
+
+    async def my_ballots(self, identity: Identity) -> list[Content]:
+        """The caller's ballots of every vote running in their cells that they may still
+        answer (on Zalo: /ballot)."""
+        contents: list[Content] = []
+        async with self.store.reading() as uow:
+            user = await uow.users.get(identity.channel, identity.external_id)
+            cells = await uow.memberships.of_user(user.id) if user else []
+            votes = []
+            for cell, _ in cells:
+                running = await uow.votes.running(cell.id)
+                if running is not None:
+                    votes += await uow.votes.of_meeting(running[0], open_only=True)
+        for vote in votes:
+            try:
+                _, found = await self.ballot_for(identity, vote.id)
+            except Refused:
+                continue
+            contents += found
+        return contents
 
     async def ballot_for(self, identity: Identity, vote_id: int) -> tuple[User, list[Content]]:
         """The presser's own ballot again (a secret one, or a classification), for their

@@ -134,7 +134,7 @@ async def _post(update: Update, context: BotContext, started: Started) -> None:
     _, chat = caller(update)
     tr_group = translator(cell.language)
     posted = False
-    if cell.channel == CHANNEL and cell.chat_id and not cell.chat_id.startswith("zalo"):
+    if cell.channel == CHANNEL and cell.has_group:
         try:
             sent = await context.bot.send_message(
                 int(cell.chat_id),
@@ -402,7 +402,7 @@ async def _announce_result(context: BotContext, closed: Closed) -> bool:
                     message_id=message[1],
                 )
             )
-    if cell is None or cell.channel != CHANNEL or not cell.chat_id:
+    if cell is None or cell.channel != CHANNEL or not cell.has_group:
         return False
     try:
         await context.bot.send_message(int(cell.chat_id), result_text(tr, vote, closed.outcome))
