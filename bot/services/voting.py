@@ -53,6 +53,7 @@ VOTE_CLOSED = N_("This vote is closed; its result stands.")
 NO_SUCH_VOTE = N_("No such vote in this meeting.")
 STALE_BALLOT = N_("This ballot button is not valid (old or altered): nothing was recorded.")
 SECRET_FINAL = N_("You have voted already: a secret ballot is final and cannot be changed.")
+NO_BALLOTS = N_("You have no ballot waiting: no vote you may take part in is running.")
 SECRET_IN_PRIVATE = N_(
     "A secret ballot is cast only in your private chat with the bot, never in the group."
 )

@@ -16,7 +16,7 @@ from bot.domain.votes import VoteKind, VoteMode, VoteState
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Translator, translator
 from bot.rules.vote_forms import parse_vote
-from bot.services.voting import Closed, Started, VoteRequest, option_labels
+from bot.services.voting import NO_BALLOTS, Closed, Started, VoteRequest, option_labels
 from bot.vote_texts import announce_text, result_text
 from handlers.telegram import callback_data as cd
 from handlers.telegram.common import (
@@ -384,6 +384,30 @@ async def on_ballot_request(update: Update, context: BotContext) -> None:
     )
 
 
+async def ballot_command(update: Update, context: BotContext) -> None:
+    """/ballot: the caller's ballots of the running votes come to the private chat."""
+    user = update.effective_user
+    assert user is not None
+    ballots = await context.services.voting.my_ballots(identity_of(user))
+    tr = await tr_person(update, context)
+    if not ballots:
+        await reply(update, tr.gettext(NO_BALLOTS))
+        return
+    try:
+        for content in ballots:
+            await context.bot.send_message(
+                user.id, content.text, reply_markup=keyboard(content.choices)
+            )
+    except Forbidden:
+        await reply(
+            update,
+            tr.gettext(
+                "Open a private chat with the bot first ({link}), then press again.",
+                link=context.services.delivery.notifier.private_chat_link(),
+            ),
+        )
+
+
 async def _announce_result(context: BotContext, closed: Closed) -> bool:
     """The result in the group, the vote's message without its buttons. False: no group."""
     vote = closed.vote
@@ -450,6 +474,8 @@ def register(application: BotApplication) -> None:
         "bieuquyet": vote_command,
         "baucu": election_command,
         "endvote": end_command,
+        "ballot": ballot_command,
+        "phieu": ballot_command,
         "dongbieuquyet": end_command,
     }
     for command, callback in commands.items():

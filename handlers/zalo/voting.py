@@ -18,13 +18,11 @@ from bot.domain.votes import VoteKind, VoteMode
 from bot.errors import BadInput
 from bot.i18n import N_, Translator
 from bot.rules.vote_forms import parse_vote
-from bot.services.voting import Started, VoteRequest, option_labels
+from bot.services.voting import NO_BALLOTS, Started, VoteRequest, option_labels
 from bot.vote_texts import announce_text, result_text
 
 if TYPE_CHECKING:
     from handlers.zalo.bot import ZaloBot
-
-NO_BALLOTS = N_("You have no ballot waiting: no vote you may take part in is running.")
 
 
 async def _started_text(tr: Translator, started: Started) -> str:

@@ -416,3 +416,33 @@ async def test_a_sealed_button_tells_nothing_without_the_key() -> None:
     key = "11" * 32
     tokens = {seal(key, 1, 2, 0, 1 << option, cast=True) for option in range(3) for _ in range(5)}
     assert len(tokens) == 15  # a fresh nonce each time: equal choices never look alike
+
+
+async def test_closing_the_meeting_closes_its_votes_and_puts_them_in_the_minutes(
+    world: World,
+) -> None:
+    await populate(world, official(range(2, 6)))
+    open_vote = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.OPEN, "Kế hoạch"))
+    for user_id in (1, 2, 3):
+        await world.services.voting.cast(person(user_id), GROUP, open_vote, 0, "o0")
+    secret = await start(world, VoteRequest(VoteKind.ADMISSION, VoteMode.SECRET, "Phạm Văn D"))
+    for user_id in (1, 2, 3, 4):
+        await cast_secret(world, user_id, secret, 0)
+    closed = await world.services.minutes.close(SECRETARY, GROUP)
+    votes = closed.minutes.votes
+    assert [v.title for v in votes] == ["Kế hoạch", "Phạm Văn D"]
+    assert votes[0].passed is True and votes[0].open_names == {
+        "Tán thành": ["Đảng viên 1", "Đảng viên 2", "Đảng viên 3"]
+    }
+    assert votes[1].counts["Tán thành"] == 4 and votes[1].open_names == {}
+    assert votes[1].passed is True  # 4 of 5 official members: at least two thirds
+    assert votes[1].denominator == 5
+    # Once the closing transaction ended, the store was sealed: the WAL is empty.
+    for _ in range(100):
+        wal = world.path.with_name(world.path.name + "-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert not wal.exists() or wal.stat().st_size == 0
+    async with world.database.reading() as uow:
+        assert all(v.state.value == "closed" for v in await uow.votes.of_meeting(1))
