@@ -597,6 +597,43 @@ MEETING_EXPECTED: dict[str, Outcomes] = {
 }
 # fmt: on
 
+# Running a meeting (issue 11): A's meeting #1 and B's #2, ten minutes before their start; for
+# every action but "open" both are open already. /open and /attendance name the meeting by
+# number (in private; an operator in the cell's group); /mark, /quorum and /grace are given in
+# the group; the check-in button is pressed on the group's check-in message. Opening and the
+# cell's rules are managing (leaders); the roll by name is the members' (and operators', who
+# see every cell's members), not a guest's; marking is the chair's, the secretary's or a
+# deputy's, other members are refused as such; a check-in is anyone's of that cell (a guest
+# comes unsummoned), an outsider's or another cell's is refused as not a member; forged data
+# is stale for everyone.
+CHAIR = "only-chair"  # Only the chair, the secretary or the deputy secretary can mark members.
+RUNNING_REFUSALS = MEETING_REFUSALS | {
+    CHAIR: "Only the chair, the secretary or the deputy secretary can mark members."
+}
+# fmt: off
+RUNNING_EXPECTED: dict[str, Outcomes] = {
+    #                         nonmember guest  probat. official deputy secretary operator
+    "open/own":               MANAGE_BY_NUMBER_OWN,
+    "open/foreign":           MANAGE_BY_NUMBER_FOREIGN,
+    "open.chair/own":         MANAGE_BY_NUMBER_OWN,
+    "open.chair/foreign":     MANAGE_BY_NUMBER_FOREIGN,
+    "attendance/own":         (MISSING, MEMBER, OK,     OK,     OK,    OK,      OK),
+    "attendance/foreign":     (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK),
+    "mark/own":               (MEMBER,  MEMBER, CHAIR,  CHAIR,  OK,    OK,      MEMBER),
+    "mark/foreign":           (MEMBER,) * 7,
+    "quorum/own":             MANAGE_IN_GROUP_OWN,
+    "quorum/foreign":         MANAGE_IN_GROUP_FOREIGN,
+    "grace/own":              MANAGE_IN_GROUP_OWN,
+    "grace/foreign":          MANAGE_IN_GROUP_FOREIGN,
+    "quorum.show/own":        (MEMBER,  MEMBER, OK,     OK,     OK,    OK,      OK),
+    "quorum.show/foreign":    (MEMBER,  MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK),
+    "press.check-in/own":     (MEMBER,  OK,     OK,     OK,     OK,    OK,      MEMBER),
+    "press.check-in/foreign": (MEMBER,) * 7,
+    "press.forged/own":       (STALE,) * 7,
+    "press.forged/foreign":   (STALE,) * 7,
+}
+# fmt: on
+
 
 def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
     """One pytest param per cell of an authorization matrix, named action-role-scope."""
