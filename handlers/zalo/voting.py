@@ -41,6 +41,7 @@ async def _started_text(tr: Translator, started: Started) -> str:
 async def vote(bot: ZaloBot, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
     """/vote KIND [open|secret] …: a vote in the sender's cell's open meeting."""
     if not args.strip():
+        await bot.services.voting.check_may_start(identity, chat)
         raise BadInput(
             N_('On Zalo, give the vote in one line, e.g. /vote resolution open "Subject".'),
             example='/vote resolution open "Thông qua nghị quyết quý IV"',

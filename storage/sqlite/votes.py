@@ -257,4 +257,15 @@ class SqliteVotes(Repository):
             " secret_key = NULL WHERE id = ? AND state = 'open'",
             (json.dumps(result, ensure_ascii=False), closed_by, iso(now), vote_id),
         )
-        return changed == 1
+        if changed != 1:
+            return False
+        # Telegram updates are kept a day (inbox), each ballot press with the message it was
+        # pressed on, whose buttons show every token next to its label: a secret vote's
+        # presses keep only their id (enough to recognise a redelivery).
+        await self.run(
+            "UPDATE inbox SET payload = json_object('update_id', update_id)"
+            " WHERE instr(payload, ?) > 0"
+            " AND EXISTS (SELECT 1 FROM votes WHERE id = ? AND mode = 'secret')",
+            (f'"vb:{vote_id}:', vote_id),
+        )
+        return True

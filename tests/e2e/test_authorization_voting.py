@@ -104,7 +104,9 @@ async def act(
 async def check_allowed(bot: Bot, action: str, votes: dict[str, int], key: str) -> None:
     """The effect an allowed action must have."""
     if action == "vote":
-        assert await fetch_one(bot, "SELECT count(*) FROM votes WHERE subject = ?", SUBJECT) == (1,)
+        assert await fetch_one(bot, "SELECT count(*) FROM votes WHERE subject = ?", SUBJECT) == (
+            1,
+        )
     elif action == "vote.guided":
         assert await fetch_one(bot, "SELECT kind FROM dialogs WHERE kind = 'vote'") == ("vote",)
     elif action in ("endvote", "press.end"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import sqlite3
 from collections.abc import AsyncIterator
@@ -446,3 +447,32 @@ async def test_closing_the_meeting_closes_its_votes_and_puts_them_in_the_minutes
     assert not wal.exists() or wal.stat().st_size == 0
     async with world.database.reading() as uow:
         assert all(v.state.value == "closed" for v in await uow.votes.of_meeting(1))
+
+
+async def test_kept_updates_of_secret_ballot_presses_are_emptied_at_closing(
+    world: World,
+) -> None:
+    await populate(world, official(range(2, 4)))
+    secret = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.SECRET, "Kỷ luật"))
+    openly = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.OPEN, "Kế hoạch"))
+    ballot = sent_ballots(world, 2, secret)
+    # A press as Telegram delivers it: the data pressed, and the message with every button.
+    keyboard = [
+        [{"text": f"option {i}", "callback_data": f"vb:{secret}:0:{b.code}"}]
+        for i, b in enumerate(ballot)
+    ]
+    press = (
+        '{"update_id": 7, "callback_query": {"from": {"id": 2}, "data": "vb:%d:0:%s",'
+        ' "message": {"reply_markup": {"inline_keyboard": %s}}}}'
+        % (secret, ballot[1].code, json.dumps(keyboard))
+    )
+    other = (
+        '{"update_id": 8, "callback_query": {"from": {"id": 2}, "data": "vb:%d:0:o0"}}' % openly
+    )
+    async with world.database.transaction() as uow:
+        await uow.inbox.store([(7, press), (8, other)], NOW)
+    await world.services.voting.close(SECRETARY, GROUP, secret)
+    async with world.database.reading() as uow:
+        kept = dict((i, p) for i, p, _ in await uow.inbox.pending())
+    assert json.loads(kept[7]) == {"update_id": 7}
+    assert kept[8] == other  # an open vote's press is no secret
