@@ -461,13 +461,18 @@ async def test_kept_updates_of_secret_ballot_presses_are_emptied_at_closing(
         [{"text": f"option {i}", "callback_data": f"vb:{secret}:0:{b.code}"}]
         for i, b in enumerate(ballot)
     ]
-    press = (
-        '{"update_id": 7, "callback_query": {"from": {"id": 2}, "data": "vb:%d:0:%s",'
-        ' "message": {"reply_markup": {"inline_keyboard": %s}}}}'
-        % (secret, ballot[1].code, json.dumps(keyboard))
+    press = json.dumps(
+        {
+            "update_id": 7,
+            "callback_query": {
+                "from": {"id": 2},
+                "data": f"vb:{secret}:0:{ballot[1].code}",
+                "message": {"reply_markup": {"inline_keyboard": keyboard}},
+            },
+        }
     )
-    other = (
-        '{"update_id": 8, "callback_query": {"from": {"id": 2}, "data": "vb:%d:0:o0"}}' % openly
+    other = json.dumps(
+        {"update_id": 8, "callback_query": {"from": {"id": 2}, "data": f"vb:{openly}:0:o0"}}
     )
     async with world.database.transaction() as uow:
         await uow.inbox.store([(7, press), (8, other)], NOW)
