@@ -28,7 +28,7 @@ KIND_WORDS: dict[object, tuple[str, ...]] = {
 }
 MODE_WORDS: dict[object, tuple[str, ...]] = {
     VoteMode.OPEN: ("open", "congkhai", "ck", "giotay"),
-    VoteMode.SECRET: ("secret", "kin", "phieukin", "bokin"),
+    VoteMode.SECRET: ("secret", "kin", "phieukin", "bokin", "bophieukin"),
 }
 DEFAULT_MODE = {
     VoteKind.RESOLUTION: VoteMode.OPEN,
@@ -54,21 +54,39 @@ def _find(word: str, table: Mapping[object, tuple[str, ...]]) -> object:
     return next((key for key, words in table.items() if folded in words), None)
 
 
+def _take(text: str, table: Mapping[object, tuple[str, ...]]) -> tuple[object, str]:
+    """The table's key the text starts with (a word written as one, two or three words:
+    "nghiquyet", "nghị quyết", "bỏ phiếu kín"), and the rest; (None, text) when none."""
+    words = text.split()
+    for size in (3, 2, 1):
+        if len(words) >= size:
+            found = _find("".join(words[:size]), table)
+            if found is not None:
+                rest = text.strip()
+                for _ in range(size):
+                    rest = rest.split(maxsplit=1)[1] if len(rest.split(maxsplit=1)) > 1 else ""
+                return found, rest.strip()
+    return None, text.strip()
+
+
 def parse_vote(text: str) -> tuple[VoteKind, VoteMode, str, int, tuple[str, ...]]:
     """(kind, mode, subject, seats, candidates) of a one-line /vote; BadInput says what is
     wrong. The subject of a recognition is the member's number or @username."""
     words = text.split(maxsplit=1)
     if not words:
         raise BadInput(N_("Say what to vote on."), example=VOTE_EXAMPLE)
-    kind = _find(words[0], KIND_WORDS)
+    kind, rest = _take(text, KIND_WORDS)
     if not isinstance(kind, VoteKind):
         raise BadInput(UNKNOWN_KIND, example=VOTE_EXAMPLE, word=quoted(words[0]))
-    rest = words[1].strip() if len(words) > 1 else ""
     mode = DEFAULT_MODE[kind]
-    head = rest.split(maxsplit=1)
-    if head and isinstance(found := _find(head[0], MODE_WORDS), VoteMode):
-        mode = found
-        rest = head[1].strip() if len(head) > 1 else ""
+    found, after = _take(rest, MODE_WORDS)
+    # "Công khai tài chính quý IV" is a subject: a mode word counts when a quoted subject, the
+    # seats or nothing follows, or when it is typed as the command's own word ("kin", "open").
+    typed = rest.split(maxsplit=1)[0] if rest else ""
+    if isinstance(found, VoteMode) and (
+        not after or after[0] in '"“„«' or after[0].isdigit() or typed in MODE_WORDS[found]
+    ):
+        mode, rest = found, after
     seats = 1
     candidates: tuple[str, ...] = ()
     if kind is VoteKind.ELECTION:
