@@ -98,7 +98,6 @@ class Cast:
     """A ballot committed (or, for an election's secret ballot, the ticks to show again)."""
 
     vote: Vote
-    tally: Tally
     choices: frozenset[int]
     final: bool  # cast; False: only the ticks of a secret election ballot changed
     ballot: Content | None = None  # the secret ballot again, with new buttons
@@ -355,23 +354,20 @@ class VotingService:
 
     # --- casting -------------------------------------------------------------------------
 
-    async def _voter(
-        self, uow: UnitOfWork, identity: Identity, vote_id: int
-    ) -> tuple[Vote, User, Tally]:
-        """The running vote and the presser, once they may vote in it."""
+    async def _voter(self, uow: UnitOfWork, identity: Identity, vote_id: int) -> tuple[Vote, User]:
+        """The running vote and the presser, once they may vote in it (one roll line read:
+        a press must not cost a read of the whole roll)."""
         vote = await uow.votes.get(vote_id)
         if vote is None:
             raise Refused(STALE_BALLOT)
         if vote.state is VoteState.CLOSED:
             raise Refused(VOTE_CLOSED)
         user = await uow.users.get(identity.channel, identity.external_id)
-        roll = await uow.votes.roll(vote.meeting_id)
-        line = next((r for r in roll if user is not None and r.user_id == user.id), None)
+        line = await uow.votes.roll_line(vote.meeting_id, user.id) if user else None
         reason = eligibility(line)
         if reason is not None or user is None:
             raise Refused(INELIGIBLE_REASONS[reason] if reason else STALE_BALLOT)
-        eligible = sum(1 for r in roll if eligibility(r) is None)
-        return vote, user, Tally(0, eligible)
+        return vote, user
 
     async def cast(
         self, identity: Identity, chat: ChatRef, vote_id: int, item: int, code: str
@@ -380,7 +376,7 @@ class VotingService:
         secret election ballot, or a secret ballot cast for good."""
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            vote, user, tally = await self._voter(uow, identity, vote_id)
+            vote, user = await self._voter(uow, identity, vote_id)
             if not 0 <= item < vote.items:
                 raise Refused(STALE_BALLOT)
             if vote.mode is VoteMode.SECRET:
@@ -401,13 +397,11 @@ class VotingService:
                 if not final:
                     tr = translator(user.language or "vi")
                     again = ballot_content(tr, vote, user.id, item, key, chosen)
-                    voted = await uow.votes.voters(vote.id)
-                    return Cast(vote, Tally(voted, tally.eligible), chosen, False, again)
+                    return Cast(vote, chosen, False, again)
                 if not await uow.votes.cast_secret(vote.id, user.id, item, chosen):
                     raise Refused(SECRET_FINAL)
-                voted = await uow.votes.voters(vote.id)
                 # The choice is neither logged nor returned: the voter's own screen shows it.
-                return Cast(vote, Tally(voted, tally.eligible), frozenset(), True)
+                return Cast(vote, frozenset(), True)
             if not code.startswith("o") or not code[1:].isdigit():
                 raise Refused(STALE_BALLOT)
             option = int(code[1:])
@@ -421,8 +415,7 @@ class VotingService:
             else:
                 mine = frozenset({option})
             await uow.votes.cast_open(vote.id, user.id, item, mine, now)
-            voted = await uow.votes.voters(vote.id)
-            return Cast(vote, Tally(voted, tally.eligible), frozenset(mine), True)
+            return Cast(vote, frozenset(mine), True)
 
     async def my_ballots(self, identity: Identity) -> list[Content]:
         """The caller's ballots of every vote running in their cells that they may still
@@ -448,7 +441,7 @@ class VotingService:
         """The presser's own ballot again (a secret one, or a classification), for their
         private chat: the questions they have not answered yet."""
         async with self.store.reading() as uow:
-            vote, user, _ = await self._voter(uow, identity, vote_id)
+            vote, user = await self._voter(uow, identity, vote_id)
             done = await uow.votes.has_voted(vote.id, user.id)
             key = await uow.votes.secret_key(vote.id)
             cell = await uow.cells.get(vote.cell_id)

@@ -63,6 +63,15 @@ class SqliteVotes(Repository):
         )
         return [RollLine(r["user_id"], r["kind"], bool(r["summoned"]), r["status"]) for r in rows]
 
+    async def roll_line(self, meeting_id: int, user_id: int) -> RollLine | None:
+        """One person's line on the meeting's roll."""
+        r = await self.one(
+            "SELECT user_id, kind, summoned, status FROM roll"
+            " WHERE meeting_id = ? AND user_id = ?",
+            (meeting_id, user_id),
+        )
+        return RollLine(r["user_id"], r["kind"], bool(r["summoned"]), r["status"]) if r else None
+
     async def insert(
         self,
         *,

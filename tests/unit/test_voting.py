@@ -481,3 +481,56 @@ async def test_kept_updates_of_secret_ballot_presses_are_emptied_at_closing(
         kept = dict((i, p) for i, p, _ in await uow.inbox.pending())
     assert json.loads(kept[7]) == {"update_id": 7}
     assert kept[8] == other  # an open vote's press is no secret
+
+
+async def test_recognition_names_a_probationary_member_by_number(world: World) -> None:
+    await populate(world, [*official(range(2, 5)), (5, "probationary", True, "present")])
+    with pytest.raises(BadInput, match="not a probationary member"):
+        await start(world, VoteRequest(VoteKind.RECOGNITION, VoteMode.SECRET, member="2"))
+    with pytest.raises(BadInput):
+        await start(world, VoteRequest(VoteKind.RECOGNITION, VoteMode.SECRET, member="99"))
+    vote_id = await start(world, VoteRequest(VoteKind.RECOGNITION, VoteMode.SECRET, member="5"))
+    async with world.database.reading() as uow:
+        vote = await uow.votes.get(vote_id)
+    assert vote is not None and vote.subject == "Đảng viên 5" and vote.subjects == (5,)
+    # The member being recognised is probationary: no ballot for them.
+    assert sent_ballots(world, 5, vote_id) == []
+
+
+async def test_classification_grades_each_member_and_warns_about_excellent(
+    world: World,
+) -> None:
+    from bot.i18n import translator
+    from bot.vote_texts import result_text
+
+    await populate(world, [*official(range(2, 6)), (6, "probationary", True, "present")])
+    vote_id = await start(world, VoteRequest(VoteKind.CLASSIFICATION, VoteMode.SECRET))
+    async with world.database.reading() as uow:
+        vote = await uow.votes.get(vote_id)
+    assert vote is not None and vote.subjects == (1, 2, 3, 4, 5, 6)
+    # Each of the five voters got one ballot per member; all say "excellent" for members 1
+    # and 2, "good" for 3 to 5, "not complete" for 6.
+    levels = {0: 0, 1: 0, 2: 1, 3: 1, 4: 1, 5: 3}
+    for voter in range(1, 6):
+        buttons = sent_ballots(world, voter, vote_id)
+        assert len(buttons) == 6 * 4
+        for item, level in levels.items():
+            press = buttons[item * 4 + level]
+            assert press.item == item
+            await world.services.voting.cast(
+                person(voter), private(person(voter)), vote_id, item, press.code
+            )
+    closed = await world.services.voting.close(SECRETARY, GROUP, None)
+    graded = closed.outcome.classification
+    assert graded is not None
+    assert [s.grade.value if s.grade else None for s in graded.subjects] == [
+        "excellent",
+        "excellent",
+        "good",
+        "good",
+        "good",
+        "not_complete",
+    ]
+    assert graded.excellent_over_limit  # 2 excellent > 20 % of 3 good
+    text = result_text(translator("vi"), closed.vote, closed.outcome)
+    assert "vượt quá 20%" in text and "Đảng viên 6: Không hoàn thành nhiệm vụ" in text
