@@ -3,12 +3,13 @@ in the group, secret ones only in private chats), the live "N of M have voted", 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Hashable
 from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.messages import CastBallot
@@ -28,6 +29,7 @@ from handlers.telegram.common import (
     confirm,
     identity_of,
     reply,
+    split_text,
     tr_for,
     tr_person,
 )
@@ -38,6 +40,7 @@ from handlers.telegram.notifier import keyboard
 logger = logging.getLogger(__name__)
 
 DIALOG = "vote"
+ANSWER_ATTEMPTS = 3
 BALLOT_BUTTON = N_("🗳 My ballot (private chat)")
 END_BUTTON = N_("⏹ Close the vote")
 # The guided dialog's buttons: a kind, then a mode (vd:k:r, vd:m:s).
@@ -66,6 +69,27 @@ PROMPTS = {
         "2; Nguyễn Văn A; Trần Thị B"
     ),
 }
+
+
+async def answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a press after its ballot was committed. A connection dropped under load
+    (NetworkError) is retried: answering a query twice is harmless, leaving a press
+    unanswered is not (the member would not know the ballot counted)."""
+    for attempt in range(ANSWER_ATTEMPTS):
+        try:
+            await query.answer(text)
+            return
+        except BadRequest as error:  # too old, already answered: nothing to retry
+            logger.info("could not answer a ballot press: %s", error.message)
+            return
+        except NetworkError as error:
+            if attempt == ANSWER_ATTEMPTS - 1:
+                logger.warning("could not answer a ballot press: %r", error)
+                return
+            await asyncio.sleep(0.2 * (attempt + 1))
+        except TelegramError as error:
+            logger.warning("could not answer a ballot press: %r", error)
+            return
 
 
 def announce_markup(
@@ -235,7 +259,7 @@ async def on_dialog_button(update: Update, context: BotContext) -> None:
         state["step"] = "text"
     else:
         raise NotFound(N_("This button is no longer valid."))
-    await after_commit(query.answer())
+    await answer(query)
     kind = VoteKind(str(state["kind"]))
     if state["step"] == "mode":
         await context.services.dialogs.save(identity, chat, DIALOG, state)
@@ -320,13 +344,13 @@ async def on_ballot(update: Update, context: BotContext) -> None:
     if not cast.final:
         # A tick on a secret election ballot: the ballot again, with its ticks.
         assert cast.ballot is not None
-        await after_commit(query.answer())
+        await answer(query)
         await after_commit(
             query.edit_message_text(cast.ballot.text, reply_markup=keyboard(cast.ballot.choices))
         )
         return
     if vote.mode is VoteMode.SECRET:
-        await after_commit(query.answer(tr.gettext("✅ Your secret ballot is cast.")))
+        await answer(query, tr.gettext("✅ Your secret ballot is cast."))
         text = getattr(query.message, "text", None) or ""
         await after_commit(
             query.edit_message_text(
@@ -336,12 +360,11 @@ async def on_ballot(update: Update, context: BotContext) -> None:
     else:
         labels = option_labels(tr, vote, data.item)
         chosen = ", ".join(labels[i] for i in sorted(cast.choices)) or "—"
-        await after_commit(
-            query.answer(
-                tr.gettext(
-                    "Recorded: {choice}. You may change it until the vote closes.", choice=chosen
-                )
-            )
+        await answer(
+            query,
+            tr.gettext(
+                "Recorded: {choice}. You may change it until the vote closes.", choice=chosen
+            ),
         )
         if query.message.chat.type == "private":
             ballot_text = getattr(query.message, "text", None) or ""
@@ -379,9 +402,7 @@ async def on_ballot_request(update: Update, context: BotContext) -> None:
             show_alert=True,
         )
         return
-    await after_commit(
-        query.answer(tr.gettext("Your ballot is in your private chat with the bot."))
-    )
+    await answer(query, tr.gettext("Your ballot is in your private chat with the bot."))
 
 
 async def ballot_command(update: Update, context: BotContext) -> None:
@@ -429,7 +450,9 @@ async def _announce_result(context: BotContext, closed: Closed) -> bool:
     if cell is None or cell.channel != CHANNEL or not cell.has_group:
         return False
     try:
-        await context.bot.send_message(int(cell.chat_id), result_text(tr, vote, closed.outcome))
+        # An open vote's result names everyone: a large cell's list takes several messages.
+        for piece in split_text(result_text(tr, vote, closed.outcome)):
+            await context.bot.send_message(int(cell.chat_id), piece)
     except (TelegramError, ValueError) as error:
         logger.warning("could not post the result of vote %s: %r", vote.id, error)
         return False
@@ -462,7 +485,7 @@ async def on_end_button(update: Update, context: BotContext) -> None:
         identity_of(query.from_user), chat_of(query.message.chat), data.vote_id
     )
     tr = await tr_person(update, context)
-    await after_commit(query.answer(tr.gettext("The vote is closed.")))
+    await answer(query, tr.gettext("The vote is closed."))
     await _announce_result(context, closed)
 
 
