@@ -32,6 +32,7 @@ from bot.domain.identity import ChatRef, Identity
 from bot.domain.meetings import MeetingStatus
 from bot.domain.messages import (
     AnswerSummons,
+    AssignRunner,
     CastBallot,
     CheckIn,
     Choice,
@@ -332,6 +333,8 @@ class ZaloBot:
             return await self.confirmed(identity, chat, action, tr)
         if isinstance(action, CheckIn):
             return await running.checked_reply(self, identity, tr, action.meeting_id)
+        if isinstance(action, AssignRunner):
+            return await running.assigned_reply(self, identity, tr, action)
         if isinstance(action, DecideAbsence):
             found, member, status = await attendance.decide_absence(
                 identity, None, action.meeting_id, action.user_id, action.approve
@@ -426,12 +429,12 @@ class ZaloBot:
                 return await self.abandon(identity, chat, tr)
         if name in MEETING_COMMANDS:
             return await MEETING_COMMANDS[name](self, identity, chat, args, tr)
+        if name in running.COMMANDS:
+            return await running.COMMANDS[name](self, identity, chat, args, tr)
         if name in zalo_minutes.COMMANDS:
             return await zalo_minutes.COMMANDS[name](self, identity, chat, args, tr)
         if name in zalo_voting.COMMANDS:
             return await zalo_voting.COMMANDS[name](self, identity, chat, args, tr)
-        if name in running.COMMANDS:
-            return await running.COMMANDS[name](self, identity, chat, args, tr)
         if name in ("kind", "role", "remove"):
             return await self.member_command(identity, chat, name, args, tr)
         if name == "calendar":
