@@ -534,3 +534,30 @@ async def test_classification_grades_each_member_and_warns_about_excellent(
     assert graded.excellent_over_limit  # 2 excellent > 20 % of 3 good
     text = result_text(translator("vi"), closed.vote, closed.outcome)
     assert "vượt quá 20%" in text and "Đảng viên 6: Không hoàn thành nhiệm vụ" in text
+
+
+async def test_an_absence_approved_before_the_meeting_counts_as_absent_with_reason(
+    world: World,
+) -> None:
+    # 10 official members: 8 present, 2 not checked in, one of whom was excused beforehand.
+    people = [*official(range(2, 9)), (9, "official", True, "expected")]
+    people += [(10, "official", True, "expected")]
+    await populate(world, people)
+    async with world.database.raw_transaction() as conn:
+        await conn.execute(
+            "INSERT INTO attendance_replies (meeting_id, user_id, status, reason, updated_at)"
+            " VALUES (1, 9, 'absent_with_reason', 'Đi biển', ?)",
+            (NOW.isoformat(),),
+        )
+    resolution = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.OPEN, "A"))
+    election = await start(
+        world, VoteRequest(VoteKind.ELECTION, VoteMode.SECRET, "", ("An", "Bình"), 2)
+    )
+    for user_id in range(1, 6):  # 5 approve: more than half of 9, not of 10
+        await world.services.voting.cast(person(user_id), GROUP, resolution, 0, "o0")
+    first = await world.services.voting.close(SECRETARY, GROUP, 1)
+    assert first.outcome.denominator.value == 9 and first.outcome.denominator.excused == 1
+    assert first.outcome.question is not None and first.outcome.question.passed
+    second = await world.services.voting.close(SECRETARY, GROUP, 2)
+    assert second.vote.id == election
+    assert second.outcome.denominator.value == 10  # an election counts them all
