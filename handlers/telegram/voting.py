@@ -221,14 +221,17 @@ async def election_command(update: Update, context: BotContext) -> None:
 
 async def _start_line(update: Update, context: BotContext, args: str) -> None:
     identity, chat = caller(update)
-    kind, mode, subject, seats, candidates = parse_vote(args)
+    form = parse_vote(args)
+    recognition = form.kind is VoteKind.RECOGNITION
     request = VoteRequest(
-        kind,
-        mode,
-        subject if kind is not VoteKind.RECOGNITION else "",
-        candidates,
-        seats,
-        member=subject if kind is VoteKind.RECOGNITION else None,
+        form.kind,
+        form.mode,
+        "" if recognition else form.subject,
+        form.candidates,
+        form.seats,
+        member=form.subject if recognition else None,
+        basis=form.basis,
+        threshold=form.threshold,
     )
     started = await context.services.voting.start(identity, chat, request)
     await _post(update, context, started)

@@ -46,14 +46,17 @@ async def vote(bot: ZaloBot, identity: Identity, chat: ChatRef, args: str, tr: T
             N_('On Zalo, give the vote in one line, e.g. /vote resolution open "Subject".'),
             example='/vote resolution open "Thông qua nghị quyết quý IV"',
         )
-    kind, mode, subject, seats, candidates = parse_vote(args)
+    form = parse_vote(args)
+    recognition = form.kind is VoteKind.RECOGNITION
     request = VoteRequest(
-        kind,
-        mode,
-        subject if kind is not VoteKind.RECOGNITION else "",
-        candidates,
-        seats,
-        member=subject if kind is VoteKind.RECOGNITION else None,
+        form.kind,
+        form.mode,
+        "" if recognition else form.subject,
+        form.candidates,
+        form.seats,
+        member=form.subject if recognition else None,
+        basis=form.basis,
+        threshold=form.threshold,
     )
     started = await bot.services.voting.start(identity, chat, request)
     return await _started_text(tr, started)

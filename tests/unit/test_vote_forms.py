@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.votes import VoteKind, VoteMode
+from bot.domain.votes import MAJORITY, TWO_THIRDS, Basis, Threshold, VoteKind, VoteMode
 from bot.errors import BadInput
 from bot.rules.vote_forms import parse_vote
 
@@ -52,7 +52,22 @@ from bot.rules.vote_forms import parse_vote
     ],
 )
 def test_the_forms_read(text: str, expected: tuple[object, ...]) -> None:
-    assert parse_vote(text) == expected
+    form = parse_vote(text)
+    assert (form.kind, form.mode, form.subject, form.seats, form.candidates) == expected
+    assert (form.threshold, form.basis) == (None, None)
+
+
+def test_a_threshold_and_a_denominator_for_one_vote() -> None:
+    form = parse_vote('resolution secret >=2/3 present "Sửa quy chế"')
+    assert (form.mode, form.subject) == (VoteMode.SECRET, "Sửa quy chế")
+    assert form.threshold == Threshold(2, 3, strict=False) and form.basis is Basis.PRESENT
+    form = parse_vote("nghị quyết công khai >1/2 chinhthuc Kế hoạch")
+    assert (form.mode, form.subject) == (VoteMode.OPEN, "Kế hoạch")
+    assert form.threshold == MAJORITY and form.basis is Basis.OFFICIAL
+    form = parse_vote('baucu ≥2/3 3 "A; B; C"')
+    assert (form.seats, form.threshold) == (3, TWO_THIRDS)
+    with pytest.raises(BadInput):
+        parse_vote('admit >=3/2 "X"')
 
 
 @pytest.mark.parametrize("text", ["", "poll now", "election secret A; B", "baucu hai A"])

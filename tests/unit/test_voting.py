@@ -561,3 +561,25 @@ async def test_an_absence_approved_before_the_meeting_counts_as_absent_with_reas
     second = await world.services.voting.close(SECRETARY, GROUP, 2)
     assert second.vote.id == election
     assert second.outcome.denominator.value == 10  # an election counts them all
+
+
+async def test_a_vote_may_have_its_own_threshold_and_denominator(world: World) -> None:
+    from bot.domain.votes import TWO_THIRDS, Basis
+
+    await populate(world, [*official(range(2, 10)), (10, "official", True, "absent")])
+    vote_id = await start(
+        world,
+        VoteRequest(
+            VoteKind.RESOLUTION,
+            VoteMode.OPEN,
+            "Sửa quy chế",
+            basis=Basis.PRESENT,
+            threshold=TWO_THIRDS,
+        ),
+    )
+    for user_id in range(1, 7):  # 6 of the 9 present: exactly two thirds
+        await world.services.voting.cast(person(user_id), GROUP, vote_id, 0, "o0")
+    closed = await world.services.voting.close(SECRETARY, GROUP, None)
+    assert closed.outcome.threshold == TWO_THIRDS
+    assert closed.outcome.denominator.value == 9  # present, not the 10 summoned
+    assert closed.outcome.question is not None and closed.outcome.question.passed
