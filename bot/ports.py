@@ -32,6 +32,7 @@ from bot.domain.minutes import Grade, MinutesState
 from bot.domain.proceedings import Contribution, ContributionKind, MinutesVersion, QueueEntry
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, RollTally, Run
+from bot.domain.votes import Basis, RollLine, Threshold, Vote, VoteKind, VoteMode
 
 
 class Clock(Protocol):
@@ -886,6 +887,106 @@ class RollRepository(Protocol):
         ...
 
 
+class VoteRepository(Protocol):
+    """Votes of meetings: open ballots, and secret ones whose register of who has voted is
+    kept apart from the ballot box (counters per option)."""
+
+    async def running(self, cell_id: int) -> tuple[int, int] | None:
+        """The cell's meeting that is open now: (meeting id, current agenda position)."""
+        ...
+
+    async def roll(self, meeting_id: int) -> list[RollLine]:
+        """The meeting's roll as the votes need it."""
+        ...
+
+    async def roll_line(self, meeting_id: int, user_id: int) -> RollLine | None:
+        """One person's line on the meeting's roll."""
+        ...
+
+    async def insert(
+        self,
+        *,
+        meeting_id: int,
+        position: int,
+        kind: VoteKind,
+        mode: VoteMode,
+        subject: str,
+        options: Iterable[str],
+        subjects: Iterable[int],
+        seats: int,
+        threshold: Threshold,
+        basis: Basis,
+        secret_key: str | None,
+        created_by: int,
+        now: datetime,
+    ) -> Vote:
+        """A new open vote, numbered after the meeting's last one."""
+        ...
+
+    async def get(self, vote_id: int) -> Vote | None:
+        """The vote with that id."""
+        ...
+
+    async def by_number(self, meeting_id: int, number: int) -> Vote | None:
+        """The meeting's vote with that number."""
+        ...
+
+    async def of_meeting(self, meeting_id: int, *, open_only: bool = False) -> list[Vote]:
+        """The meeting's votes, by number."""
+        ...
+
+    async def secret_key(self, vote_id: int) -> str | None:
+        """The key sealing a running secret vote's buttons (None once closed)."""
+        ...
+
+    async def set_message(self, vote_id: int, chat_id: str, message_id: int) -> None:
+        """The vote's message in the group."""
+        ...
+
+    async def message(self, vote_id: int) -> tuple[str, int] | None:
+        """The vote's message in the group."""
+        ...
+
+    async def cast_open(
+        self, vote_id: int, voter_id: int, item: int, options: Iterable[int], now: datetime
+    ) -> None:
+        """Record (or replace) a voter's open choice on one question."""
+        ...
+
+    async def open_choices(self, vote_id: int, voter_id: int) -> dict[int, frozenset[int]]:
+        """A voter's open choices, by question."""
+        ...
+
+    async def open_ballots(self, vote_id: int) -> list[tuple[int, int, int]]:
+        """Every open choice: (voter, question, option)."""
+        ...
+
+    async def cast_secret(
+        self, vote_id: int, voter_id: int, item: int, options: Iterable[int]
+    ) -> bool:
+        """One secret ballot in the box and the voter in the register, together; False when
+        the voter has voted on that question already."""
+        ...
+
+    async def has_voted(self, vote_id: int, voter_id: int) -> set[int]:
+        """The questions a voter has answered."""
+        ...
+
+    async def voters(self, vote_id: int) -> int:
+        """How many people have voted."""
+        ...
+
+    async def counts(self, vote_id: int) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+        """{(question, option): count} and {question: ballots}."""
+        ...
+
+    async def close(
+        self, vote_id: int, result: dict[str, object], closed_by: int | None, now: datetime
+    ) -> bool:
+        """Close a running vote with its result, erasing its key; False when closed before."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction (or one consistent read)."""
 
@@ -989,6 +1090,11 @@ class UnitOfWork(Protocol):
         """The meetings' rolls."""
         ...
 
+    @property
+    def votes(self) -> VoteRepository:
+        """The votes and their ballots."""
+        ...
+
 
 class Store(Protocol):
     """Where the record lives; every use case runs in one unit of work."""
@@ -1003,6 +1109,11 @@ class Store(Protocol):
 
     def atomic(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """For one single-statement write, committed at once (the ledger's claims)."""
+        ...
+
+    async def seal(self) -> None:
+        """Rewrite the stored record and drop its write-ahead log, so that nothing left tells
+        the order of past writes (after a secret ballot closes)."""
         ...
 
 

@@ -64,6 +64,16 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
+class CastBallot:
+    """A ballot button: an open vote's option (``o3``), or a secret ballot's sealed token,
+    which only the vote's key reads (bot/rules/sealing.py)."""
+
+    vote_id: int
+    item: int
+    code: str
+
+
+@dataclass(frozen=True)
 class AssignRunner:
     """A leader names who chairs an open meeting, or who takes its minutes (recorder)."""
 
@@ -115,6 +125,7 @@ ChoiceAction = (
     | NextSpeaker
     | ApproveMinutes
     | ScoreMeeting
+    | CastBallot
 )
 
 

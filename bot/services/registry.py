@@ -17,6 +17,7 @@ from bot.services.minutes import MinutesService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
 from bot.services.running import RunningService
+from bot.services.voting import VotingService
 from config import Settings
 
 
@@ -37,6 +38,7 @@ class Services:
     reminders: ReminderService
     dialogs: DialogService
     accounts: AccountService
+    voting: VotingService
     running: RunningService
     minutes: MinutesService
 
@@ -55,6 +57,9 @@ class Services:
         notices = NoticeService(store, settings, clock, delivery, notifier)
         reminders = ReminderService(store, settings, clock, access, scheduler, delivery)
         minutes = MinutesService(store, settings, clock, access, delivery, notices)
+        voting = VotingService(store, clock, access, delivery)
+        # The minutes state the meeting's votes; closing the meeting closes those running.
+        minutes.vote_records = voting.vote_records
         # Meetings left open are closed by the hourly sweep (and at start).
         reminders.sweeps.append(minutes.auto_close_due)
         return cls(
@@ -71,6 +76,7 @@ class Services:
             reminders=reminders,
             dialogs=DialogService(store, clock),
             accounts=AccountService(store, clock),
+            voting=voting,
             running=RunningService(store, settings, clock, access, delivery),
             minutes=minutes,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers.telegram import cells, meetings, minutes, running
+from handlers.telegram import cells, meetings, minutes, running, voting
 from handlers.telegram.common import on_error
 from handlers.telegram.context import BotApplication
 
@@ -16,6 +16,7 @@ def register(application: BotApplication) -> None:
     minutes.register(application)
     meetings.register(application)
     running.register(application)
+    voting.register(application)
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))
     # In groups an unknown command may be another bot's: only private chats get an answer.
     application.add_handler(

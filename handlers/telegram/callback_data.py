@@ -10,6 +10,7 @@ from bot.domain.messages import (
     AnswerSummons,
     ApproveMinutes,
     AssignRunner,
+    CastBallot,
     CheckIn,
     ChoiceAction,
     Confirm,
@@ -52,6 +53,14 @@ _PATTERNS = {
     "ma": re.compile(rf"ma:{_ID}:{_ID}"),
     "sc": re.compile(rf"sc:{_ID}:([gfaw])"),
     "ci": re.compile(rf"ci:{_ID}"),
+    # A ballot: an open vote's option (o0..o29), or a secret ballot's sealed token.
+    "vb": re.compile(rf"vb:{_ID}:([0-9]{{1,3}}):(o[0-9]{{1,2}}|[0-9a-f]{{24}})"),
+    # The chair's button under a vote: close it.
+    "ve": re.compile(rf"ve:{_ID}"),
+    # Under a vote: my ballot to my private chat.
+    "vr": re.compile(rf"vr:{_ID}"),
+    # The guided /vote: a kind, then a mode.
+    "vd": re.compile(r"vd:(k:[raecx]|m:[os])"),
     "rp": re.compile(rf"rp:{_ID}:([cr]):{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
@@ -117,6 +126,27 @@ class DialogStep:
 
 
 @dataclass(frozen=True)
+class BallotRequest:
+    """Bring my ballot of a vote to my private chat."""
+
+    vote_id: int
+
+
+@dataclass(frozen=True)
+class VoteDialogStep:
+    """A button of the guided /vote: 'k:r' (a kind), 'm:s' (a mode)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class EndVote:
+    """The chair closes a vote."""
+
+    vote_id: int
+
+
+@dataclass(frozen=True)
 class FetchDocument:
     """Send a meeting's document to the presser's private chat."""
 
@@ -145,6 +175,10 @@ Data = (
     | ApproveMinutes
     | ScoreMeeting
     | CheckIn
+    | CastBallot
+    | EndVote
+    | BallotRequest
+    | VoteDialogStep
     | AssignRunner
 )
 
@@ -217,6 +251,26 @@ def confirm(confirmation_id: int, yes: bool) -> str:
     return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
 
 
+def ballot(vote_id: int, item: int, code: str) -> str:
+    """Data of a ballot button."""
+    return f"vb:{vote_id}:{item}:{code}"
+
+
+def end_vote(vote_id: int) -> str:
+    """Data of the chair's close-the-vote button."""
+    return f"ve:{vote_id}"
+
+
+def ballot_request(vote_id: int) -> str:
+    """Data of the my-ballot button under a vote."""
+    return f"vr:{vote_id}"
+
+
+def vote_dialog(value: str) -> str:
+    """Data of a guided /vote button."""
+    return f"vd:{value}"
+
+
 def check_in(meeting_id: int) -> str:
     """Data of the check-in button ("✅ Có mặt")."""
     return f"ci:{meeting_id}"
@@ -278,6 +332,14 @@ def parse(data: str | None) -> Data | None:
         return ScoreMeeting(int(groups[0]), GRADE_CODES[groups[1]])
     if prefix == "ci":
         return CheckIn(int(groups[0]))
+    if prefix == "vb":
+        return CastBallot(int(groups[0]), int(groups[1]), groups[2])
+    if prefix == "ve":
+        return EndVote(int(groups[0]))
+    if prefix == "vr":
+        return BallotRequest(int(groups[0]))
+    if prefix == "vd":
+        return VoteDialogStep(groups[0])
     if prefix == "rp":
         return AssignRunner(int(groups[0]), groups[1] == "r", int(groups[2]))
     return ChooseLanguage(groups[0])
@@ -304,6 +366,8 @@ def for_action(action: ChoiceAction) -> str:
         return f"sc:{action.meeting_id}:{code}"
     if isinstance(action, CheckIn):
         return check_in(action.meeting_id)
+    if isinstance(action, CastBallot):
+        return ballot(action.vote_id, action.item, action.code)
     if isinstance(action, AssignRunner):
         return assign_runner(action.meeting_id, action.recorder, action.user_id)
     return join_choice(action.membership_id, action.kind)

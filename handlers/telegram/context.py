@@ -27,6 +27,8 @@ class BotData:
     updates_request: BaseRequest
     # The live check-in messages' edits, coalesced (set by handlers/telegram/running.py).
     live: Coalescer
+    # The live "N of M have voted" of votes' messages (set by handlers/telegram/voting.py).
+    vote_live: Coalescer
 
     def __init__(self) -> None:
         self.refusals = RecentRefusals()

@@ -58,6 +58,8 @@ PRUNE_EVERY_SECONDS = 3600.0
 NETWORK_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CHECK_IN_PREFIX = "ci:"
+# Ballot presses in the group run in the presser's lane too (one transaction each).
+BALLOT_PREFIX = "vb:"
 
 
 @dataclass
@@ -76,7 +78,7 @@ def lane_of(update: Update) -> Hashable:
     in the group's lane (the check-in itself is one conditional write; see
     bot/services/running.py)."""
     query = update.callback_query
-    if query is not None and (query.data or "").startswith(CHECK_IN_PREFIX):
+    if query is not None and (query.data or "").startswith((CHECK_IN_PREFIX, BALLOT_PREFIX)):
         return ("chat", query.from_user.id)
     if update.effective_chat is not None:
         return ("chat", update.effective_chat.id)

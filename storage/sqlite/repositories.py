@@ -27,6 +27,7 @@ from bot.domain.messages import (
     AnswerSummons,
     ApproveMinutes,
     AssignRunner,
+    CastBallot,
     CheckIn,
     Choice,
     ChoiceAction,
@@ -1254,6 +1255,8 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
         return {"type": "confirm", "id": action.confirmation_id, "yes": action.yes}
     if isinstance(action, CheckIn):
         return {"type": "check-in", "meeting": action.meeting_id}
+    if isinstance(action, CastBallot):
+        return {"type": "ballot", "vote": action.vote_id, "item": action.item, "code": action.code}
     if isinstance(action, AssignRunner):
         return {
             "type": "runner",
@@ -1286,6 +1289,8 @@ def _action_from_json(data: dict[str, object]) -> ChoiceAction:
         return Confirm(int(str(data["id"])), bool(data["yes"]))
     if kind == "check-in":
         return CheckIn(int(str(data["meeting"])))
+    if kind == "ballot":
+        return CastBallot(int(str(data["vote"])), int(str(data["item"])), str(data["code"]))
     if kind == "runner":
         return AssignRunner(
             int(str(data["meeting"])), bool(data["recorder"]), int(str(data["user"]))

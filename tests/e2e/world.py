@@ -640,6 +640,39 @@ RUNNING_EXPECTED: dict[str, Outcomes] = {
 }
 # fmt: on
 
+# The votes' matrix (test_authorization_voting.py, test_zalo_authorization_voting.py): both
+# meetings open and everyone of both casts checked in. Starting and closing a vote: the
+# secretary and deputy of that cell. A ballot: official members present (leaders included);
+# the others are told why they may not vote (a probationary member, a guest, anyone not on the
+# meeting's roll: an outsider, an operator, a member of another cell). Forged data: refused.
+OUTSIDER = "not-on-roll"
+PROBATIONARY = "probationary-no-vote"
+GUEST = "guest-no-vote"
+FORGED_BALLOT = "forged-ballot"
+VOTING_REFUSALS = MEETING_REFUSALS | {
+    OUTSIDER: "You are not on this meeting's roll, so you cannot vote in it.",
+    PROBATIONARY: "Probationary members attend and speak but do not vote (Party Statute).",
+    GUEST: "Guests attend and speak but are not counted and do not vote.",
+    FORGED_BALLOT: "This ballot button is not valid (old or altered): nothing was recorded.",
+}
+# fmt: off
+VOTING_EXPECTED: dict[str, Outcomes] = {
+    #                       nonmember guest  probat.       official deputy secretary operator
+    "vote/own":             MANAGE_IN_GROUP_OWN,
+    "vote/foreign":         MANAGE_IN_GROUP_FOREIGN,
+    "vote.guided/own":      MANAGE_IN_GROUP_OWN,
+    "vote.guided/foreign":  MANAGE_IN_GROUP_FOREIGN,
+    "endvote/own":          MANAGE_IN_GROUP_OWN,
+    "endvote/foreign":      MANAGE_IN_GROUP_FOREIGN,
+    "press.ballot/own":     (OUTSIDER, GUEST, PROBATIONARY, OK,   OK,    OK,      OUTSIDER),
+    "press.ballot/foreign": (OUTSIDER,) * 7,
+    "press.end/own":        MANAGE_IN_GROUP_OWN,
+    "press.end/foreign":    (MEMBER,) * 7,
+    "press.forged/own":     (FORGED_BALLOT,) * 7,
+    "press.forged/foreign": (FORGED_BALLOT,) * 7,
+}
+# fmt: on
+
 
 # The running meeting's and the minutes' matrix (test_authorization_minutes.py): A's and B's
 # meetings are open, the secretary chairs, the official member takes the minutes; "own" acts
