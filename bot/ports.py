@@ -29,6 +29,14 @@ from bot.domain.meetings import (
 )
 from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.reminders import Reminder, ReminderStatus
+from bot.domain.reports import (
+    HeldMeeting,
+    MeetingFacts,
+    MemberFacts,
+    RollFacts,
+    UnexcusedAbsence,
+    VoteFacts,
+)
 
 
 class Clock(Protocol):
@@ -664,6 +672,57 @@ class InboxRepository(Protocol):
         ...
 
 
+# --- reports -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """What a cell's report is computed from: the held meetings of a period, their rolls,
+    the people on the roster or on those rolls, and the votes the minutes state."""
+
+    meetings: list[MeetingFacts]
+    roll: list[RollFacts]
+    people: list[MemberFacts]
+    votes: list[VoteFacts]
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """One person's line on a held meeting's roll, with the answer they gave before it."""
+
+    meeting_id: int
+    number: int
+    type: MeetingType
+    title: str
+    starts_at: datetime
+    summoned: bool
+    status: str
+    reply: str | None
+    reason: str | None
+
+
+class ReportRepository(Protocol):
+    """The reports' aggregate reads."""
+
+    async def cell_facts(self, cell_id: int, start: datetime, end: datetime) -> CellFacts:
+        """A cell's held meetings of a period, their rolls, the people and the votes."""
+        ...
+
+    async def held_across_cells(self, start: datetime, end: datetime) -> list[HeldMeeting]:
+        """Every cell's held meetings of a period, each with its summoned roll summed."""
+        ...
+
+    async def unexcused(self, start: datetime, end: datetime) -> list[UnexcusedAbsence]:
+        """Every absence without reason of a summoned member at a held meeting of a period."""
+        ...
+
+    async def member_record(
+        self, user_id: int, cell_id: int, start: datetime, end: datetime
+    ) -> list[MemberRecord]:
+        """One person's lines on the rolls of a cell's held meetings of a period."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction (or one consistent read)."""
 
@@ -745,6 +804,11 @@ class UnitOfWork(Protocol):
     @property
     def inbox(self) -> InboxRepository:
         """The updates received and not yet forgotten."""
+        ...
+
+    @property
+    def reports(self) -> ReportRepository:
+        """The reports' aggregate reads."""
         ...
 
 

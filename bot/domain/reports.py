@@ -118,8 +118,10 @@ class VoteFacts:
 
     meeting_id: int
     subject: str
-    result: str  # e.g. "passed 9/11", as the votes' rules state it
+    result: str  # the outcome in words, as the votes' rules state it
     passed: bool | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # option -> count
+    denominator: str = ""  # which denominator the threshold was measured against
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -573,3 +575,183 @@ def build_report(
         score=average_score(m.scores for m in held),
         votes=None if votes is None else tuple(v for v in votes if v.meeting_id in held_ids),
     )
+
+
+# --- the operator's overview across cells ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldMeeting:
+    """A held meeting of some cell with its summoned roll summed (the operator's overview)."""
+
+    cell_id: int
+    type: MeetingType
+    starts_at: datetime
+    summoned: int
+    attended: int
+    excused: int
+
+
+@dataclass(frozen=True)
+class UnexcusedAbsence:
+    """A summoned member absent without reason at a held meeting."""
+
+    cell_id: int
+    user_id: int
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A cell as the overview names it."""
+
+    cell_id: int
+    name: str
+    timezone: str
+
+
+class CellBreach(StrEnum):
+    """What puts a cell at the top of the overview."""
+
+    MISSING_REGULAR = "missing_regular"
+    MISSING_THEMATIC = "missing_thematic"
+    LOW_ATTENDANCE = "low_attendance"
+    UNEXCUSED = "unexcused"
+    CONSIDER_REMOVAL = "consider_removal"
+
+
+CELL_BREACH_LABELS = {
+    CellBreach.MISSING_REGULAR: N_("a month without its regular meeting"),
+    CellBreach.MISSING_THEMATIC: N_("a quarter without its thematic meeting"),
+    CellBreach.LOW_ATTENDANCE: N_("attendance at or below 85%"),
+    CellBreach.UNEXCUSED: N_("absences without reason"),
+    CellBreach.CONSIDER_REMOVAL: N_("members absent without reason in 3 months"),
+}
+
+
+@dataclass(frozen=True)
+class CellLine:
+    """One cell in the operator's overview."""
+
+    cell: CellRef
+    regular_required: int
+    regular_held: int
+    thematic_required: int
+    thematic_held: int
+    meetings: int
+    tally: Tally
+    unexcused_members: int  # members with at least one absence without reason
+    removal_members: int  # members absent without reason in 3 different months
+
+    @property
+    def breaches(self) -> tuple[CellBreach, ...]:
+        """The rules the cell breaks over the period."""
+        found = []
+        if self.regular_held < self.regular_required:
+            found.append(CellBreach.MISSING_REGULAR)
+        if self.thematic_held < self.thematic_required:
+            found.append(CellBreach.MISSING_THEMATIC)
+        if self.tally.rate is not None and self.tally.rate <= ATTENDANCE_CRITERION:
+            found.append(CellBreach.LOW_ATTENDANCE)
+        if self.unexcused_members:
+            found.append(CellBreach.UNEXCUSED)
+        if self.removal_members:
+            found.append(CellBreach.CONSIDER_REMOVAL)
+        return tuple(found)
+
+
+def build_overview(
+    *,
+    cells: Iterable[CellRef],
+    period: Period,
+    now: datetime,
+    held: Iterable[HeldMeeting],
+    unexcused: Iterable[UnexcusedAbsence],
+) -> list[CellLine]:
+    """Every cell's line over a period (same rules as a cell's report), the cells breaching
+    the rules first (more breaches first, then the lower attendance), then by name."""
+    refs = {c.cell_id: c for c in cells}
+    zones: dict[str, ZoneInfo] = {}
+
+    def zone(cell_id: int) -> ZoneInfo:
+        name = refs[cell_id].timezone
+        if name not in zones:
+            zones[name] = ZoneInfo(name)
+        return zones[name]
+
+    regular_months: dict[int, set[tuple[int, int]]] = {}
+    thematic_quarters: dict[int, set[tuple[int, int]]] = {}
+    tallies: dict[int, list[int]] = {}
+    counts: dict[int, int] = {}
+    for meeting in held:
+        if meeting.cell_id not in refs:
+            continue
+        local = meeting.starts_at.astimezone(zone(meeting.cell_id))
+        if meeting.type is MeetingType.REGULAR:
+            regular_months.setdefault(meeting.cell_id, set()).add((local.year, local.month))
+        elif meeting.type is MeetingType.THEMATIC:
+            thematic_quarters.setdefault(meeting.cell_id, set()).add(
+                (local.year, (local.month - 1) // 3 + 1)
+            )
+        sums = tallies.setdefault(meeting.cell_id, [0, 0, 0])
+        sums[0] += meeting.summoned
+        sums[1] += meeting.attended
+        sums[2] += meeting.excused
+        counts[meeting.cell_id] = counts.get(meeting.cell_id, 0) + 1
+    absent_months: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    absences: dict[int, int] = {}
+    for absence in unexcused:
+        if absence.cell_id not in refs:
+            continue
+        local = absence.starts_at.astimezone(zone(absence.cell_id))
+        absent_months.setdefault((absence.cell_id, absence.user_id), set()).add(
+            (local.year, local.month)
+        )
+        absences[absence.cell_id] = absences.get(absence.cell_id, 0) + 1
+    unexcused_members: dict[int, int] = {}
+    removal: dict[int, int] = {}
+    for (cell_id, _), missed in absent_months.items():
+        unexcused_members[cell_id] = unexcused_members.get(cell_id, 0) + 1
+        if len(missed) >= UNEXCUSED_MONTHS_LIMIT:
+            removal[cell_id] = removal.get(cell_id, 0) + 1
+
+    months = period.months()
+    quarters = period.quarters()
+    lines = []
+    for cell_id, ref in refs.items():
+        local_now = now.astimezone(zone(cell_id))
+        due_months = [m for m in months if m < (local_now.year, local_now.month)]
+        now_quarter = (local_now.year, (local_now.month - 1) // 3 + 1)
+        due_quarters = [q for q in quarters if q < now_quarter]
+        held_months = regular_months.get(cell_id, set())
+        held_quarters = thematic_quarters.get(cell_id, set())
+        summoned, attended, excused = tallies.get(cell_id, [0, 0, 0])
+        lines.append(
+            CellLine(
+                cell=ref,
+                regular_required=len(due_months),
+                regular_held=sum(1 for m in due_months if m in held_months),
+                thematic_required=len(due_quarters),
+                thematic_held=sum(1 for q in due_quarters if q in held_quarters),
+                meetings=counts.get(cell_id, 0),
+                tally=Tally(
+                    summoned,
+                    attended,
+                    0,
+                    excused,
+                    absences.get(cell_id, 0),
+                ),
+                unexcused_members=unexcused_members.get(cell_id, 0),
+                removal_members=removal.get(cell_id, 0),
+            )
+        )
+    lines.sort(
+        key=lambda line: (
+            not line.breaches,
+            -len(line.breaches),
+            line.tally.rate if line.tally.rate is not None else 1.0,
+            line.cell.name,
+            line.cell.cell_id,
+        )
+    )
+    return lines

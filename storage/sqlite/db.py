@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.sqlite.reports import SqliteReports
 from storage.sqlite.repositories import (
     SqliteAgenda,
     SqliteAnswers,
@@ -279,6 +280,7 @@ class SqliteUnitOfWork:
         self.confirmations = SqliteConfirmations(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
+        self.reports = SqliteReports(conn)
 
 
 class Database:
