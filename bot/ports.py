@@ -30,11 +30,11 @@ from bot.domain.meetings import (
 from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.domain.reports import (
-    HeldMeeting,
+    CellRef,
+    CellTotals,
     MeetingFacts,
     MemberFacts,
     RollFacts,
-    UnexcusedAbsence,
     VoteFacts,
 )
 
@@ -708,18 +708,34 @@ class ReportRepository(Protocol):
         """A cell's held meetings of a period, their rolls, the people and the votes."""
         ...
 
-    async def held_across_cells(self, start: datetime, end: datetime) -> list[HeldMeeting]:
-        """Every cell's held meetings of a period, each with its summoned roll summed."""
-        ...
-
-    async def unexcused(self, start: datetime, end: datetime) -> list[UnexcusedAbsence]:
-        """Every absence without reason of a summoned member at a held meeting of a period."""
+    async def overview_totals(
+        self, start: datetime, end: datetime, shifts: dict[str, str], removal_months: int
+    ) -> list[CellTotals]:
+        """Every cell's held meetings of a period summed (see CellTotals); ``shifts`` maps
+        the cells' time zones to their SQLite modifiers ("+420 minutes")."""
         ...
 
     async def member_record(
         self, user_id: int, cell_id: int, start: datetime, end: datetime
     ) -> list[MemberRecord]:
         """One person's lines on the rolls of a cell's held meetings of a period."""
+        ...
+
+    async def cells(self) -> list[CellRef]:
+        """Every cell, by id, name and time zone (the overview's rows)."""
+        ...
+
+    async def approved_minutes(self, meeting_id: int) -> str | None:
+        """The body of a meeting's latest approved minutes, if any."""
+        ...
+
+    async def recently_closed(self, since: datetime) -> list[int]:
+        """The cells with a meeting closed since a time."""
+        ...
+
+    async def cells_without_regular(self, now: datetime, from_day: int) -> dict[int, str]:
+        """Cells with leaders and no regular meeting (not cancelled) in their current month,
+        once that month has reached a day: cell id -> the month as MM/YYYY."""
         ...
 
 

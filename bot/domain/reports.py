@@ -336,6 +336,8 @@ class MeetingLine:
     quality: QualityScore
     score: float | None  # the members' average grade, 1..4
     votes: tuple[VoteFacts, ...]
+    # (user id, status) of each summoned member; "expected" read as "absent".
+    statuses: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -495,6 +497,11 @@ def build_report(
                 quality=quality_of(meeting, tally, tally.attended + unsummoned),
                 score=average_score([meeting.scores]),
                 votes=tuple(votes_by_meeting.get(meeting.meeting_id, ())),
+                statuses=tuple(
+                    (r.user_id, r.status if r.status in ATTENDED | {"excused"} else "absent")
+                    for r in rolled
+                    if r.summoned
+                ),
             )
         )
 
@@ -581,24 +588,21 @@ def build_report(
 
 
 @dataclass(frozen=True)
-class HeldMeeting:
-    """A held meeting of some cell with its summoned roll summed (the operator's overview)."""
+class CellTotals:
+    """A cell's held meetings of a period summed by the store (the operator's overview):
+    the months (its own time zone's) that had a regular meeting and those that had a
+    thematic one, its rolls' sums, and its members absent without reason."""
 
     cell_id: int
-    type: MeetingType
-    starts_at: datetime
-    summoned: int
-    attended: int
-    excused: int
-
-
-@dataclass(frozen=True)
-class UnexcusedAbsence:
-    """A summoned member absent without reason at a held meeting."""
-
-    cell_id: int
-    user_id: int
-    starts_at: datetime
+    meetings: int = 0
+    summoned: int = 0
+    attended: int = 0
+    excused: int = 0
+    regular_months: frozenset[tuple[int, int]] = frozenset()
+    thematic_months: frozenset[tuple[int, int]] = frozenset()
+    absences: int = 0  # absences without reason
+    unexcused_members: int = 0
+    removal_members: int = 0  # absent without reason in UNEXCUSED_MONTHS_LIMIT months
 
 
 @dataclass(frozen=True)
@@ -665,84 +669,35 @@ def build_overview(
     cells: Iterable[CellRef],
     period: Period,
     now: datetime,
-    held: Iterable[HeldMeeting],
-    unexcused: Iterable[UnexcusedAbsence],
+    totals: Iterable[CellTotals],
 ) -> list[CellLine]:
-    """Every cell's line over a period (same rules as a cell's report), the cells breaching
-    the rules first (more breaches first, then the lower attendance), then by name."""
-    refs = {c.cell_id: c for c in cells}
-    zones: dict[str, ZoneInfo] = {}
-
-    def zone(cell_id: int) -> ZoneInfo:
-        name = refs[cell_id].timezone
-        if name not in zones:
-            zones[name] = ZoneInfo(name)
-        return zones[name]
-
-    regular_months: dict[int, set[tuple[int, int]]] = {}
-    thematic_quarters: dict[int, set[tuple[int, int]]] = {}
-    tallies: dict[int, list[int]] = {}
-    counts: dict[int, int] = {}
-    for meeting in held:
-        if meeting.cell_id not in refs:
-            continue
-        local = meeting.starts_at.astimezone(zone(meeting.cell_id))
-        if meeting.type is MeetingType.REGULAR:
-            regular_months.setdefault(meeting.cell_id, set()).add((local.year, local.month))
-        elif meeting.type is MeetingType.THEMATIC:
-            thematic_quarters.setdefault(meeting.cell_id, set()).add(
-                (local.year, (local.month - 1) // 3 + 1)
-            )
-        sums = tallies.setdefault(meeting.cell_id, [0, 0, 0])
-        sums[0] += meeting.summoned
-        sums[1] += meeting.attended
-        sums[2] += meeting.excused
-        counts[meeting.cell_id] = counts.get(meeting.cell_id, 0) + 1
-    absent_months: dict[tuple[int, int], set[tuple[int, int]]] = {}
-    absences: dict[int, int] = {}
-    for absence in unexcused:
-        if absence.cell_id not in refs:
-            continue
-        local = absence.starts_at.astimezone(zone(absence.cell_id))
-        absent_months.setdefault((absence.cell_id, absence.user_id), set()).add(
-            (local.year, local.month)
-        )
-        absences[absence.cell_id] = absences.get(absence.cell_id, 0) + 1
-    unexcused_members: dict[int, int] = {}
-    removal: dict[int, int] = {}
-    for (cell_id, _), missed in absent_months.items():
-        unexcused_members[cell_id] = unexcused_members.get(cell_id, 0) + 1
-        if len(missed) >= UNEXCUSED_MONTHS_LIMIT:
-            removal[cell_id] = removal.get(cell_id, 0) + 1
-
+    """Every cell's line over a period (the same rules as a cell's report), the cells
+    breaching the rules first (more breaches first, then the lower attendance), then by
+    name."""
+    by_cell = {t.cell_id: t for t in totals}
     months = period.months()
     quarters = period.quarters()
+    zones: dict[str, ZoneInfo] = {}
     lines = []
-    for cell_id, ref in refs.items():
-        local_now = now.astimezone(zone(cell_id))
+    for ref in cells:
+        zone = zones.setdefault(ref.timezone, ZoneInfo(ref.timezone))
+        local_now = now.astimezone(zone)
         due_months = [m for m in months if m < (local_now.year, local_now.month)]
         now_quarter = (local_now.year, (local_now.month - 1) // 3 + 1)
         due_quarters = [q for q in quarters if q < now_quarter]
-        held_months = regular_months.get(cell_id, set())
-        held_quarters = thematic_quarters.get(cell_id, set())
-        summoned, attended, excused = tallies.get(cell_id, [0, 0, 0])
+        total = by_cell.get(ref.cell_id, CellTotals(ref.cell_id))
+        held_quarters = {(y, (m - 1) // 3 + 1) for y, m in total.thematic_months}
         lines.append(
             CellLine(
                 cell=ref,
                 regular_required=len(due_months),
-                regular_held=sum(1 for m in due_months if m in held_months),
+                regular_held=sum(1 for m in due_months if m in total.regular_months),
                 thematic_required=len(due_quarters),
                 thematic_held=sum(1 for q in due_quarters if q in held_quarters),
-                meetings=counts.get(cell_id, 0),
-                tally=Tally(
-                    summoned,
-                    attended,
-                    0,
-                    excused,
-                    absences.get(cell_id, 0),
-                ),
-                unexcused_members=unexcused_members.get(cell_id, 0),
-                removal_members=removal.get(cell_id, 0),
+                meetings=total.meetings,
+                tally=Tally(total.summoned, total.attended, 0, total.excused, total.absences),
+                unexcused_members=total.unexcused_members,
+                removal_members=total.removal_members,
             )
         )
     lines.sort(

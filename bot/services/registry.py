@@ -15,6 +15,7 @@ from bot.services.meetings import MeetingService
 from bot.services.members import MemberService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
 from config import Settings
 
 
@@ -35,6 +36,7 @@ class Services:
     reminders: ReminderService
     dialogs: DialogService
     accounts: AccountService
+    reports: ReportService
 
     @classmethod
     def build(
@@ -50,6 +52,9 @@ class Services:
         delivery = DeliveryService(store, notifier, clock, scheduler)
         notices = NoticeService(store, settings, clock, delivery, notifier)
         reminders = ReminderService(store, settings, clock, access, scheduler, delivery)
+        reports = ReportService(store, settings, clock, access, delivery)
+        # The hourly sweep also sends the attendance alerts.
+        reminders.hourly.append(reports.send_alerts)
         return cls(
             settings=settings,
             clock=clock,
@@ -64,4 +69,5 @@ class Services:
             reminders=reminders,
             dialogs=DialogService(store, clock),
             accounts=AccountService(store, clock),
+            reports=reports,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -101,6 +102,9 @@ class ReminderService:
         self.access = access
         self.scheduler = scheduler
         self.delivery = delivery
+        # More work of the hourly sweep (the reports' attendance alerts), each on its own: one
+        # failing never keeps the reminders from being armed.
+        self.hourly: list[Callable[[], Awaitable[object]]] = []
 
     # --- planning and arming -------------------------------------------------------------------
 
@@ -158,6 +162,11 @@ class ReminderService:
             return
         if name == ARM_JOB:
             await self.arm_coming()
+            for work in self.hourly:
+                try:
+                    await work()
+                except Exception:
+                    logger.exception("the hourly sweep's %s failed", work)
             return
         if name in (SERIES_JOB, SERIES_JOB_NOW):
             made = await self.extend_all_series()

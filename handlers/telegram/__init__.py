@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers.telegram import cells, meetings
+from handlers.telegram import cells, meetings, reports
 from handlers.telegram.common import on_error
 from handlers.telegram.context import BotApplication
 
@@ -13,6 +13,7 @@ def register(application: BotApplication) -> None:
     """Add every handler; unknown buttons last."""
     cells.register(application)
     meetings.register(application)
+    reports.register(application)
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))
     # In groups an unknown command may be another bot's: only private chats get an answer.
     application.add_handler(

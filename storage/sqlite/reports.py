@@ -8,15 +8,17 @@ every roll from the covering index roll_counts without reading the roll's rows.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import MeetingType
 from bot.domain.reports import (
-    HeldMeeting,
+    CellRef,
+    CellTotals,
     MeetingFacts,
     MemberFacts,
     RollFacts,
-    UnexcusedAbsence,
     VoteFacts,
 )
 from bot.ports import CellFacts, MemberRecord
@@ -64,19 +66,31 @@ FROM meetings m JOIN minutes mi ON mi.meeting_id = m.id
 WHERE m.cell_id = ? AND m.starts_at >= ? AND m.starts_at < ? AND m.status = 'closed'
   AND mi.version = (SELECT MAX(version) FROM minutes WHERE meeting_id = m.id)
 """
-# Every cell's held meetings of a period, with their rolls' counts (kept by triggers).
+# Every cell's held meetings of a period summed per cell: the local months (YYYYMM after the
+# time zone's shift) of its regular (r) and thematic (t) meetings, its rolls' counts.
 _OVERVIEW = """
-SELECT m.cell_id, m.type, m.starts_at, COALESCE(t.summoned, 0), COALESCE(t.attended, 0),
-       COALESCE(t.excused, 0)
-FROM meetings m INDEXED BY meetings_held LEFT JOIN roll_counts t ON t.meeting_id = m.id
-WHERE m.starts_at >= ? AND m.starts_at < ? AND m.status = 'closed'
+SELECT m.cell_id, COUNT(*), SUM(t.summoned), SUM(t.attended), SUM(t.excused),
+       group_concat(CASE WHEN m.type IN ('regular', 'thematic')
+                         THEN substr(m.type, 1, 1) || strftime('%Y%m', m.starts_at, {shift}) END)
+FROM meetings m INDEXED BY meetings_held {zones}
+LEFT JOIN roll_counts t ON t.meeting_id = m.id
+WHERE m.status = 'closed' AND m.starts_at >= ? AND m.starts_at < ?
+GROUP BY m.cell_id
 """
+# Per cell: absences without reason, members with any, and members with them in `?` months.
 _UNEXCUSED = """
-SELECT m.cell_id, r.user_id, m.starts_at
-FROM roll r INDEXED BY roll_unexcused JOIN meetings m ON m.id = r.meeting_id
-WHERE r.status = 'absent' AND r.summoned = 1
-  AND m.starts_at >= ? AND m.starts_at < ? AND m.status = 'closed'
+SELECT cell_id, SUM(n), COUNT(*), SUM(months >= ?) FROM (
+    SELECT m.cell_id, r.user_id, COUNT(*) AS n,
+           COUNT(DISTINCT strftime('%Y%m', m.starts_at, {shift})) AS months
+    FROM meetings m INDEXED BY meetings_held {zones}
+    JOIN roll r INDEXED BY roll_unexcused
+        ON r.meeting_id = m.id AND r.status = 'absent' AND r.summoned = 1
+    WHERE m.status = 'closed' AND m.starts_at >= ? AND m.starts_at < ?
+    GROUP BY m.cell_id, r.user_id)
+GROUP BY cell_id
 """
+# With several time zones, each meeting's cell says its shift.
+_ZONES = "JOIN cells zc ON zc.id = m.cell_id JOIN zones z ON z.timezone = zc.timezone"
 _MEMBER = """
 SELECT m.id, m.number, m.type, m.title, m.starts_at, m.duration_minutes,
        r.summoned, r.status, a.status AS reply, a.reason
@@ -151,19 +165,50 @@ class SqliteReports(Repository):
         votes = [v for row in await self.all(_VOTES, span) for v in _votes(row[0], row[1])]
         return CellFacts(meetings, roll, people, votes)
 
-    async def held_across_cells(self, start: datetime, end: datetime) -> list[HeldMeeting]:
-        """Every cell's held meetings of a period, each with its summoned roll summed."""
-        return [
-            HeldMeeting(row[0], MeetingType(row[1]), datetime.fromisoformat(row[2]), *row[3:6])
-            for row in await self.all(_OVERVIEW, (iso(start), iso(end)))
-        ]
-
-    async def unexcused(self, start: datetime, end: datetime) -> list[UnexcusedAbsence]:
-        """Every summoned member's absence without reason at a held meeting of a period."""
-        return [
-            UnexcusedAbsence(row[0], row[1], datetime.fromisoformat(row[2]))
-            for row in await self.all(_UNEXCUSED, (iso(start), iso(end)))
-        ]
+    async def overview_totals(
+        self, start: datetime, end: datetime, shifts: dict[str, str], removal_months: int
+    ) -> list[CellTotals]:
+        """Every cell's held meetings of a period summed (see CellTotals); ``shifts`` maps
+        the cells' time zones to their SQLite modifiers ("+420 minutes")."""
+        span = (iso(start), iso(end))
+        if len(shifts) == 1:
+            # One time zone (the usual case): its shift is a constant, no join.
+            (shift,) = shifts.values()
+            prefix, zones, modifier = "", "", "?"
+            held_params: tuple[object, ...] = (shift, *span)
+            absent_params: tuple[object, ...] = (removal_months, shift, *span)
+        else:
+            values = ", ".join("(?, ?)" for _ in shifts)
+            prefix = f"WITH zones (timezone, shift) AS (VALUES {values}) "
+            pairs = tuple(value for pair in shifts.items() for value in pair)
+            zones, modifier = _ZONES, "z.shift"
+            held_params = (*pairs, *span)
+            absent_params = (*pairs, removal_months, *span)
+        held_sql = prefix + _OVERVIEW.format(shift=modifier, zones=zones)
+        absent_sql = prefix + _UNEXCUSED.format(shift=modifier, zones=zones)
+        totals: dict[int, CellTotals] = {}
+        for row in await self.all(held_sql, held_params):
+            regular: set[tuple[int, int]] = set()
+            thematic: set[tuple[int, int]] = set()
+            for mark in (row[5] or "").split(","):
+                if len(mark) == 7:
+                    month = (int(mark[1:5]), int(mark[5:7]))
+                    (regular if mark[0] == "r" else thematic).add(month)
+            totals[row[0]] = CellTotals(
+                row[0],
+                row[1],
+                row[2] or 0,
+                row[3] or 0,
+                row[4] or 0,
+                frozenset(regular),
+                frozenset(thematic),
+            )
+        for row in await self.all(absent_sql, absent_params):
+            found = totals.get(row[0], CellTotals(row[0]))
+            totals[row[0]] = replace(
+                found, absences=row[1], unexcused_members=row[2], removal_members=row[3]
+            )
+        return list(totals.values())
 
     async def member_record(
         self, user_id: int, cell_id: int, start: datetime, end: datetime
@@ -183,3 +228,55 @@ class SqliteReports(Repository):
             )
             for row in await self.all(_MEMBER, (user_id, cell_id, iso(start), iso(end)))
         ]
+
+    async def cells(self) -> list[CellRef]:
+        """Every cell, by id, name and time zone (the overview's rows)."""
+        return [
+            CellRef(row[0], row[1], row[2])
+            for row in await self.all("SELECT id, name, timezone FROM cells ORDER BY id")
+        ]
+
+    async def approved_minutes(self, meeting_id: int) -> str | None:
+        """The body of a meeting's latest approved minutes, if any."""
+        row = await self.one(
+            "SELECT body FROM minutes WHERE meeting_id = ? AND state = 'approved'"
+            " ORDER BY version DESC LIMIT 1",
+            (meeting_id,),
+        )
+        return str(row[0]) if row else None
+
+    async def recently_closed(self, since: datetime) -> list[int]:
+        """The cells with a meeting closed since a time."""
+        rows = await self.all(
+            "SELECT DISTINCT m.cell_id FROM meeting_runs r JOIN meetings m ON m.id = r.meeting_id"
+            " WHERE r.closed_at >= ? AND r.closed_at IS NOT NULL",
+            (iso(since),),
+        )
+        return [row[0] for row in rows]
+
+    async def cells_without_regular(self, now: datetime, from_day: int) -> dict[int, str]:
+        """Cells with leaders and no regular meeting (not cancelled) in their current month,
+        once that month has reached a day: cell id -> the month as MM/YYYY."""
+        found: dict[int, str] = {}
+        for (name,) in await self.all("SELECT DISTINCT timezone FROM cells"):
+            local = now.astimezone(ZoneInfo(name))
+            if local.day < from_day:
+                continue
+            first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            after = (first + timedelta(days=32)).replace(day=1)
+            rows = await self.all(
+                """
+                SELECT c.id FROM cells c
+                WHERE c.timezone = ?
+                  AND EXISTS (SELECT 1 FROM memberships ms
+                              WHERE ms.cell_id = c.id AND ms.status = 'active'
+                                AND ms.role IN ('secretary', 'deputy'))
+                  AND NOT EXISTS (SELECT 1 FROM meetings m
+                                  WHERE m.cell_id = c.id AND m.type = 'regular'
+                                    AND m.status <> 'cancelled'
+                                    AND m.starts_at >= ? AND m.starts_at < ?)
+                """,
+                (name, iso(first.astimezone(UTC)), iso(after.astimezone(UTC))),
+            )
+            found.update((row[0], f"{local.month:02d}/{local.year}") for row in rows)
+        return found

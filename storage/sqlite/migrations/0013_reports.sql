@@ -58,4 +58,6 @@ CREATE INDEX roll_user ON roll (user_id, meeting_id);
 CREATE INDEX roll_unexcused ON roll (meeting_id, user_id)
     WHERE status = 'absent' AND summoned = 1;
 -- The held meetings of a period across cells (the overview).
-CREATE INDEX meetings_held ON meetings (starts_at, cell_id) WHERE status = 'closed';
+CREATE INDEX meetings_held ON meetings (starts_at, cell_id, type) WHERE status = 'closed';
+-- Meetings closed lately (the hourly sweep's alerts look at their cells).
+CREATE INDEX meeting_runs_closed ON meeting_runs (closed_at) WHERE closed_at IS NOT NULL;
