@@ -96,4 +96,5 @@ async def _post_init(application: BotApplication) -> None:
 
 
 async def _post_shutdown(application: BotApplication) -> None:
+    await application.bot_data.live.stop()
     await application.bot_data.database.close()

@@ -7,7 +7,7 @@ Scheduler arms named jobs that the core runs by name (``reminder:12``, ``series:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +28,8 @@ from bot.domain.meetings import (
     Series,
 )
 from bot.domain.messages import Content, Letter, Outcome, Recipient
+from bot.domain.minutes import Grade, MinutesState
+from bot.domain.proceedings import Contribution, ContributionKind, MinutesVersion, QueueEntry
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.domain.reports import (
     CellRef,
@@ -37,6 +39,8 @@ from bot.domain.reports import (
     RollFacts,
     VoteFacts,
 )
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
+from bot.domain.votes import Basis, RollLine, Threshold, Vote, VoteKind, VoteMode
 
 
 class Clock(Protocol):
@@ -644,6 +648,110 @@ class ConfirmationRepository(Protocol):
         ...
 
 
+class ProceedingsRepository(Protocol):
+    """What happens during a meeting: agenda items posted, contributions, the speakers'
+    queue, the agenda position."""
+
+    async def open_meetings(self) -> list[int]:
+        """The ids of meetings opened and not closed, in every cell."""
+        ...
+
+    async def current_item(self, meeting_id: int) -> int:
+        """The agenda item the meeting is at (0: none yet, or not opened)."""
+        ...
+
+    async def advance(self, meeting_id: int, seen: int, last: int) -> int | None:
+        """Move an open meeting from item `seen` to the next one (at most `last`); the new
+        position, or None when another /next moved it first or the agenda is done."""
+        ...
+
+    async def add_item_message(
+        self, chat_id: str, message_id: int, meeting_id: int, position: int
+    ) -> None:
+        """A message the bot posted for an agenda item (replies to it are contributions)."""
+        ...
+
+    async def item_of_message(self, chat_id: str, message_id: int) -> tuple[int, int] | None:
+        """The (meeting id, item position) a posted message stands for."""
+        ...
+
+    async def contribute(
+        self,
+        *,
+        meeting_id: int,
+        position: int,
+        kind: ContributionKind,
+        speaker_id: int | None,
+        text: str,
+        recorded_by: int | None,
+        now: datetime,
+        source: tuple[str, int] | None = None,
+    ) -> bool:
+        """Record a contribution; False when that source message was recorded already."""
+        ...
+
+    async def contributions(self, meeting_id: int) -> list[Contribution]:
+        """A meeting's contributions, in the order they were recorded."""
+        ...
+
+    async def raise_hand(
+        self, meeting_id: int, user_id: int, position: int, now: datetime
+    ) -> bool:
+        """Put a person in the speakers' queue; False when they are in it already."""
+        ...
+
+    async def queue(self, meeting_id: int) -> list[QueueEntry]:
+        """Hands raised and not yet done (the speaker first, then by time)."""
+        ...
+
+    async def next_speaker(self, meeting_id: int) -> QueueEntry | None:
+        """The speaker is done; the first waiting one speaks (returned; None: queue empty)."""
+        ...
+
+
+class MinutesRepository(Protocol):
+    """Versions of meetings' minutes and the anonymous scores."""
+
+    async def versions(self, meeting_id: int) -> list[MinutesVersion]:
+        """Every version of a meeting's minutes, oldest first."""
+        ...
+
+    async def add(
+        self,
+        meeting_id: int,
+        body: str,
+        state: MinutesState,
+        created_by: int | None,
+        now: datetime,
+    ) -> int | None:
+        """A new version (the next number); None when the meeting has a draft already."""
+        ...
+
+    async def set_body(self, meeting_id: int, version: int, body: str) -> bool:
+        """Correct a draft; False when that version is no draft (approved meanwhile)."""
+        ...
+
+    async def approve(
+        self, meeting_id: int, version: int, body: str, by: int, now: datetime
+    ) -> bool:
+        """Approve a draft (the body with its approved state) and supersede the approved
+        version before it; False when that version is no longer a draft."""
+        ...
+
+    async def score(self, meeting_id: int, user_id: int, grade: Grade) -> bool:
+        """Count one member's score: the member in the register, the grade in the counters,
+        nothing linking the two; False when the member scored already."""
+        ...
+
+    async def scores(self, meeting_id: int) -> dict[Grade, int]:
+        """The counts per grade."""
+        ...
+
+    async def has_scored(self, meeting_id: int, user_id: int) -> bool:
+        """Whether the member scored the meeting."""
+        ...
+
+
 class InboxRepository(Protocol):
     """Updates as a channel delivered them, stored before they are confirmed."""
 
@@ -736,6 +844,212 @@ class ReportRepository(Protocol):
     async def cells_without_regular(self, now: datetime, from_day: int) -> dict[int, str]:
         """Cells with leaders and no regular meeting (not cancelled) in their current month,
         once that month has reached a day: cell id -> the month as MM/YYYY."""
+
+
+class RunRepository(Protocol):
+    """Opened meetings: chair, minute-taker, the rules fixed at opening, the check-in message;
+    and each cell's own quorum percent and grace period."""
+
+    async def get(self, meeting_id: int) -> Run | None:
+        """The run of a meeting, if it was opened."""
+        ...
+
+    async def insert(
+        self,
+        *,
+        meeting_id: int,
+        chair_id: int | None,
+        recorder_id: int | None,
+        opened_by: int,
+        opened_at: datetime,
+        quorum_percent: int,
+        grace_minutes: int,
+    ) -> Run | None:
+        """Record the opening; None when the meeting was opened already."""
+        ...
+
+    async def open_of_cell(self, cell_id: int) -> list[Run]:
+        """The cell's runs not closed yet, earliest opened first."""
+        ...
+
+    async def set_checkin_message(self, meeting_id: int, chat_id: str, message_id: int) -> None:
+        """Where the check-in message with the live head count is."""
+        ...
+
+    async def set_chair(self, meeting_id: int, user_id: int) -> None:
+        """Who chairs the meeting."""
+        ...
+
+    async def set_recorder(self, meeting_id: int, user_id: int) -> None:
+        """Who takes the minutes."""
+        ...
+
+    async def set_current_item(self, meeting_id: int, position: int) -> None:
+        """The agenda item the meeting is at (0: none yet)."""
+        ...
+
+    async def close(
+        self, meeting_id: int, closed_at: datetime, closed_by: int | None, auto: bool = False
+    ) -> bool:
+        """Record the closing; False when it was closed already."""
+        ...
+
+    async def rules(self, cell_id: int) -> RollRules:
+        """The cell's own quorum percent and grace period (None: default)."""
+        ...
+
+    async def set_rules(
+        self, cell_id: int, *, quorum_percent: int | None = None, grace_minutes: int | None = None
+    ) -> RollRules:
+        """Change the cell's quorum percent and/or grace period (None keeps it)."""
+        ...
+
+
+class RollRepository(Protocol):
+    """Meetings' rolls: fixed at opening, then check-ins and marks."""
+
+    async def fix(self, meeting_id: int, entries: Iterable[tuple[int, RollKind, bool]]) -> None:
+        """Put (user id, kind, summoned) on the roll as expected (once per person)."""
+        ...
+
+    async def of_meeting(self, meeting_id: int) -> list[RollEntry]:
+        """The whole roll: the summoned first, then by name order of the roster."""
+        ...
+
+    async def get(self, meeting_id: int, user_id: int) -> RollEntry | None:
+        """One person's entry."""
+        ...
+
+    async def check_in(
+        self,
+        meeting_id: int,
+        user_id: int,
+        status: RollStatus,
+        at: datetime,
+        *,
+        kind: RollKind,
+    ) -> bool:
+        """Record a check-in (present or late) while the meeting is open and not closed: the
+        entry if it is still expected, or a new unsummoned one; False when nothing changed
+        (already checked in or marked, or the meeting is not open)."""
+        ...
+
+    async def mark(
+        self,
+        meeting_id: int,
+        user_id: int,
+        status: RollStatus,
+        reason: str | None,
+        by: int,
+        at: datetime,
+        *,
+        kind: RollKind,
+    ) -> None:
+        """Record what the chair or a leader marked (a new unsummoned entry if needed)."""
+        ...
+
+    async def settle(
+        self, meeting_id: int, excused: Mapping[int, str | None], now: datetime
+    ) -> int:
+        """At closing, the summoned still expected: excused with the reason given (user id ->
+        reason of an approved absence), else absent without reason (marked at `now`, by
+        nobody); how many changed."""
+        ...
+
+
+class VoteRepository(Protocol):
+    """Votes of meetings: open ballots, and secret ones whose register of who has voted is
+    kept apart from the ballot box (counters per option)."""
+
+    async def running(self, cell_id: int) -> tuple[int, int] | None:
+        """The cell's meeting that is open now: (meeting id, current agenda position)."""
+        ...
+
+    async def roll(self, meeting_id: int) -> list[RollLine]:
+        """The meeting's roll as the votes need it."""
+        ...
+
+    async def insert(
+        self,
+        *,
+        meeting_id: int,
+        position: int,
+        kind: VoteKind,
+        mode: VoteMode,
+        subject: str,
+        options: Iterable[str],
+        subjects: Iterable[int],
+        seats: int,
+        threshold: Threshold,
+        basis: Basis,
+        secret_key: str | None,
+        created_by: int,
+        now: datetime,
+    ) -> Vote:
+        """A new open vote, numbered after the meeting's last one."""
+        ...
+
+    async def get(self, vote_id: int) -> Vote | None:
+        """The vote with that id."""
+        ...
+
+    async def by_number(self, meeting_id: int, number: int) -> Vote | None:
+        """The meeting's vote with that number."""
+        ...
+
+    async def of_meeting(self, meeting_id: int, *, open_only: bool = False) -> list[Vote]:
+        """The meeting's votes, by number."""
+        ...
+
+    async def secret_key(self, vote_id: int) -> str | None:
+        """The key sealing a running secret vote's buttons (None once closed)."""
+        ...
+
+    async def set_message(self, vote_id: int, chat_id: str, message_id: int) -> None:
+        """The vote's message in the group."""
+        ...
+
+    async def message(self, vote_id: int) -> tuple[str, int] | None:
+        """The vote's message in the group."""
+        ...
+
+    async def cast_open(
+        self, vote_id: int, voter_id: int, item: int, options: Iterable[int], now: datetime
+    ) -> None:
+        """Record (or replace) a voter's open choice on one question."""
+        ...
+
+    async def open_choices(self, vote_id: int, voter_id: int) -> dict[int, frozenset[int]]:
+        """A voter's open choices, by question."""
+        ...
+
+    async def open_ballots(self, vote_id: int) -> list[tuple[int, int, int]]:
+        """Every open choice: (voter, question, option)."""
+        ...
+
+    async def cast_secret(
+        self, vote_id: int, voter_id: int, item: int, options: Iterable[int]
+    ) -> bool:
+        """One secret ballot in the box and the voter in the register, together; False when
+        the voter has voted on that question already."""
+        ...
+
+    async def has_voted(self, vote_id: int, voter_id: int) -> set[int]:
+        """The questions a voter has answered."""
+        ...
+
+    async def voters(self, vote_id: int) -> int:
+        """How many people have voted."""
+        ...
+
+    async def counts(self, vote_id: int) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+        """{(question, option): count} and {question: ballots}."""
+        ...
+
+    async def close(
+        self, vote_id: int, result: dict[str, object], closed_by: int | None, now: datetime
+    ) -> bool:
+        """Close a running vote with its result, erasing its key; False when closed before."""
         ...
 
 
@@ -813,6 +1127,16 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def proceedings(self) -> ProceedingsRepository:
+        """What happens during meetings."""
+        ...
+
+    @property
+    def minutes(self) -> MinutesRepository:
+        """The minutes and scores."""
+        ...
+
+    @property
     def outbox(self) -> OutboxRepository:
         """The kept letters of notices."""
         ...
@@ -825,6 +1149,21 @@ class UnitOfWork(Protocol):
     @property
     def reports(self) -> ReportRepository:
         """The reports' aggregate reads."""
+        ...
+
+    @property
+    def runs(self) -> RunRepository:
+        """The opened meetings."""
+        ...
+
+    @property
+    def roll(self) -> RollRepository:
+        """The meetings' rolls."""
+        ...
+
+    @property
+    def votes(self) -> VoteRepository:
+        """The votes and their ballots."""
         ...
 
 
@@ -841,6 +1180,11 @@ class Store(Protocol):
 
     def atomic(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """For one single-statement write, committed at once (the ledger's claims)."""
+        ...
+
+    async def seal(self) -> None:
+        """Rewrite the stored record and drop its write-ahead log, so that nothing left tells
+        the order of past writes (after a secret ballot closes)."""
         ...
 
 

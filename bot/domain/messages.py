@@ -56,7 +56,67 @@ class Confirm:
     yes: bool
 
 
-ChoiceAction = AnswerSummons | DecideAbsence | DecideJoin | SendAbsence | Confirm
+@dataclass(frozen=True)
+class CheckIn:
+    """A member checks in to an open meeting ("✅ Có mặt")."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class CastBallot:
+    """A ballot button: an open vote's option (``o3``), or a secret ballot's sealed token,
+    which only the vote's key reads (bot/rules/sealing.py)."""
+
+    vote_id: int
+    item: int
+    code: str
+
+
+@dataclass(frozen=True)
+class RaiseHand:
+    """A member asks to speak on an agenda item ("✋ Đăng ký phát biểu")."""
+
+    meeting_id: int
+    position: int
+
+
+@dataclass(frozen=True)
+class NextSpeaker:
+    """The chair gives the floor to the next person in the speakers' queue."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class ApproveMinutes:
+    """The secretary approves a draft version of the minutes."""
+
+    meeting_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ScoreMeeting:
+    """A member who attended scores the meeting (good / fair / average / weak)."""
+
+    meeting_id: int
+    grade: str
+
+
+ChoiceAction = (
+    AnswerSummons
+    | DecideAbsence
+    | DecideJoin
+    | SendAbsence
+    | Confirm
+    | CheckIn
+    | RaiseHand
+    | NextSpeaker
+    | ApproveMinutes
+    | ScoreMeeting
+    | CastBallot
+)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,12 @@ from bot.services.delivery import DeliveryService
 from bot.services.dialogs import DialogService
 from bot.services.meetings import MeetingService
 from bot.services.members import MemberService
+from bot.services.minutes import MinutesService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
+from bot.services.running import RunningService
+from bot.services.voting import VotingService
 from config import Settings
 
 
@@ -37,6 +40,9 @@ class Services:
     dialogs: DialogService
     accounts: AccountService
     reports: ReportService
+    voting: VotingService
+    running: RunningService
+    minutes: MinutesService
 
     @classmethod
     def build(
@@ -52,9 +58,15 @@ class Services:
         delivery = DeliveryService(store, notifier, clock, scheduler)
         notices = NoticeService(store, settings, clock, delivery, notifier)
         reminders = ReminderService(store, settings, clock, access, scheduler, delivery)
+        minutes = MinutesService(store, settings, clock, access, delivery, notices)
+        voting = VotingService(store, clock, access, delivery)
+        # The minutes state the meeting's votes; closing the meeting closes those running.
+        minutes.vote_records = voting.vote_records
+        # Meetings left open are closed by the hourly sweep (and at start).
+        reminders.sweeps.append(minutes.auto_close_due)
         reports = ReportService(store, settings, clock, access, delivery)
-        # The hourly sweep also sends the attendance alerts.
-        reminders.hourly.append(reports.send_alerts)
+        # Then the attendance alerts, on the meetings just closed too.
+        reminders.sweeps.append(reports.send_alerts)
         return cls(
             settings=settings,
             clock=clock,
@@ -70,4 +82,7 @@ class Services:
             dialogs=DialogService(store, clock),
             accounts=AccountService(store, clock),
             reports=reports,
+            voting=voting,
+            running=RunningService(store, settings, clock, access, delivery),
+            minutes=minutes,
         )

@@ -102,9 +102,8 @@ class ReminderService:
         self.access = access
         self.scheduler = scheduler
         self.delivery = delivery
-        # More work of the hourly sweep (the reports' attendance alerts), each on its own: one
-        # failing never keeps the reminders from being armed.
-        self.hourly: list[Callable[[], Awaitable[object]]] = []
+        # Upkeep run with every hourly sweep and at start (see run_sweeps).
+        self.sweeps: list[Callable[[], Awaitable[object]]] = []
 
     # --- planning and arming -------------------------------------------------------------------
 
@@ -139,11 +138,21 @@ class ReminderService:
         armed = await self.arm_coming()
         self.scheduler.repeat(ARM_JOB, ARM_EVERY)
         self.scheduler.arm(SERIES_JOB_NOW, timedelta(0))
+        await self.run_sweeps()
         self.scheduler.repeat(SERIES_JOB, SERIES_CHECK_INTERVAL)
         logger.info(
             "armed %d pending reminders due within %d h", armed, ARM_AHEAD.total_seconds() // 3600
         )
         return armed
+
+    async def run_sweeps(self) -> None:
+        """Other upkeep that rides on the hourly sweep (closing meetings left open); one
+        failing does not stop the others or the sweep."""
+        for sweep in self.sweeps:
+            try:
+                await sweep()
+            except Exception:
+                logger.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
 
     async def arm_coming(self) -> int:
         """Arm the pending reminders due within ARM_AHEAD (overdue ones included); those
@@ -162,11 +171,7 @@ class ReminderService:
             return
         if name == ARM_JOB:
             await self.arm_coming()
-            for work in self.hourly:
-                try:
-                    await work()
-                except Exception:
-                    logger.exception("the hourly sweep's %s failed", work)
+            await self.run_sweeps()
             return
         if name in (SERIES_JOB, SERIES_JOB_NOW):
             made = await self.extend_all_series()

@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
+    ApproveMinutes,
+    CastBallot,
+    CheckIn,
     ChoiceAction,
     Confirm,
     DecideAbsence,
     DecideJoin,
+    NextSpeaker,
+    RaiseHand,
+    ScoreMeeting,
     SendAbsence,
 )
 
@@ -41,6 +47,19 @@ _PATTERNS = {
     "dc": re.compile(rf"dc:{_ID}:{_ID}"),
     "as": re.compile(rf"as:{_ID}"),
     "cf": re.compile(rf"cf:{_ID}:([yn])"),
+    "rh": re.compile(rf"rh:{_ID}:{_ID}"),
+    "ns": re.compile(rf"ns:{_ID}"),
+    "ma": re.compile(rf"ma:{_ID}:{_ID}"),
+    "sc": re.compile(rf"sc:{_ID}:([gfaw])"),
+    "ci": re.compile(rf"ci:{_ID}"),
+    # A ballot: an open vote's option (o0..o29), or a secret ballot's sealed token.
+    "vb": re.compile(rf"vb:{_ID}:([0-9]{{1,3}}):(o[0-9]{{1,2}}|[0-9a-f]{{24}})"),
+    # The chair's button under a vote: close it.
+    "ve": re.compile(rf"ve:{_ID}"),
+    # Under a vote: my ballot to my private chat.
+    "vr": re.compile(rf"vr:{_ID}"),
+    # The guided /vote: a kind, then a mode.
+    "vd": re.compile(r"vd:(k:[raecx]|m:[os])"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -105,6 +124,27 @@ class DialogStep:
 
 
 @dataclass(frozen=True)
+class BallotRequest:
+    """Bring my ballot of a vote to my private chat."""
+
+    vote_id: int
+
+
+@dataclass(frozen=True)
+class VoteDialogStep:
+    """A button of the guided /vote: 'k:r' (a kind), 'm:s' (a mode)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class EndVote:
+    """The chair closes a vote."""
+
+    vote_id: int
+
+
+@dataclass(frozen=True)
 class FetchDocument:
     """Send a meeting's document to the presser's private chat."""
 
@@ -128,7 +168,19 @@ Data = (
     | Confirm
     | DialogStep
     | FetchDocument
+    | RaiseHand
+    | NextSpeaker
+    | ApproveMinutes
+    | ScoreMeeting
+    | CheckIn
+    | CastBallot
+    | EndVote
+    | BallotRequest
+    | VoteDialogStep
 )
+
+# Grades of the anonymous scoring, one letter each in a button's data.
+GRADE_CODES = {"g": "good", "f": "fair", "a": "average", "w": "weak"}
 
 
 def join_choice(membership_id: int, kind: Kind | None) -> str:
@@ -196,6 +248,31 @@ def confirm(confirmation_id: int, yes: bool) -> str:
     return f"cf:{confirmation_id}:{'y' if yes else 'n'}"
 
 
+def ballot(vote_id: int, item: int, code: str) -> str:
+    """Data of a ballot button."""
+    return f"vb:{vote_id}:{item}:{code}"
+
+
+def end_vote(vote_id: int) -> str:
+    """Data of the chair's close-the-vote button."""
+    return f"ve:{vote_id}"
+
+
+def ballot_request(vote_id: int) -> str:
+    """Data of the my-ballot button under a vote."""
+    return f"vr:{vote_id}"
+
+
+def vote_dialog(value: str) -> str:
+    """Data of a guided /vote button."""
+    return f"vd:{value}"
+
+
+def check_in(meeting_id: int) -> str:
+    """Data of the check-in button ("✅ Có mặt")."""
+    return f"ci:{meeting_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -237,6 +314,24 @@ def parse(data: str | None) -> Data | None:
         return SendAbsence(int(groups[0]))
     if prefix == "cf":
         return Confirm(int(groups[0]), groups[1] == "y")
+    if prefix == "rh":
+        return RaiseHand(int(groups[0]), int(groups[1]))
+    if prefix == "ns":
+        return NextSpeaker(int(groups[0]))
+    if prefix == "ma":
+        return ApproveMinutes(int(groups[0]), int(groups[1]))
+    if prefix == "sc":
+        return ScoreMeeting(int(groups[0]), GRADE_CODES[groups[1]])
+    if prefix == "ci":
+        return CheckIn(int(groups[0]))
+    if prefix == "vb":
+        return CastBallot(int(groups[0]), int(groups[1]), groups[2])
+    if prefix == "ve":
+        return EndVote(int(groups[0]))
+    if prefix == "vr":
+        return BallotRequest(int(groups[0]))
+    if prefix == "vd":
+        return VoteDialogStep(groups[0])
     return ChooseLanguage(groups[0])
 
 
@@ -250,4 +345,17 @@ def for_action(action: ChoiceAction) -> str:
         return f"as:{action.meeting_id}"
     if isinstance(action, Confirm):
         return confirm(action.confirmation_id, action.yes)
+    if isinstance(action, RaiseHand):
+        return f"rh:{action.meeting_id}:{action.position}"
+    if isinstance(action, NextSpeaker):
+        return f"ns:{action.meeting_id}"
+    if isinstance(action, ApproveMinutes):
+        return f"ma:{action.meeting_id}:{action.version}"
+    if isinstance(action, ScoreMeeting):
+        code = next(c for c, g in GRADE_CODES.items() if g == action.grade)
+        return f"sc:{action.meeting_id}:{code}"
+    if isinstance(action, CheckIn):
+        return check_in(action.meeting_id)
+    if isinstance(action, CastBallot):
+        return ballot(action.vote_id, action.item, action.code)
     return join_choice(action.membership_id, action.kind)

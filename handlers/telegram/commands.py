@@ -168,6 +168,34 @@ COMMANDS = (
     Command(
         "pdf", N_("a meeting's approved minutes, to print"), True, True, Need.PARTICIPANT, N_("N")
     ),
+    Command(
+        "open",
+        N_("open the meeting: check-in, chair and minute-taker"),
+        True,
+        True,
+        Need.LEADER,
+        N_("[N] [chair @member] [thư ký @member]"),
+    ),
+    Command(
+        "mark",
+        N_("record a member present, late or absent (the chair or a leader)"),
+        True,
+        True,
+        Need.MEMBER,
+        N_("MEMBER present|late|absent [reason]"),
+    ),
+    Command("attendance", N_("a meeting's attendance by name"), True, True, Need.MEMBER, N_("N")),
+    Command(
+        "quorum", N_("the cell's quorum, percent of the summoned"), True, True, Need.MEMBER, "[67]"
+    ),
+    Command(
+        "grace",
+        N_("minutes after the start before a check-in is late"),
+        True,
+        True,
+        Need.MEMBER,
+        "[15]",
+    ),
     Command("cells", N_("all cells (operators)"), True, False, Need.OPERATOR),
     Command(
         "overview",

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.request import BaseRequest
 
 from bot.services.registry import Services
+from handlers.telegram.live import Coalescer
 from storage.sqlite.db import Database
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ class BotData:
     services: Services
     database: Database
     updates_request: BaseRequest
+    # The live check-in messages' edits, coalesced (set by handlers/telegram/running.py).
+    live: Coalescer
+    # The live "N of M have voted" of votes' messages (set by handlers/telegram/voting.py).
+    vote_live: Coalescer
 
     def __init__(self) -> None:
         self.refusals = RecentRefusals()

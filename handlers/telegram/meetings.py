@@ -29,6 +29,7 @@ from bot.texts import when as meeting_when
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import schedule_dialog as dialog
+from handlers.telegram import voting
 from handlers.telegram.cells import on_edited_command
 from handlers.telegram.common import (
     CHANNEL,
@@ -215,6 +216,9 @@ async def on_text(update: Update, context: BotContext) -> None:
                     reply_markup=keyboard(answer_choices(tr, meeting_id, done.status)),
                 )
             )
+        return
+    if kind == voting.DIALOG:
+        await voting.on_dialog_text(update, context, state, text)
         return
     if kind == dialog.KIND:
         state = await dialog.answer_text(context.services, identity, chat, state, text)

@@ -57,6 +57,9 @@ KEEP_DONE = timedelta(days=1)
 PRUNE_EVERY_SECONDS = 3600.0
 NETWORK_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CHECK_IN_PREFIX = "ci:"
+# Ballot presses in the group run in the presser's lane too (one transaction each).
+BALLOT_PREFIX = "vb:"
 
 
 @dataclass
@@ -68,7 +71,15 @@ class _Item:
 
 
 def lane_of(update: Update) -> Hashable:
-    """The lane an update runs in: its chat (a private chat is its person), else its sender."""
+    """The lane an update runs in: its chat (a private chat is its person), else its sender.
+
+    A check-in press runs in its presser's lane: presses of different members need no order
+    among them, and a thousand members checking in at once must not queue behind one another
+    in the group's lane (the check-in itself is one conditional write; see
+    bot/services/running.py)."""
+    query = update.callback_query
+    if query is not None and (query.data or "").startswith((CHECK_IN_PREFIX, BALLOT_PREFIX)):
+        return ("chat", query.from_user.id)
     if update.effective_chat is not None:
         return ("chat", update.effective_chat.id)
     if update.effective_user is not None:

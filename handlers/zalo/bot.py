@@ -58,6 +58,7 @@ from handlers.telegram.callback_data import DialogStep
 from handlers.telegram.commands import visible
 from handlers.telegram.meetings import CANCEL_EXAMPLE, NEW_ROOM_WORDS
 from handlers.telegram.usage import example_of
+from handlers.zalo import minutes as zalo_minutes
 from handlers.zalo.budget import MonthlyBudget, quota_text
 from handlers.zalo.client import ZaloMessage, parse_update
 from handlers.zalo.notifier import (
@@ -180,6 +181,9 @@ class ZaloBot:
             done = await self.services.attendance.request_absence(identity, chat, meeting_id, text)
             await self.services.dialogs.end(identity, chat)
             return absence_reply(tr, done.status)
+        said = await zalo_minutes.contribution(self, identity, chat, text, tr)
+        if said is not None:
+            return said
         code = INVITE_CODE.fullmatch(text)
         if code:
             return await self.join(identity, code[1], tr)
@@ -302,6 +306,8 @@ class ZaloBot:
         if action is None:
             return None
         attendance = self.services.attendance
+        if isinstance(action, zalo_minutes.MINUTES_ACTIONS):
+            return await zalo_minutes.choose(self, identity, chat, action, tr)
         if isinstance(action, DialogStep):
             return await self.dialog_choice(identity, chat, action.value, tr)
         if isinstance(action, AnswerSummons):
@@ -418,6 +424,8 @@ class ZaloBot:
                 return await self.abandon(identity, chat, tr)
         if name in MEETING_COMMANDS:
             return await MEETING_COMMANDS[name](self, identity, chat, args, tr)
+        if name in zalo_minutes.COMMANDS:
+            return await zalo_minutes.COMMANDS[name](self, identity, chat, args, tr)
         if name in ("kind", "role", "remove"):
             return await self.member_command(identity, chat, name, args, tr)
         if name == "calendar":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.sqlite.proceedings import SqliteMinutes, SqliteProceedings
 from storage.sqlite.reports import SqliteReports
 from storage.sqlite.repositories import (
     SqliteAgenda,
@@ -31,10 +32,13 @@ from storage.sqlite.repositories import (
     SqliteMemberships,
     SqliteOutbox,
     SqliteReminders,
+    SqliteRoll,
+    SqliteRuns,
     SqliteSeries,
     SqliteSetupCodes,
     SqliteUsers,
 )
+from storage.sqlite.votes import SqliteVotes
 
 logger = logging.getLogger(__name__)
 
@@ -278,9 +282,14 @@ class SqliteUnitOfWork:
         self.deliveries = SqliteDeliveries(conn)
         self.dialogs = SqliteDialogs(conn)
         self.confirmations = SqliteConfirmations(conn)
+        self.proceedings = SqliteProceedings(conn)
+        self.minutes = SqliteMinutes(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
         self.reports = SqliteReports(conn)
+        self.runs = SqliteRuns(conn)
+        self.roll = SqliteRoll(conn)
+        self.votes = SqliteVotes(conn)
 
 
 class Database:
@@ -317,6 +326,8 @@ class Database:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            # Deleted content is overwritten with zeros, not left in free space (ballots).
+            await conn.execute("PRAGMA secure_delete = ON")
             self._conn = conn
             await self.migrate()
             if str(self.path) != ":memory:":
@@ -409,6 +420,23 @@ class Database:
             return
         async with self._read_lock:
             yield SqliteUnitOfWork(self._reader)
+
+    async def seal(self) -> None:
+        """Rewrite the file (VACUUM: every page anew, rows in key order) and empty the WAL
+        (checkpoint TRUNCATE), so that no page layout or WAL frame tells the order of past
+        writes; run after a secret ballot closes."""
+        if self._reader is None:
+            return
+        async with self._lock, self._read_lock:
+            if self._conn is None:
+                return  # closed meanwhile (stopping)
+            await self.conn.execute("VACUUM")
+            for _ in range(50):
+                rows = list(await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+                if rows and rows[0][0] == 0:
+                    return
+                await asyncio.sleep(0.1)
+            logger.warning("the write-ahead log could not be emptied: a reader kept it busy")
 
     @asynccontextmanager
     async def raw_transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import aiosqlite
@@ -24,6 +25,9 @@ from bot.domain.meetings import (
 )
 from bot.domain.messages import (
     AnswerSummons,
+    ApproveMinutes,
+    CastBallot,
+    CheckIn,
     Choice,
     ChoiceAction,
     Confirm,
@@ -32,9 +36,13 @@ from bot.domain.messages import (
     DecideJoin,
     Group,
     Letter,
+    NextSpeaker,
+    RaiseHand,
+    ScoreMeeting,
     SendAbsence,
 )
 from bot.domain.reminders import Reminder, ReminderStatus
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
 from bot.ports import CellSummary, DeliveryState, KeptLetter, MembershipChange
 
 DISPLAY_NAME_MAX = 200
@@ -1229,6 +1237,8 @@ class SqliteDeliveries(Repository):
 
 
 def _action_to_json(action: ChoiceAction) -> dict[str, object]:
+    if isinstance(action, RaiseHand | NextSpeaker | ApproveMinutes | ScoreMeeting):
+        return {"type": type(action).__name__, **dataclasses.asdict(action)}
     if isinstance(action, AnswerSummons):
         return {"type": "answer", "meeting": action.meeting_id, "attend": action.attend}
     if isinstance(action, DecideAbsence):
@@ -1242,6 +1252,10 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
         return {"type": "send-absence", "meeting": action.meeting_id}
     if isinstance(action, Confirm):
         return {"type": "confirm", "id": action.confirmation_id, "yes": action.yes}
+    if isinstance(action, CheckIn):
+        return {"type": "check-in", "meeting": action.meeting_id}
+    if isinstance(action, CastBallot):
+        return {"type": "ballot", "vote": action.vote_id, "item": action.item, "code": action.code}
     return {
         "type": "join",
         "membership": action.membership_id,
@@ -1251,6 +1265,10 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
 
 def _action_from_json(data: dict[str, object]) -> ChoiceAction:
     kind = data["type"]
+    running = {c.__name__: c for c in (RaiseHand, NextSpeaker, ApproveMinutes, ScoreMeeting)}
+    if kind in running:
+        fields = {k: v for k, v in data.items() if k != "type"}
+        return running[str(kind)](**fields)  # type: ignore[arg-type]
     if kind == "answer":
         return AnswerSummons(int(str(data["meeting"])), bool(data["attend"]))
     if kind == "absence":
@@ -1261,6 +1279,10 @@ def _action_from_json(data: dict[str, object]) -> ChoiceAction:
         return SendAbsence(int(str(data["meeting"])))
     if kind == "confirm":
         return Confirm(int(str(data["id"])), bool(data["yes"]))
+    if kind == "check-in":
+        return CheckIn(int(str(data["meeting"])))
+    if kind == "ballot":
+        return CastBallot(int(str(data["vote"])), int(str(data["item"])), str(data["code"]))
     return DecideJoin(
         int(str(data["membership"])), Kind(str(data["kind"])) if data["kind"] else None
     )
@@ -1512,3 +1534,267 @@ class SqliteInbox(Repository):
             " AND update_id < (SELECT max(update_id) FROM inbox)",
             (iso(before),),
         )
+
+
+# --- running a meeting -------------------------------------------------------------------------
+
+RUN_COLUMNS = (
+    "meeting_id, chair_id, recorder_id, opened_by, opened_at, quorum_percent, grace_minutes,"
+    " checkin_chat, checkin_message, current_item, closed_at, closed_by, auto_closed"
+)
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(
+        meeting_id=row["meeting_id"],
+        chair_id=row["chair_id"],
+        recorder_id=row["recorder_id"],
+        opened_by=row["opened_by"],
+        opened_at=_required_iso(row["opened_at"]),
+        quorum_percent=row["quorum_percent"],
+        grace_minutes=row["grace_minutes"],
+        checkin_chat=row["checkin_chat"],
+        checkin_message=row["checkin_message"],
+        current_item=row["current_item"],
+        closed_at=from_iso(row["closed_at"]),
+        closed_by=row["closed_by"],
+        auto_closed=bool(row["auto_closed"]),
+    )
+
+
+class SqliteRuns(Repository):
+    """Opened meetings, and each cell's quorum percent and grace period."""
+
+    async def get(self, meeting_id: int) -> Run | None:
+        """The run of a meeting, if it was opened."""
+        row = await self.one(
+            f"SELECT {RUN_COLUMNS} FROM meeting_runs WHERE meeting_id = ?", (meeting_id,)
+        )
+        return _run(row) if row else None
+
+    async def insert(
+        self,
+        *,
+        meeting_id: int,
+        chair_id: int | None,
+        recorder_id: int | None,
+        opened_by: int,
+        opened_at: datetime,
+        quorum_percent: int,
+        grace_minutes: int,
+    ) -> Run | None:
+        """Record the opening; None when the meeting was opened already."""
+        row = await self.one(
+            "INSERT INTO meeting_runs (meeting_id, chair_id, recorder_id, opened_by, opened_at,"
+            " quorum_percent, grace_minutes) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            f" ON CONFLICT (meeting_id) DO NOTHING RETURNING {RUN_COLUMNS}",
+            (
+                meeting_id,
+                chair_id,
+                recorder_id,
+                opened_by,
+                iso(opened_at),
+                quorum_percent,
+                grace_minutes,
+            ),
+        )
+        return _run(row) if row else None
+
+    async def open_of_cell(self, cell_id: int) -> list[Run]:
+        """The cell's runs not closed yet, earliest opened first."""
+        columns = ", ".join(f"r.{c.strip()}" for c in RUN_COLUMNS.split(","))
+        rows = await self.all(
+            f"SELECT {columns} FROM meeting_runs r JOIN meetings mt ON mt.id = r.meeting_id"
+            " WHERE mt.cell_id = ? AND r.closed_at IS NULL ORDER BY r.opened_at, r.meeting_id",
+            (cell_id,),
+        )
+        return [_run(r) for r in rows]
+
+    async def set_checkin_message(self, meeting_id: int, chat_id: str, message_id: int) -> None:
+        """Where the check-in message is."""
+        await self.run(
+            "UPDATE meeting_runs SET checkin_chat = ?, checkin_message = ? WHERE meeting_id = ?",
+            (chat_id, message_id, meeting_id),
+        )
+
+    async def set_chair(self, meeting_id: int, user_id: int) -> None:
+        """Who chairs the meeting."""
+        await self.run(
+            "UPDATE meeting_runs SET chair_id = ? WHERE meeting_id = ?", (user_id, meeting_id)
+        )
+
+    async def set_recorder(self, meeting_id: int, user_id: int) -> None:
+        """Who takes the minutes."""
+        await self.run(
+            "UPDATE meeting_runs SET recorder_id = ? WHERE meeting_id = ?", (user_id, meeting_id)
+        )
+
+    async def set_current_item(self, meeting_id: int, position: int) -> None:
+        """The agenda item the meeting is at."""
+        await self.run(
+            "UPDATE meeting_runs SET current_item = ? WHERE meeting_id = ?",
+            (position, meeting_id),
+        )
+
+    async def close(
+        self, meeting_id: int, closed_at: datetime, closed_by: int | None, auto: bool = False
+    ) -> bool:
+        """Record the closing; False when it was closed already."""
+        changed = await self.run(
+            "UPDATE meeting_runs SET closed_at = ?, closed_by = ?, auto_closed = ?"
+            " WHERE meeting_id = ? AND closed_at IS NULL",
+            (iso(closed_at), closed_by, int(auto), meeting_id),
+        )
+        return changed > 0
+
+    async def rules(self, cell_id: int) -> RollRules:
+        """The cell's own quorum percent and grace period."""
+        row = await self.one(
+            "SELECT quorum_percent, grace_minutes FROM cells WHERE id = ?", (cell_id,)
+        )
+        if row is None:
+            return RollRules(None, None)
+        return RollRules(row["quorum_percent"], row["grace_minutes"])
+
+    async def set_rules(
+        self, cell_id: int, *, quorum_percent: int | None = None, grace_minutes: int | None = None
+    ) -> RollRules:
+        """Change the cell's quorum percent and/or grace period (None keeps it)."""
+        row = await self.one(
+            "UPDATE cells SET quorum_percent = COALESCE(?, quorum_percent),"
+            " grace_minutes = COALESCE(?, grace_minutes) WHERE id = ?"
+            " RETURNING quorum_percent, grace_minutes",
+            (quorum_percent, grace_minutes, cell_id),
+        )
+        if row is None:
+            return RollRules(None, None)
+        return RollRules(row["quorum_percent"], row["grace_minutes"])
+
+
+ROLL_COLUMNS = (
+    "rl.meeting_id AS rl_meeting_id, rl.kind AS rl_kind, rl.summoned AS rl_summoned,"
+    " rl.status AS rl_status, rl.reason AS rl_reason, rl.checked_at AS rl_checked_at,"
+    " rl.marked_by AS rl_marked_by, rl.marked_at AS rl_marked_at"
+)
+ROLL_SELECT = f"""
+    SELECT {ROLL_COLUMNS}, {USER_COLUMNS}
+    FROM roll rl JOIN users u ON u.id = rl.user_id
+    JOIN meetings mt ON mt.id = rl.meeting_id
+    LEFT JOIN memberships m ON m.user_id = rl.user_id AND m.cell_id = mt.cell_id
+"""
+# The meeting is open: opened, not closed.
+_OPEN_RUN = (
+    "EXISTS (SELECT 1 FROM meeting_runs r JOIN meetings mt ON mt.id = r.meeting_id"
+    " WHERE r.meeting_id = ?1 AND r.closed_at IS NULL AND mt.status = 'open')"
+)
+
+
+def _roll_entry(row: sqlite3.Row) -> RollEntry:
+    return RollEntry(
+        meeting_id=row["rl_meeting_id"],
+        user=_user(row),
+        kind=RollKind(row["rl_kind"]),
+        summoned=bool(row["rl_summoned"]),
+        status=RollStatus(row["rl_status"]),
+        reason=row["rl_reason"],
+        checked_at=from_iso(row["rl_checked_at"]),
+        marked_by=row["rl_marked_by"],
+        marked_at=from_iso(row["rl_marked_at"]),
+    )
+
+
+class SqliteRoll(Repository):
+    """Meetings' rolls."""
+
+    async def fix(self, meeting_id: int, entries: Iterable[tuple[int, RollKind, bool]]) -> None:
+        """Put people on the roll as expected, in one statement."""
+        rows = [
+            (meeting_id, user_id, kind.value, int(summoned)) for user_id, kind, summoned in entries
+        ]
+        if not rows:
+            return
+        values = ",".join("(?, ?, ?, ?)" for _ in rows)
+        await self.run(
+            f"INSERT INTO roll (meeting_id, user_id, kind, summoned) VALUES {values}"
+            " ON CONFLICT (meeting_id, user_id) DO NOTHING",
+            [v for row in rows for v in row],
+        )
+
+    async def of_meeting(self, meeting_id: int) -> list[RollEntry]:
+        """The whole roll: the summoned first, then in roster order."""
+        rows = await self.all(
+            ROLL_SELECT
+            + " WHERE rl.meeting_id = ? ORDER BY rl.summoned DESC, m.number IS NULL, m.number,"
+            " u.id",
+            (meeting_id,),
+        )
+        return [_roll_entry(r) for r in rows]
+
+    async def get(self, meeting_id: int, user_id: int) -> RollEntry | None:
+        """One person's entry."""
+        row = await self.one(
+            ROLL_SELECT + " WHERE rl.meeting_id = ? AND rl.user_id = ?", (meeting_id, user_id)
+        )
+        return _roll_entry(row) if row else None
+
+    async def check_in(
+        self,
+        meeting_id: int,
+        user_id: int,
+        status: RollStatus,
+        at: datetime,
+        *,
+        kind: RollKind,
+    ) -> bool:
+        """One statement: the expected entry checks in, or a new unsummoned one is added,
+        only while the meeting is open."""
+        changed = await self.run(
+            "INSERT INTO roll (meeting_id, user_id, kind, summoned, status, checked_at)"
+            f" SELECT ?1, ?2, ?3, 0, ?4, ?5 WHERE {_OPEN_RUN}"
+            " ON CONFLICT (meeting_id, user_id) DO UPDATE SET status = excluded.status,"
+            " checked_at = excluded.checked_at WHERE roll.status = 'expected'",
+            (meeting_id, user_id, kind.value, status.value, iso(at)),
+        )
+        return changed > 0
+
+    async def mark(
+        self,
+        meeting_id: int,
+        user_id: int,
+        status: RollStatus,
+        reason: str | None,
+        by: int,
+        at: datetime,
+        *,
+        kind: RollKind,
+    ) -> None:
+        """Record a mark by the chair or a leader."""
+        checked = iso(at) if status in (RollStatus.PRESENT, RollStatus.LATE) else None
+        await self.run(
+            "INSERT INTO roll (meeting_id, user_id, kind, summoned, status, reason, checked_at,"
+            " marked_by, marked_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8)"
+            " ON CONFLICT (meeting_id, user_id) DO UPDATE SET status = excluded.status,"
+            " reason = excluded.reason,"
+            " checked_at = COALESCE(roll.checked_at, excluded.checked_at),"
+            " marked_by = excluded.marked_by, marked_at = excluded.marked_at",
+            (meeting_id, user_id, kind.value, status.value, reason, checked, by, iso(at)),
+        )
+
+    async def settle(
+        self, meeting_id: int, excused: Mapping[int, str | None], now: datetime
+    ) -> int:
+        """The summoned still expected: excused with their reason (approved absence), or
+        absent without reason; marked at `now` by nobody (settled at closing)."""
+        changed = 0
+        for user_id, reason in excused.items():
+            changed += await self.run(
+                "UPDATE roll SET status = 'excused', reason = COALESCE(reason, ?), marked_at = ?"
+                " WHERE meeting_id = ? AND user_id = ? AND summoned = 1 AND status = 'expected'",
+                (reason, iso(now), meeting_id, user_id),
+            )
+        changed += await self.run(
+            "UPDATE roll SET status = 'absent', marked_at = ? WHERE meeting_id = ?"
+            " AND summoned = 1 AND status = 'expected'",
+            (iso(now), meeting_id),
+        )
+        return changed

@@ -44,8 +44,20 @@ async def snapshot(bot: Bot) -> Snapshot:
             " AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
     ]
+    # Tables made WITHOUT ROWID (the anonymous scores') have no rowid: ordered by their text.
+    plain = {
+        str(r[0])
+        for r in await rows(
+            bot,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%'",
+        )
+    }
     tables: Snapshot = {
-        name: [tuple(r) for r in await rows(bot, f'SELECT * FROM "{name}" ORDER BY rowid')]
+        name: (
+            sorted((tuple(r) for r in await rows(bot, f'SELECT * FROM "{name}"')), key=repr)
+            if name in plain
+            else [tuple(r) for r in await rows(bot, f'SELECT * FROM "{name}" ORDER BY rowid')]
+        )
         for name in names
     }
     tables["pragma user_version"] = [tuple(r) for r in await rows(bot, "PRAGMA user_version")]
