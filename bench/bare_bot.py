@@ -11,6 +11,9 @@ about the same size:
 - /join in a group: a quoted reply in the group, the approve/decline request privately to the
   group's secretary (user id = -chat id, as bench/load.py builds the join cells)
 - /help: one reply
+- /open in a group: the check-in message with its "ci:1" button; a "ci:" press:
+  answerCallbackQuery, and the message edited with the count through the bot's coalescer
+  (handlers/telegram/live.py: at most every 3 s), as bench/checkin.py compares
 
 Run by bench/load.py as `python -m bench.bare_bot` with TELEGRAM_BOT_TOKEN and
 TELEGRAM_API_BASE_URL set; BENCH_NO_LIMITER=1 builds it without the rate limiter.
@@ -32,6 +35,8 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
+
+from handlers.telegram.live import Coalescer
 
 MEMBERS = 300
 MESSAGE_MAX = 4096
@@ -116,6 +121,54 @@ async def join(update: Update, context: Context) -> None:
     )
 
 
+CHECKIN_TEXT = "\n".join(
+    [
+        "🟢 Khai mạc cuộc họp #1 «Sinh hoạt chi bộ» (sinh hoạt định kỳ).",
+        "Chủ trì: đồng chí Member 1 · Thư ký: chưa chọn",
+        "🔗 https://meet.jit.si/ChiBo1-Thang12",
+        "Đề nghị các đồng chí bấm «✅ Có mặt» để điểm danh (đúng giờ đến 19:47).",
+        "",
+        "Có mặt: {n} đảng viên được triệu tập",
+        "⏳ Chưa đủ số lượng để tiến hành sinh hoạt.",
+    ]
+)
+CHECKIN_MARKUP = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Có mặt", callback_data="ci:1")]])
+_pressed: set[int] = set()
+_board: dict[str, int] = {}
+
+
+async def open_command(update: Update, context: Context) -> None:
+    """/open in a group: the check-in message."""
+    message = update.effective_message
+    assert message is not None
+    sent = await context.bot.send_message(
+        message.chat_id, CHECKIN_TEXT.format(n=0), reply_markup=CHECKIN_MARKUP
+    )
+    _board.update(chat=sent.chat_id, message=sent.message_id)
+    if "live" not in context.bot_data:
+
+        async def edit(key: object) -> None:
+            await context.bot.edit_message_text(
+                CHECKIN_TEXT.format(n=len(_pressed)),
+                chat_id=_board["chat"],
+                message_id=_board["message"],
+                reply_markup=CHECKIN_MARKUP,
+            )
+
+        context.bot_data["live"] = Coalescer(edit)
+
+
+async def on_check_in(update: Update, context: Context) -> None:
+    """A check-in press: answer it, then the coalesced edit of the count."""
+    query = update.callback_query
+    assert query is not None
+    again = query.from_user.id in _pressed
+    _pressed.add(query.from_user.id)
+    await query.answer("Đã điểm danh cuộc họp #1: có mặt (lúc 19:32).")
+    if not again and "live" in context.bot_data:
+        context.bot_data["live"].touch(1)
+
+
 async def help_command(update: Update, context: Context) -> None:
     """/help."""
     assert update.effective_message is not None
@@ -143,6 +196,8 @@ def build(
     application.add_handler(CommandHandler("members", members))
     application.add_handler(CommandHandler("join", join))
     application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("open", open_command))
+    application.add_handler(CallbackQueryHandler(on_check_in, pattern=r"^ci:"))
     return application
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.access import Action, is_leader, is_summoned, outside_group
-from bot.domain.cells import Cell, Membership, Status
+from bot.domain.cells import Cell, Membership, Status, normalize_word
 from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.meetings import Meeting, MeetingStatus, Reply
 from bot.domain.messages import CheckIn, Choice, Content, Letter, Person
@@ -145,6 +145,17 @@ class RunningService:
         self.clock = clock
         self.access = access
         self.delivery = delivery
+        # Called with a meeting's id after a committed change of its roll or its chair (the
+        # Telegram edge edits the live check-in message, whichever channel the change came by).
+        self._watchers: list[Callable[[int], None]] = []
+
+    def watch(self, callback: Callable[[int], None]) -> None:
+        """Be told (synchronously, after the commit) which meeting's head count changed."""
+        self._watchers.append(callback)
+
+    def _changed(self, meeting_id: int) -> None:
+        for callback in self._watchers:
+            callback(meeting_id)
 
     def _tr(self, user: User) -> Translator:
         return translator(
@@ -234,6 +245,8 @@ class RunningService:
                 if already
                 else [e.user for e in board_entries(await uow.roll.of_meeting(meeting.id))]
             )
+        if already and (chair_user or recorder_user):
+            self._changed(meeting.id)
         letters = self._checkin_letters(cell, meeting, outside_group(cell, outside))
 
         async def announce() -> None:
@@ -354,6 +367,7 @@ class RunningService:
         async with self.store.atomic() as uow:
             recorded = await uow.roll.check_in(meeting.id, user.id, status, now, kind=kind)
         if recorded:
+            self._changed(meeting.id)
             return Checked(cell, meeting, user, status, True, now)
         # Someone (the same person's other press) was faster, or the meeting closed meanwhile.
         async with self.store.reading() as uow:
@@ -364,6 +378,24 @@ class RunningService:
             return Checked(cell, meeting, user, entry.status, False, entry.checked_at)
         self._check_open(meeting, run)
         raise Conflict(IS_CLOSED, id=meeting.number)
+
+    async def check_in_now(self, identity: Identity) -> Checked:
+        """A typed check-in ("có mặt" on Zalo): to the open meeting of the caller's cell."""
+        async with self.store.reading() as uow:
+            user = await uow.users.get(identity.channel, identity.external_id)
+            cells = await uow.memberships.of_user(user.id) if user is not None else []
+            if not cells:
+                raise Refused(REFUSE_NOT_MEMBER)
+            meeting_ids = [
+                run.meeting_id for cell, _ in cells for run in await uow.runs.open_of_cell(cell.id)
+            ]
+        if not meeting_ids:
+            raise Conflict(N_("No meeting of your cell is open now."))
+        if len(meeting_ids) > 1:
+            raise BadInput(
+                N_("Meetings of several of your cells are open: press the check-in of yours.")
+            )
+        return await self.check_in(identity, None, meeting_ids[0])
 
     @staticmethod
     def _check_open(meeting: Meeting, run: Run | None) -> None:
@@ -412,10 +444,11 @@ class RunningService:
                 )
             run = await uow.runs.get(meeting.id)
             self._check_open(meeting, run)
-            assert run is not None and actor.user_id is not None
             membership = actor.membership
-            chairs = actor.user_id == run.chair_id and membership is not None
-            if not chairs and (membership is None or not is_leader(membership)):
+            if membership is None or not membership.active or actor.user_id is None:
+                raise Refused(REFUSE_NOT_MEMBER)
+            assert run is not None
+            if actor.user_id != run.chair_id and not is_leader(membership):
                 raise Refused(
                     N_("Only the chair, the secretary or the deputy secretary can mark members.")
                 )
@@ -431,6 +464,7 @@ class RunningService:
                 now,
                 kind=roll_kind(target_membership),
             )
+        self._changed(meeting.id)
         return Marked(cell, meeting, target, status, clean)
 
     # --- what is shown ------------------------------------------------------------------------
@@ -485,6 +519,15 @@ class RunningService:
             return await uow.runs.set_rules(
                 cell.id, quorum_percent=quorum_percent, grace_minutes=grace_minutes
             )
+
+
+# Typed check-ins (Zalo), compared after normalize_word: "có mặt", "co mat", "Có mặt ạ".
+CHECK_IN_WORDS = frozenset({"comat", "comata", "present", "here", "diemdanh"})
+
+
+def reads_as_check_in(text: str) -> bool:
+    """Whether a typed message is a check-in ("có mặt", with or without diacritics)."""
+    return normalize_word(text) in CHECK_IN_WORDS
 
 
 def board_entries(entries: list[RollEntry]) -> list[RollEntry]:

@@ -99,8 +99,6 @@ async def open_command(update: Update, context: BotContext) -> None:
     tr = await tr_for(update, context)
     in_group = not chat.is_private and chat.chat_id == cell.chat_id
     if opening.already_open:
-        if chair or recorder:
-            context.bot_data.live.touch(board.meeting.id)
         await confirm(update, rr.opened_text(tr, board, True))
         await opening.announce()
         return
@@ -139,9 +137,8 @@ async def on_check_in(update: Update, context: BotContext) -> None:
     )
     # The alert is the presser's alone: in their language (no second look-up: the user is known).
     tr = await tr_of(context, checked.user)
+    # The live head count follows by itself (the service tells the coalescer).
     await after_commit(query.answer(rr.checked_text(tr, checked)))
-    if checked.recorded:
-        context.bot_data.live.touch(checked.meeting.id)
 
 
 async def mark(update: Update, context: BotContext) -> None:
@@ -152,7 +149,6 @@ async def mark(update: Update, context: BotContext) -> None:
     ref, status, reason = rr.mark_args(command_args(message), _replied(update))
     marked = await context.services.running.mark(identity, chat, ref, status, reason or None)
     tr = await tr_for(update, context)
-    context.bot_data.live.touch(marked.meeting.id)
     await confirm(update, rr.marked_text(tr, marked))
 
 
@@ -198,7 +194,10 @@ async def grace(update: Update, context: BotContext) -> None:
 
 def register(application: BotApplication) -> None:
     """Add this area's handlers and the live head count's coalescer."""
-    application.bot_data.live = Coalescer(partial(edit_board, application))
+    live = Coalescer(partial(edit_board, application))
+    application.bot_data.live = live
+    # Every committed check-in, mark or change of chair (on any channel) edits the message.
+    application.bot_data.services.running.watch(live.touch)
     commands = {
         "open": open_command,
         "mark": mark,

@@ -172,14 +172,18 @@ def checked_text(tr: Translator, checked: Checked) -> str:
 
 def opened_text(tr: Translator, board: Board, already: bool) -> str:
     """The answer to /open given elsewhere than the group, or on a meeting already open."""
-    head = (
-        tr.gettext("Meeting #{id} is in progress.", id=board.meeting.number)
-        if already
-        else tr.gettext(
-            "Meeting #{id} is open; the check-in message is in the group.",
-            id=board.meeting.number,
+    number = board.meeting.number
+    if already:
+        head = tr.gettext("Meeting #{id} is in progress.", id=number)
+    elif board.cell.has_group:
+        head = tr.gettext(
+            "Meeting #{id} is open; the check-in message is in the group.", id=number
         )
-    )
+    else:
+        head = tr.gettext(
+            "Meeting #{id} is open; the members summoned were sent the check-in privately.",
+            id=number,
+        )
     return "\n".join(
         [
             head,

@@ -32,6 +32,7 @@ from bot.domain.identity import ChatRef, Identity
 from bot.domain.meetings import MeetingStatus
 from bot.domain.messages import (
     AnswerSummons,
+    CheckIn,
     Choice,
     Confirm,
     DecideAbsence,
@@ -44,6 +45,7 @@ from bot.rules.intents import reads_as_absence
 from bot.services.attendance import MAX_REASON
 from bot.services.meetings import RuleQuestion, RuleSet
 from bot.services.registry import Services
+from bot.services.running import reads_as_check_in
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
 from handlers.connect import connect_reply, id_text
@@ -59,6 +61,7 @@ from handlers.telegram.commands import visible
 from handlers.telegram.meetings import CANCEL_EXAMPLE, NEW_ROOM_WORDS
 from handlers.telegram.usage import example_of
 from handlers.zalo import minutes as zalo_minutes
+from handlers.zalo import running
 from handlers.zalo.budget import MonthlyBudget, quota_text
 from handlers.zalo.client import ZaloMessage, parse_update
 from handlers.zalo.notifier import (
@@ -181,6 +184,8 @@ class ZaloBot:
             done = await self.services.attendance.request_absence(identity, chat, meeting_id, text)
             await self.services.dialogs.end(identity, chat)
             return absence_reply(tr, done.status)
+        if reads_as_check_in(text):
+            return await running.checked_reply(self, identity, tr, None)
         said = await zalo_minutes.contribution(self, identity, chat, text, tr)
         if said is not None:
             return said
@@ -330,6 +335,8 @@ class ZaloBot:
             return absence_reply(tr, done.status)
         if isinstance(action, Confirm):
             return await self.confirmed(identity, chat, action, tr)
+        if isinstance(action, CheckIn):
+            return await running.checked_reply(self, identity, tr, action.meeting_id)
         if isinstance(action, DecideAbsence):
             found, member, status = await attendance.decide_absence(
                 identity, None, action.meeting_id, action.user_id, action.approve
@@ -424,6 +431,8 @@ class ZaloBot:
                 return await self.abandon(identity, chat, tr)
         if name in MEETING_COMMANDS:
             return await MEETING_COMMANDS[name](self, identity, chat, args, tr)
+        if name in running.COMMANDS:
+            return await running.COMMANDS[name](self, identity, chat, args, tr)
         if name in zalo_minutes.COMMANDS:
             return await zalo_minutes.COMMANDS[name](self, identity, chat, args, tr)
         if name in ("kind", "role", "remove"):

@@ -597,6 +597,116 @@ MEETING_EXPECTED: dict[str, Outcomes] = {
 }
 # fmt: on
 
+# Running a meeting (issue 11): A's meeting #1 and B's #2, ten minutes before their start; for
+# every action but "open" both are open already. /open and /attendance name the meeting by
+# number (in private; an operator in the cell's group); /mark, /quorum and /grace are given in
+# the group; the check-in button is pressed on the group's check-in message. Opening and the
+# cell's rules are managing (leaders); the roll by name is the members' (and operators', who
+# see every cell's members), not a guest's; marking is the chair's, the secretary's or a
+# deputy's, other members are refused as such; a check-in is anyone's of that cell (a guest
+# comes unsummoned), an outsider's or another cell's is refused as not a member; forged data
+# is stale for everyone.
+CHAIR = "only-chair"  # Only the chair, the secretary or the deputy secretary can mark members.
+RUNNING_REFUSALS = MEETING_REFUSALS | {
+    CHAIR: "Only the chair, the secretary or the deputy secretary can mark members."
+}
+# fmt: off
+RUNNING_EXPECTED: dict[str, Outcomes] = {
+    #                         nonmember guest  probat. official deputy secretary operator
+    "open/own":               MANAGE_BY_NUMBER_OWN,
+    "open/foreign":           MANAGE_BY_NUMBER_FOREIGN,
+    "open.chair/own":         MANAGE_BY_NUMBER_OWN,
+    "open.chair/foreign":     MANAGE_BY_NUMBER_FOREIGN,
+    "attendance/own":         (MISSING, MEMBER, OK,     OK,     OK,    OK,      OK),
+    "attendance/foreign":     (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK),
+    "mark/own":               (MEMBER,  MEMBER, CHAIR,  CHAIR,  OK,    OK,      MEMBER),
+    "mark/foreign":           (MEMBER,) * 7,
+    "quorum/own":             MANAGE_IN_GROUP_OWN,
+    "quorum/foreign":         MANAGE_IN_GROUP_FOREIGN,
+    "grace/own":              MANAGE_IN_GROUP_OWN,
+    "grace/foreign":          MANAGE_IN_GROUP_FOREIGN,
+    "quorum.show/own":        (MEMBER,  MEMBER, OK,     OK,     OK,    OK,      OK),
+    "quorum.show/foreign":    (MEMBER,  MEMBER, MEMBER, MEMBER, MEMBER, MEMBER, OK),
+    "press.check-in/own":     (MEMBER,  OK,     OK,     OK,     OK,    OK,      MEMBER),
+    "press.check-in/foreign": (MEMBER,) * 7,
+    "press.forged/own":       (STALE,) * 7,
+    "press.forged/foreign":   (STALE,) * 7,
+}
+# fmt: on
+
+
+# The running meeting's and the minutes' matrix (test_authorization_minutes.py): A's and B's
+# meetings are open, the secretary chairs, the official member takes the minutes; "own" acts
+# in A's group or on A's meeting, "foreign" in B's group or on B's meeting. Derived from the
+# issue, not from the code: the chair, secretary and deputy move through the agenda, call
+# the next speaker and close; the minute-taker too adds notes and conclusions; those who get
+# the draft (leaders, chair, minute-taker) correct and approve it; participants (members and
+# guests) ask to speak and read approved minutes; those who attended score the meeting
+# (guests are no members: they do not score). An operator sees every cell but takes no part.
+CHAIR = "only-the-chair"
+RECORDER = "only-the-minute-taker"
+OFFICER = "only-the-officers"
+ATTENDED = "only-attendees"
+
+MINUTES_REFUSALS = {
+    MEMBER: REFUSE_NOT_MEMBER,
+    MISSING: NO_SUCH_MEETING,
+    CHAIR: "Only the chair, the secretary or the deputy secretary can do this.",
+    RECORDER: (
+        "Only the minute-taker, the chair, the secretary or the deputy secretary can do this."
+    ),
+    OFFICER: (
+        "Only the secretary, the deputy secretary, the chair or the minute-taker of this "
+        "meeting can correct or approve its minutes."
+    ),
+    ATTENDED: "Only members who attended meeting #{id} can score it.",
+}
+# fmt: off
+CHAIR_IN_GROUP_OWN = (MEMBER, CHAIR, CHAIR, CHAIR, OK, OK, MEMBER)
+RECORDER_IN_GROUP_OWN = (MEMBER, RECORDER, RECORDER, OK, OK, OK, MEMBER)
+IN_GROUP_FOREIGN = (MEMBER,) * 7
+OFFICER_BY_NUMBER_OWN = (MISSING, OFFICER, OFFICER, OK, OK, OK, MEMBER)
+PARTICIPANT_BY_NUMBER_OWN = (MISSING, OK, OK, OK, OK, OK, MEMBER)
+BY_NUMBER_FOREIGN = (MISSING,) * 6 + (MEMBER,)
+
+MINUTES_EXPECTED: dict[str, Outcomes] = {
+    #                          nonmember guest probat. official deputy secretary operator
+    "next/own":                CHAIR_IN_GROUP_OWN,
+    "next/foreign":            IN_GROUP_FOREIGN,
+    "speaker/own":             CHAIR_IN_GROUP_OWN,
+    "speaker/foreign":         IN_GROUP_FOREIGN,
+    "close/own":               CHAIR_IN_GROUP_OWN,
+    "close/foreign":           IN_GROUP_FOREIGN,
+    "note/own":                RECORDER_IN_GROUP_OWN,
+    "note/foreign":            IN_GROUP_FOREIGN,
+    "ghichu/own":              RECORDER_IN_GROUP_OWN,
+    "ghichu/foreign":          IN_GROUP_FOREIGN,
+    "ketluan/own":             RECORDER_IN_GROUP_OWN,
+    "ketluan/foreign":         IN_GROUP_FOREIGN,
+    "conclude/own":            RECORDER_IN_GROUP_OWN,
+    "conclude/foreign":        IN_GROUP_FOREIGN,
+    "minutes.show/own":        PARTICIPANT_BY_NUMBER_OWN,
+    "minutes.show/foreign":    BY_NUMBER_FOREIGN,
+    "minutes.edit/own":        OFFICER_BY_NUMBER_OWN,
+    "minutes.edit/foreign":    BY_NUMBER_FOREIGN,
+    "minutes.add/own":         OFFICER_BY_NUMBER_OWN,
+    "minutes.add/foreign":     BY_NUMBER_FOREIGN,
+    "minutes.approve/own":     OFFICER_BY_NUMBER_OWN,
+    "minutes.approve/foreign": BY_NUMBER_FOREIGN,
+    "bienban/own":             PARTICIPANT_BY_NUMBER_OWN,
+    "bienban/foreign":         BY_NUMBER_FOREIGN,
+    # Buttons, pressed in the actor's private chat on A's or B's meeting.
+    "press.hand/own":          PARTICIPANT_BY_NUMBER_OWN,
+    "press.hand/foreign":      BY_NUMBER_FOREIGN,
+    "press.next-speaker/own":  (MISSING, CHAIR, CHAIR, CHAIR, OK, OK, MEMBER),
+    "press.next-speaker/foreign": BY_NUMBER_FOREIGN,
+    "press.approve/own":       OFFICER_BY_NUMBER_OWN,
+    "press.approve/foreign":   BY_NUMBER_FOREIGN,
+    "press.score/own":         (MISSING, ATTENDED, OK, OK, OK, OK, MEMBER),
+    "press.score/foreign":     BY_NUMBER_FOREIGN,
+}
+# fmt: on
+
 
 def matrix_cases(expected: Mapping[str, Sequence[str]]) -> list[object]:
     """One pytest param per cell of an authorization matrix, named action-role-scope."""
