@@ -833,10 +833,6 @@ class ReportRepository(Protocol):
         """Every cell, by id, name and time zone (the overview's rows)."""
         ...
 
-    async def approved_minutes(self, meeting_id: int) -> str | None:
-        """The body of a meeting's latest approved minutes, if any."""
-        ...
-
     async def recently_closed(self, since: datetime) -> list[int]:
         """The cells with a meeting closed since a time."""
         ...

@@ -12,7 +12,6 @@ from bot.domain.access import Action, leaders
 from bot.domain.cells import Cell, Membership
 from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.messages import Content, Letter, Person
-from bot.domain.minutes import Minutes
 from bot.domain.reports import (
     ATTENDANCE_CRITERION,
     UNEXCUSED_MONTHS_LIMIT,
@@ -25,7 +24,7 @@ from bot.domain.reports import (
     longest_run,
     year_period,
 )
-from bot.errors import NotFound, Refused
+from bot.errors import Refused
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.ports import Clock, MemberRecord, Store
 from bot.rules.periods import parse_period
@@ -147,21 +146,6 @@ class ReportService:
         return Overview(
             period, build_overview(cells=cells, period=period, now=self.clock.now(), totals=totals)
         )
-
-    async def printable_minutes(
-        self, identity: Identity, chat: ChatRef, number: int
-    ) -> tuple[Cell, Minutes]:
-        """A meeting's approved minutes, to print."""
-        async with self.store.reading() as uow:
-            cell, meeting, _ = await self.access.meeting_by_number(
-                uow, identity, chat, number, Action.VIEW_MEETINGS
-            )
-            body = await uow.reports.approved_minutes(meeting.id)
-        if body is None:
-            raise NotFound(
-                N_("Meeting #{number} has no approved minutes yet."), number=meeting.number
-            )
-        return cell, Minutes.from_json(body)
 
     # --- alerts ------------------------------------------------------------------------------
 

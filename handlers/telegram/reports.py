@@ -14,8 +14,9 @@ from telegram.error import Forbidden
 from telegram.ext import CommandHandler, filters
 
 from bot.domain.identity import ChatRef, Identity
-from bot.errors import BadInput, Refused
-from bot.i18n import N_, Translator, translator
+from bot.domain.minutes import MinutesState
+from bot.errors import BadInput, NotFound, Refused
+from bot.i18n import N_, Translator
 from handlers.documents.chart import attendance_chart
 from handlers.documents.minutes_pdf import minutes_pdf
 from handlers.documents.workbook import overview_workbook, report_workbook
@@ -34,6 +35,7 @@ from handlers.telegram.context import BotApplication, BotContext
 
 logger = logging.getLogger(__name__)
 
+NOT_APPROVED_YET = N_("Meeting #{number} has no approved minutes yet.")
 OPEN_PRIVATE = N_(
     "Reports are sent privately: open a private chat with the bot (press Start there) and "
     "send the command again."
@@ -136,16 +138,18 @@ async def minutes_pdf_command(update: Update, context: BotContext) -> None:
 async def send_minutes_pdf(
     update: Update, context: BotContext, identity: Identity, chat: ChatRef, number: int
 ) -> None:
-    """Send meeting N's approved minutes as PDF (also for /minutes N pdf)."""
+    """Send meeting N's approved minutes as PDF (also /minutes N pdf): whoever may read the
+    minutes (/minutes N) may print them; a draft is never printed."""
     message = update.effective_message
     assert message is not None
-    cell, minutes = await context.services.reports.printable_minutes(identity, chat, number)
-    # The printed minutes are the cell's record: in the cell's language.
-    tr = translator(cell.language)
+    minutes = await context.services.minutes.show(identity, chat, number)
+    if minutes.state is not MinutesState.APPROVED:
+        raise NotFound(NOT_APPROVED_YET, number=minutes.meeting_number)
+    tr = await tr_for(update, context)
     await message.reply_document(
         io.BytesIO(minutes_pdf(minutes, tr)),
         filename=f"bien-ban-{minutes.meeting_number}.pdf",
-        caption=_pdf_caption(await tr_for(update, context), minutes.meeting_number),
+        caption=_pdf_caption(tr, minutes.meeting_number),
     )
 
 

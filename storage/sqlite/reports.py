@@ -236,15 +236,6 @@ class SqliteReports(Repository):
             for row in await self.all("SELECT id, name, timezone FROM cells ORDER BY id")
         ]
 
-    async def approved_minutes(self, meeting_id: int) -> str | None:
-        """The body of a meeting's latest approved minutes, if any."""
-        row = await self.one(
-            "SELECT body FROM minutes WHERE meeting_id = ? AND state = 'approved'"
-            " ORDER BY version DESC LIMIT 1",
-            (meeting_id,),
-        )
-        return str(row[0]) if row else None
-
     async def recently_closed(self, since: datetime) -> list[int]:
         """The cells with a meeting closed since a time."""
         rows = await self.all(
