@@ -44,7 +44,8 @@ OPEN_PRIVATE = N_(
 
 async def _private_chat(update: Update, context: BotContext) -> int:
     """Where a report goes: this private chat, or the caller's private chat when asked in a
-    group (refused when the bot cannot write there)."""
+    group (on Telegram a user's private chat has the user's id; a bot the user never started
+    is refused there, and the user is told how to start it)."""
     chat = update.effective_chat
     user = update.effective_user
     assert chat is not None and user is not None
@@ -52,9 +53,9 @@ async def _private_chat(update: Update, context: BotContext) -> int:
         return chat.id
     known = await context.services.members.known_user(identity_of(user))
     known = known.on(CHANNEL) if known is not None else None
-    if known is None or not known.reachable or not known.private_chat_id:
-        raise Refused(OPEN_PRIVATE)
-    return int(known.private_chat_id)
+    if known is not None and known.private_chat_id:
+        return int(known.private_chat_id)
+    return user.id
 
 
 async def _told_in_group(update: Update, context: BotContext, target: int) -> None:

@@ -17,9 +17,12 @@ INSERT INTO roll_counts (meeting_id, summoned, attended, excused, absent)
            SUM(status = 'absent')
     FROM roll WHERE summoned = 1 GROUP BY meeting_id;
 
+-- (No INSERT OR IGNORE in the triggers: an outer statement's conflict clause, such as the
+-- roll's own upserts, would override it.)
 CREATE TRIGGER roll_counts_insert AFTER INSERT ON roll WHEN NEW.summoned = 1
 BEGIN
-    INSERT OR IGNORE INTO roll_counts (meeting_id) VALUES (NEW.meeting_id);
+    INSERT INTO roll_counts (meeting_id) SELECT NEW.meeting_id
+        WHERE NOT EXISTS (SELECT 1 FROM roll_counts WHERE meeting_id = NEW.meeting_id);
     UPDATE roll_counts SET summoned = summoned + 1,
                            attended = attended + (NEW.status IN ('present', 'late')),
                            excused = excused + (NEW.status = 'excused'),
@@ -34,8 +37,9 @@ BEGIN
                            excused = excused - (OLD.status = 'excused'),
                            absent = absent - (OLD.status = 'absent')
     WHERE meeting_id = OLD.meeting_id AND OLD.summoned = 1;
-    INSERT OR IGNORE INTO roll_counts (meeting_id)
-        SELECT NEW.meeting_id WHERE NEW.summoned = 1;
+    INSERT INTO roll_counts (meeting_id) SELECT NEW.meeting_id
+        WHERE NEW.summoned = 1
+          AND NOT EXISTS (SELECT 1 FROM roll_counts WHERE meeting_id = NEW.meeting_id);
     UPDATE roll_counts SET summoned = summoned + 1,
                            attended = attended + (NEW.status IN ('present', 'late')),
                            excused = excused + (NEW.status = 'excused'),
