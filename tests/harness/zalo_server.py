@@ -129,6 +129,10 @@ class FakeZalo:
         except urllib.error.HTTPError as error:
             return int(error.code)
 
+    def sent_to(self, chat_id: str) -> list[Sent]:
+        """What the bot sent to a chat (texts, and photos by their caption), in order."""
+        return [s for s in self.sent if s.chat_id == chat_id]
+
     def texts_to(self, chat_id: str) -> list[str]:
         """Texts the bot sent to a chat, in order."""
         return [s.text for s in self.sent if s.chat_id == chat_id]
