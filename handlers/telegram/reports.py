@@ -164,8 +164,11 @@ async def overview(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     chat = update.effective_chat
+    if not context.services.access.is_operator(identity):
+        raise Refused(N_("Only operators can do this."))
     if chat is not None and chat.type != ChatType.PRIVATE:
-        raise BadInput(N_("Use this command in a private chat with the bot."))
+        # Every cell's figures are for operators alone: never posted in a group.
+        raise BadInput(N_("Use this command in your private chat with the bot."))
     found = await context.services.reports.overview(identity, command_args(message))
     tr = await tr_person(update, context)
     await _send_text(context, message.chat_id, overview_text(found, tr))

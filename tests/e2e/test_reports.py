@@ -40,10 +40,10 @@ AFTER = STARTS_AT + timedelta(hours=3)
 
 
 async def hold_meeting(mworld: MeetingWorld, directory: Path) -> None:
-    """A's meeting #1 held: the target's absence approved, everyone else of the cast in (the
-    probationary member late), the official member taking the minutes, closed, approved."""
+    """Each cell's meeting held (A's #1, B's #2): the target's absence approved, everyone else
+    of the cast in (the probationary member late), the official member taking the minutes,
+    closed, the minutes approved."""
     world = mworld.world
-    cast = world.cells["A"]
     clock = FakeClock(STARTS_AT - timedelta(minutes=10))
     db = Database(world.db_path)
     services = Services.build(
@@ -51,24 +51,31 @@ async def hold_meeting(mworld: MeetingWorld, directory: Path) -> None:
     )
     await db.connect()
     try:
-        secretary = identity(cast.people["secretary"].user)
-        group = ChatRef("telegram", str(cast.chat_id), False, cast.name)
-        meeting_id = mworld.meeting_ids["A"]
-        await services.attendance.decide_absence(
-            secretary, group, meeting_id, mworld.target_user_ids["A"], True
-        )
-        await services.running.open_meeting(
-            secretary, group, 1, recorder=MemberRef(number=cast.people["official"].number)
-        )
-        for role in ("secretary", "deputy", "official", "guest", "committee"):
-            await services.running.check_in(identity(cast.people[role].user), group, meeting_id)
-        clock.set(STARTS_AT + timedelta(minutes=20))
-        await services.running.check_in(
-            identity(cast.people["probationary"].user), group, meeting_id
-        )
-        clock.set(STARTS_AT + timedelta(minutes=100))
-        await services.minutes.close(secretary, group)
-        await services.minutes.approve(secretary, group, number=1)
+        for key, cast in world.cells.items():
+            clock.set(STARTS_AT - timedelta(minutes=10))
+            secretary = identity(cast.people["secretary"].user)
+            group = ChatRef("telegram", str(cast.chat_id), False, cast.name)
+            meeting_id, number = mworld.meeting_ids[key], mworld.numbers[key]
+            await services.attendance.decide_absence(
+                secretary, group, meeting_id, mworld.target_user_ids[key], True
+            )
+            await services.running.open_meeting(
+                secretary,
+                group,
+                number,
+                recorder=MemberRef(number=cast.people["official"].number),
+            )
+            for role in ("secretary", "deputy", "official", "guest", "committee"):
+                await services.running.check_in(
+                    identity(cast.people[role].user), group, meeting_id
+                )
+            clock.set(STARTS_AT + timedelta(minutes=20))
+            await services.running.check_in(
+                identity(cast.people["probationary"].user), group, meeting_id
+            )
+            clock.set(STARTS_AT + timedelta(minutes=100))
+            await services.minutes.close(secretary, group)
+            await services.minutes.approve(secretary, group, number=number)
     finally:
         await db.close()
 
@@ -137,7 +144,10 @@ async def test_report_text_chart_and_workbook(bot: Bot, mworld: MeetingWorld) ->
     book = load_workbook(io.BytesIO(upload.content))
     summary = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     summoned = await fetch_one(
-        bot, "SELECT COUNT(*), SUM(status IN ('present', 'late')) FROM roll WHERE summoned = 1"
+        bot,
+        "SELECT COUNT(*), SUM(status IN ('present', 'late')) FROM roll"
+        " WHERE summoned = 1 AND meeting_id = ?",
+        mworld.meeting_ids["A"],
     )
     assert summoned == (6, 5)
     assert (summary["Lượt triệu tập (mọi cuộc họp)"], summary["Lượt dự họp (kể cả đến muộn)"]) == (
@@ -252,7 +262,7 @@ async def test_operators_overview(bot: Bot, mworld: MeetingWorld) -> None:
         .worksheets[0]
         .iter_rows(min_row=2, values_only=True)
     )
-    assert {r[1]: r[6:9] for r in rows} == {a: (1, 6, 5), b: (0, 0, 0)}
+    assert {r[1]: r[6:9] for r in rows} == {a: (1, 6, 5), b: (1, 6, 5)}
 
 
 async def test_refusals_change_nothing(bot: Bot, mworld: MeetingWorld) -> None:
