@@ -160,6 +160,14 @@ class ReportService:
             recent = await uow.reports.recently_closed(now - ALERT_LOOKBACK)
             cells = set(recent)
             lacking = await uow.reports.cells_without_regular(now, NO_REGULAR_FROM_DAY)
+            # Cells told already this month (every hour from the 20th) are not read again.
+            told = await uow.deliveries.states_of(
+                _no_regular_topic(c, m) for c, m in lacking.items()
+            )
+            told_topics = {topic for topic, _ in told}
+            lacking = {
+                c: m for c, m in lacking.items() if _no_regular_topic(c, m) not in told_topics
+            }
             wanted = cells | set(lacking)
             found = {c.id: c for c in [await uow.cells.get(i) for i in wanted] if c is not None}
             rosters = {i: await uow.memberships.of_cell(i) for i in found}
@@ -183,7 +191,7 @@ class ReportService:
                     cell=cell.name,
                     month=month,
                 )
-                topic = f"alert:no-regular:{cell.id}:{month}"
+                topic = _no_regular_topic(cell.id, month)
                 letters.append(Letter(topic, str(leader.id), Person(leader), Content(text)))
         if not letters:
             return 0
@@ -251,6 +259,10 @@ class ReportService:
             for uid, status in line.statuses
             if uid == user_id
         ]
+
+
+def _no_regular_topic(cell_id: int, month: str) -> str:
+    return f"alert:no-regular:{cell_id}:{month}"
 
 
 def shift_of(timezone: str, start: datetime, end: datetime) -> str:
