@@ -25,6 +25,14 @@ ROLL_LABELS = {
     "absent": N_("absent without reason"),
     "expected": N_("not recorded"),
 }
+
+
+def pct(tr: Translator, rate: float | None) -> str:
+    """A rate as the reader writes it: 87,0% in Vietnamese, 87.0% in English."""
+    text = percent(rate)
+    return text.replace(".", ",") if tr.language == "vi" else text
+
+
 # The overview's message names this many cells; the workbook has them all.
 OVERVIEW_LINES = 40
 
@@ -71,21 +79,26 @@ def report_text(report: Report, tr: Translator) -> str:
         tr.gettext(
             "Attendance: {rate} ({attended} of {summoned} summons; late counted as present) "
             "{verdict}",
-            rate=percent(tally.rate),
+            rate=pct(tr, tally.rate),
             attended=tally.attended,
             summoned=tally.summoned,
             verdict=verdict if tally.summoned else "",
         ).rstrip()
     )
     if report.score is not None:
-        lines.append(tr.gettext("Average score: {score} of 4", score=f"{report.score:.2f}"))
+        lines.append(
+            tr.gettext(
+                "Average score: {score} of 4",
+                score=f"{report.score:.2f}".replace(".", "," if tr.language == "vi" else "."),
+            )
+        )
     breaching = report.breaching
     lines.append("")
     if breaching:
         lines.append(tr.gettext("Members breaching the attendance rules:"))
         for member in breaching:
             lines.append(
-                f"• {member.member.name} ({percent(member.rate)}): "
+                f"• {member.member.name} ({pct(tr, member.rate)}): "
                 + "; ".join(tr.gettext(BREACH_LABELS[b]) for b in member.breaches)
             )
     else:
@@ -96,7 +109,7 @@ def report_text(report: Report, tr: Translator) -> str:
         if member.tally.summoned:
             lines.append(
                 f"{member.member.number or '–'}. {member.member.name}: "
-                f"{member.tally.attended}/{member.tally.summoned} ({percent(member.rate)})"
+                f"{member.tally.attended}/{member.tally.summoned} ({pct(tr, member.rate)})"
             )
     lines.append("")
     if report.meetings:
@@ -113,7 +126,7 @@ def report_text(report: Report, tr: Translator) -> str:
                 kind=tr.gettext(MEETING_TYPE_LABELS[ml.meeting.type]),
                 attended=ml.tally.attended,
                 summoned=ml.tally.summoned,
-                rate=percent(ml.tally.rate),
+                rate=pct(tr, ml.tally.rate),
                 points=ml.quality.total,
                 grade=tr.gettext(GRADE_LABELS[ml.quality.grade]),
             )
@@ -154,7 +167,7 @@ def record_text(record: MyRecord, name: str, tr: Translator) -> str:
             "Attended {attended} of {summoned} meetings you were summoned to: {rate} {mark}",
             attended=attended,
             summoned=len(summoned),
-            rate=percent(record.rate),
+            rate=pct(tr, record.rate),
             mark=mark if summoned else "",
         ).rstrip()
     )
@@ -206,7 +219,7 @@ def cell_line_text(line: CellLine, tr: Translator) -> str:
         regular_required=line.regular_required,
         thematic_held=line.thematic_held,
         thematic_required=line.thematic_required,
-        rate=percent(line.tally.rate),
+        rate=pct(tr, line.tally.rate),
     )
     if line.breaches:
         text += " — " + "; ".join(tr.gettext(CELL_BREACH_LABELS[b]) for b in line.breaches)

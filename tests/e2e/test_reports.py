@@ -119,10 +119,10 @@ async def test_report_text_chart_and_workbook(bot: Bot, mworld: MeetingWorld) ->
     # (the guest is not; the removed and the waiting are no members): 6; attended 5 (the
     # probationary member late); the target excused. 5/6 = 83.3 %: at or below 85 %.
     assert tr_text("vi", "📊 Report of {cell}, {period}", cell=cast.name, period="2026") in text
-    assert "5/6" in text and "83.3%" in text
+    assert "5/6" in text and "83,3%" in text  # as Vietnamese write it
     assert tr_text("vi", "⚠️ at or below 85%") in text
-    assert "Hoàng Tâm (0.0%)" in text  # the excused target breaches the 85 % rule
-    assert "Đỗ Mai: 1/1 (100.0%)" in text  # late counts as present
+    assert "Hoàng Tâm (0,0%)" in text  # the excused target breaches the 85 % rule
+    assert "Đỗ Mai: 1/1 (100,0%)" in text  # late counts as present
     # December is in progress: January to November are required, none held.
     assert (
         tr_text(
@@ -205,7 +205,7 @@ async def test_my_own_record(bot: Bot, mworld: MeetingWorld) -> None:
                 "Attended {attended} of {summoned} meetings you were summoned to: {rate} {mark}",
                 attended=attended,
                 summoned=1,
-                rate="100.0%" if attended else "0.0%",
+                rate="100.0%" if attended else "0,0%",  # in English, in Vietnamese
                 mark="✅" if attended else "⚠️",
             )
             in text
@@ -255,7 +255,7 @@ async def test_operators_overview(bot: Bot, mworld: MeetingWorld) -> None:
         in text
     )
     a, b = (mworld.world.cells[k].name for k in ("A", "B"))
-    assert f"⚠️ {a}: " in text and "83.3%" in text and f"⚠️ {b}: " in text
+    assert f"⚠️ {a}: " in text and "83,3%" in text and f"⚠️ {b}: " in text
     upload = only(calls, "sendDocument").files["document"]
     rows = list(
         load_workbook(io.BytesIO(upload.content))

@@ -134,6 +134,7 @@ async def test_report_on_zalo_sends_the_text_and_the_chart_as_a_photo(hooked: Ho
     with pytest.raises(urllib.error.HTTPError) as refused:
         await asyncio.to_thread(urllib.request.urlopen, wrong, timeout=5)
     assert refused.value.code == 404
+    refused.value.close()
     # A member's /me, the operator's overview: text; the printable minutes are Telegram's.
     (mine,) = await h.says(BA, "/me")
     assert tr_text("vi", "No meeting you were on the roll of was held in this period.") in mine
