@@ -598,8 +598,9 @@ class CellTotals:
     summoned: int = 0
     attended: int = 0
     excused: int = 0
-    regular_months: frozenset[tuple[int, int]] = frozenset()
-    thematic_months: frozenset[tuple[int, int]] = frozenset()
+    # Months as "YYYYMM" (text: the store's own form, compared without parsing).
+    regular_months: frozenset[str] = frozenset()
+    thematic_months: frozenset[str] = frozenset()
     absences: int = 0  # absences without reason
     unexcused_members: int = 0
     removal_members: int = 0  # absent without reason in UNEXCUSED_MONTHS_LIMIT months
@@ -675,25 +676,32 @@ def build_overview(
     breaching the rules first (more breaches first, then the lower attendance), then by
     name."""
     by_cell = {t.cell_id: t for t in totals}
-    months = period.months()
-    quarters = period.quarters()
-    zones: dict[str, ZoneInfo] = {}
+    months = [f"{y}{m:02d}" for y, m in period.months()]
+    quarters = [
+        (f"{y}{q * 3 - 2:02d}", f"{y}{q * 3 - 1:02d}", f"{y}{q * 3:02d}")
+        for y, q in period.quarters()
+    ]
+    # What is due depends only on the time zone's "now": worked out once per zone.
+    due: dict[str, tuple[list[str], list[tuple[str, str, str]]]] = {}
     lines = []
     for ref in cells:
-        zone = zones.setdefault(ref.timezone, ZoneInfo(ref.timezone))
-        local_now = now.astimezone(zone)
-        due_months = [m for m in months if m < (local_now.year, local_now.month)]
-        now_quarter = (local_now.year, (local_now.month - 1) // 3 + 1)
-        due_quarters = [q for q in quarters if q < now_quarter]
+        if ref.timezone not in due:
+            local_now = now.astimezone(ZoneInfo(ref.timezone))
+            this_month = f"{local_now.year}{local_now.month:02d}"
+            due[ref.timezone] = (
+                [m for m in months if m < this_month],
+                [q for q in quarters if q[2] < this_month],
+            )
+        due_months, due_quarters = due[ref.timezone]
         total = by_cell.get(ref.cell_id, CellTotals(ref.cell_id))
-        held_quarters = {(y, (m - 1) // 3 + 1) for y, m in total.thematic_months}
+        thematic = total.thematic_months
         lines.append(
             CellLine(
                 cell=ref,
                 regular_required=len(due_months),
-                regular_held=sum(1 for m in due_months if m in total.regular_months),
+                regular_held=len(total.regular_months.intersection(due_months)),
                 thematic_required=len(due_quarters),
-                thematic_held=sum(1 for q in due_quarters if q in held_quarters),
+                thematic_held=sum(1 for q in due_quarters if not thematic.isdisjoint(q)),
                 meetings=total.meetings,
                 tally=Tally(total.summoned, total.attended, 0, total.excused, total.absences),
                 unexcused_members=total.unexcused_members,

@@ -139,7 +139,7 @@ class ReportService:
         start, end = start - timedelta(hours=14), end + timedelta(hours=14)
         async with self.store.reading() as uow:
             cells = await uow.reports.cells()
-            shifts = {c.timezone: shift_of(c.timezone, start, end) for c in cells}
+            shifts = {tz: shift_of(tz, start, end) for tz in {c.timezone for c in cells}}
             totals = await uow.reports.overview_totals(
                 start, end, shifts or {"UTC": "+0 minutes"}, UNEXCUSED_MONTHS_LIMIT
             )

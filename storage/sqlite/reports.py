@@ -8,7 +8,6 @@ every roll from the covering index roll_counts without reading the roll's rows.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,11 +66,11 @@ WHERE m.cell_id = ? AND m.starts_at >= ? AND m.starts_at < ? AND m.status = 'clo
   AND mi.version = (SELECT MAX(version) FROM minutes WHERE meeting_id = m.id)
 """
 # Every cell's held meetings of a period summed per cell: the local months (YYYYMM after the
-# time zone's shift) of its regular (r) and thematic (t) meetings, its rolls' counts.
+# time zone's shift) of its regular and of its thematic meetings, its rolls' counts.
 _OVERVIEW = """
 SELECT m.cell_id, COUNT(*), SUM(t.summoned), SUM(t.attended), SUM(t.excused),
-       group_concat(CASE WHEN m.type IN ('regular', 'thematic')
-                         THEN substr(m.type, 1, 1) || strftime('%Y%m', m.starts_at, {shift}) END)
+       group_concat(CASE WHEN m.type = 'regular' THEN strftime('%Y%m', m.starts_at, {shift}) END),
+       group_concat(CASE WHEN m.type = 'thematic' THEN strftime('%Y%m', m.starts_at, {shift}) END)
 FROM meetings m INDEXED BY meetings_held {zones}
 LEFT JOIN roll_counts t ON t.meeting_id = m.id
 WHERE m.status = 'closed' AND m.starts_at >= ? AND m.starts_at < ?
@@ -175,7 +174,7 @@ class SqliteReports(Repository):
             # One time zone (the usual case): its shift is a constant, no join.
             (shift,) = shifts.values()
             prefix, zones, modifier = "", "", "?"
-            held_params: tuple[object, ...] = (shift, *span)
+            held_params: tuple[object, ...] = (shift, shift, *span)
             absent_params: tuple[object, ...] = (removal_months, shift, *span)
         else:
             values = ", ".join("(?, ?)" for _ in shifts)
@@ -186,29 +185,26 @@ class SqliteReports(Repository):
             absent_params = (*pairs, removal_months, *span)
         held_sql = prefix + _OVERVIEW.format(shift=modifier, zones=zones)
         absent_sql = prefix + _UNEXCUSED.format(shift=modifier, zones=zones)
-        totals: dict[int, CellTotals] = {}
+        absent = {row[0]: row[1:4] for row in await self.all(absent_sql, absent_params)}
+        totals = []
         for row in await self.all(held_sql, held_params):
-            regular: set[tuple[int, int]] = set()
-            thematic: set[tuple[int, int]] = set()
-            for mark in (row[5] or "").split(","):
-                if len(mark) == 7:
-                    month = (int(mark[1:5]), int(mark[5:7]))
-                    (regular if mark[0] == "r" else thematic).add(month)
-            totals[row[0]] = CellTotals(
-                row[0],
-                row[1],
-                row[2] or 0,
-                row[3] or 0,
-                row[4] or 0,
-                frozenset(regular),
-                frozenset(thematic),
+            absences, members, removal = absent.pop(row[0], (0, 0, 0))
+            totals.append(
+                CellTotals(
+                    row[0],
+                    row[1],
+                    row[2] or 0,
+                    row[3] or 0,
+                    row[4] or 0,
+                    frozenset(row[5].split(",")) if row[5] else frozenset(),
+                    frozenset(row[6].split(",")) if row[6] else frozenset(),
+                    absences,
+                    members,
+                    removal,
+                )
             )
-        for row in await self.all(absent_sql, absent_params):
-            found = totals.get(row[0], CellTotals(row[0]))
-            totals[row[0]] = replace(
-                found, absences=row[1], unexcused_members=row[2], removal_members=row[3]
-            )
-        return list(totals.values())
+        # (A cell's absences are at its held meetings: none is left over.)
+        return totals
 
     async def member_record(
         self, user_id: int, cell_id: int, start: datetime, end: datetime

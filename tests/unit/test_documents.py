@@ -130,10 +130,10 @@ def test_the_overview_workbook_puts_breaching_cells_first() -> None:
             160,
             160,
             0,
-            frozenset((2025, m) for m in range(1, 13)),
-            frozenset((2025, m) for m in (3, 6, 9, 12)),
+            frozenset(f"2025{m:02d}" for m in range(1, 13)),
+            frozenset(f"2025{m:02d}" for m in (3, 6, 9, 12)),
         ),
-        CellTotals(2, 1, 10, 8, 1, frozenset({(2025, 3)}), frozenset(), 3, 1, 1),
+        CellTotals(2, 1, 10, 8, 1, frozenset({"202503"}), frozenset(), 3, 1, 1),
     ]
     lines = build_overview(cells=cells, period=year_period(2025), now=now, totals=totals)
     assert [line.cell.cell_id for line in lines] == [2, 3, 1]
