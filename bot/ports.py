@@ -839,7 +839,8 @@ class ReportRepository(Protocol):
 
     async def cells_without_regular(self, now: datetime, from_day: int) -> dict[int, str]:
         """Cells with leaders and no regular meeting (not cancelled) in their current month,
-        once that month has reached a day: cell id -> the month as MM/YYYY."""
+        once that month has reached a day (cells made during the month are left alone that
+        month): cell id -> the month as MM/YYYY."""
 
 
 class RunRepository(Protocol):

@@ -65,8 +65,8 @@ class Services:
         # Meetings left open are closed by the hourly sweep (and at start).
         reminders.sweeps.append(minutes.auto_close_due)
         reports = ReportService(store, settings, clock, access, delivery)
-        # Then the attendance alerts, on the meetings just closed too.
-        reminders.sweeps.append(reports.send_alerts)
+        # The attendance alerts ride the hourly sweep (after the meetings left open are closed).
+        reminders.hourly.append(reports.send_alerts)
         return cls(
             settings=settings,
             clock=clock,

@@ -243,7 +243,8 @@ class SqliteReports(Repository):
 
     async def cells_without_regular(self, now: datetime, from_day: int) -> dict[int, str]:
         """Cells with leaders and no regular meeting (not cancelled) in their current month,
-        once that month has reached a day: cell id -> the month as MM/YYYY."""
+        once that month has reached a day (cells made during the month are left alone that
+        month): cell id -> the month as MM/YYYY."""
         found: dict[int, str] = {}
         for (name,) in await self.all("SELECT DISTINCT timezone FROM cells"):
             local = now.astimezone(ZoneInfo(name))
@@ -254,7 +255,7 @@ class SqliteReports(Repository):
             rows = await self.all(
                 """
                 SELECT c.id FROM cells c
-                WHERE c.timezone = ?
+                WHERE c.timezone = ? AND c.created_at < ?
                   AND EXISTS (SELECT 1 FROM memberships ms
                               WHERE ms.cell_id = c.id AND ms.status = 'active'
                                 AND ms.role IN ('secretary', 'deputy'))
@@ -263,7 +264,12 @@ class SqliteReports(Repository):
                                     AND m.status <> 'cancelled'
                                     AND m.starts_at >= ? AND m.starts_at < ?)
                 """,
-                (name, iso(first.astimezone(UTC)), iso(after.astimezone(UTC))),
+                (
+                    name,
+                    iso(first.astimezone(UTC)),
+                    iso(first.astimezone(UTC)),
+                    iso(after.astimezone(UTC)),
+                ),
             )
             found.update((row[0], f"{local.month:02d}/{local.year}") for row in rows)
         return found

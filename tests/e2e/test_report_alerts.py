@@ -155,6 +155,9 @@ async def test_second_month_with_an_absence_without_reason(scene: Scene) -> None
 
 
 async def test_a_month_without_a_regular_meeting_from_the_20th(scene: Scene) -> None:
+    # The cells were made on 21 November 2026: that month is left alone.
+    scene.clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    assert await scene.sweep() == []
     # February has its regular meeting (A's); March has none scheduled.
     await scene.hold(MEETINGS[0], {})
     scene.clock.set(datetime(2027, 3, 19, 10, 0, tzinfo=UTC))
