@@ -18,6 +18,7 @@ from bot.errors import UserFacingError
 from bot.i18n import N_, translator
 from bot.services.access import Access
 from bot.services.cells import CellService
+from bot.services.reports import Overview, ReportService
 from config import Settings, SettingsError
 from storage.sqlite.db import Database, DatabaseUnusable, backup, restore
 
@@ -100,7 +101,9 @@ def parser() -> argparse.ArgumentParser:
         "  python -m bot backup PATH          online backup while the bot runs\n"
         "  python -m bot restore PATH         restore a backup (stop the bot first)\n"
         '  python -m bot admin cell-code "NAME" [--days N]   one-time setup code\n'
-        "  python -m bot admin cells          list cells",
+        "  python -m bot admin cells          list cells\n"
+        "  python -m bot admin report [PERIOD] [--xlsx PATH]   every cell's meetings and"
+        " attendance",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = main.add_subparsers(dest="command", metavar="COMMAND")
@@ -133,6 +136,16 @@ def parser() -> argparse.ArgumentParser:
     code.add_argument("name", help='the cell\'s name, e.g. "Chi bộ Đồn Biên phòng 1"')
     code.add_argument("--days", type=int, default=14, help="days the code is valid (default 14)")
     admin_commands.add_parser("cells", help="list cells with member counts")
+    report = admin_commands.add_parser(
+        "report",
+        help="every cell's meetings held against required and attendance, breaches first",
+    )
+    report.add_argument(
+        "period",
+        nargs="*",
+        help="2026, Q3 2026, 10/2026 or 2026-01..2026-06 (default: the current year)",
+    )
+    report.add_argument("--xlsx", type=Path, help="also write the overview as a workbook here")
     return main
 
 
@@ -202,8 +215,44 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
         for line in asyncio.run(_cells(settings)):
             print(line)
         return 0
+    if name == "admin" and args.admin_command == "report":
+        return _report(settings, " ".join(args.period), args.xlsx)
     parser().print_help()
     return EXIT_USAGE
+
+
+def _report(settings: Settings, period: str, xlsx: Path | None) -> int:
+    """The operators' overview on stdout (and as a workbook)."""
+    # The documents and texts are the edges': imported only when asked for.
+    from handlers.documents.workbook import overview_workbook
+    from handlers.report_texts import overview_text
+
+    try:
+        found = asyncio.run(_overview(settings, period))
+    except UserFacingError as error:
+        params = {k: str(v) for k, v in error.params.items()}
+        print(f"cellmeet: {says(settings, error.message, **params)}", file=sys.stderr)
+        return EXIT_USAGE
+    tr = translator(settings.default_language)
+    print(overview_text(found, tr, limit=len(found.lines)))
+    if xlsx is not None:
+        try:
+            xlsx.write_bytes(overview_workbook(found.lines, found.period.label, tr))
+        except OSError as error:
+            print(f"cellmeet: cannot write {xlsx}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_UNUSABLE
+        print(f"workbook written to {xlsx}")
+    return 0
+
+
+async def _overview(settings: Settings, period: str) -> Overview:
+    db = Database(settings.database_path)
+    await db.connect()
+    try:
+        service = ReportService(db, settings, SystemClock(), Access(settings.admin_ids))
+        return await service.overview(None, period)
+    finally:
+        await db.close()
 
 
 def run(settings: Settings) -> int:

@@ -31,6 +31,14 @@ from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.minutes import Grade, MinutesState
 from bot.domain.proceedings import Contribution, ContributionKind, MinutesVersion, QueueEntry
 from bot.domain.reminders import Reminder, ReminderStatus
+from bot.domain.reports import (
+    CellRef,
+    CellTotals,
+    MeetingFacts,
+    MemberFacts,
+    RollFacts,
+    VoteFacts,
+)
 from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, RollTally, Run
 from bot.domain.votes import Basis, RollLine, Threshold, Vote, VoteKind, VoteMode
 
@@ -772,6 +780,69 @@ class InboxRepository(Protocol):
         ...
 
 
+# --- reports -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """What a cell's report is computed from: the held meetings of a period, their rolls,
+    the people on the roster or on those rolls, and the votes the minutes state."""
+
+    meetings: list[MeetingFacts]
+    roll: list[RollFacts]
+    people: list[MemberFacts]
+    votes: list[VoteFacts]
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """One person's line on a held meeting's roll, with the answer they gave before it."""
+
+    meeting_id: int
+    number: int
+    type: MeetingType
+    title: str
+    starts_at: datetime
+    summoned: bool
+    status: str
+    reply: str | None
+    reason: str | None
+
+
+class ReportRepository(Protocol):
+    """The reports' aggregate reads."""
+
+    async def cell_facts(self, cell_id: int, start: datetime, end: datetime) -> CellFacts:
+        """A cell's held meetings of a period, their rolls, the people and the votes."""
+        ...
+
+    async def overview_totals(
+        self, start: datetime, end: datetime, shifts: dict[str, str], removal_months: int
+    ) -> list[CellTotals]:
+        """Every cell's held meetings of a period summed (see CellTotals); ``shifts`` maps
+        the cells' time zones to their SQLite modifiers ("+420 minutes")."""
+        ...
+
+    async def member_record(
+        self, user_id: int, cell_id: int, start: datetime, end: datetime
+    ) -> list[MemberRecord]:
+        """One person's lines on the rolls of a cell's held meetings of a period."""
+        ...
+
+    async def cells(self) -> list[CellRef]:
+        """Every cell, by id, name and time zone (the overview's rows)."""
+        ...
+
+    async def recently_closed(self, since: datetime) -> list[int]:
+        """The cells with a meeting closed since a time."""
+        ...
+
+    async def cells_without_regular(self, now: datetime, from_day: int) -> dict[int, str]:
+        """Cells with leaders and no regular meeting (not cancelled) in their current month,
+        once that month has reached a day (cells made during the month are left alone that
+        month): cell id -> the month as MM/YYYY."""
+
+
 class RunRepository(Protocol):
     """Opened meetings: chair, minute-taker, the rules fixed at opening, the check-in message;
     and each cell's own quorum percent and grace period."""
@@ -1078,6 +1149,11 @@ class UnitOfWork(Protocol):
     @property
     def inbox(self) -> InboxRepository:
         """The updates received and not yet forgotten."""
+        ...
+
+    @property
+    def reports(self) -> ReportRepository:
+        """The reports' aggregate reads."""
         ...
 
     @property

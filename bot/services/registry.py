@@ -16,6 +16,7 @@ from bot.services.members import MemberService
 from bot.services.minutes import MinutesService
 from bot.services.notices import NoticeService
 from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
 from bot.services.running import RunningService
 from bot.services.voting import VotingService
 from config import Settings
@@ -38,6 +39,7 @@ class Services:
     reminders: ReminderService
     dialogs: DialogService
     accounts: AccountService
+    reports: ReportService
     voting: VotingService
     running: RunningService
     minutes: MinutesService
@@ -62,6 +64,9 @@ class Services:
         minutes.vote_records = voting.vote_records
         # Meetings left open are closed by the hourly sweep (and at start).
         reminders.sweeps.append(minutes.auto_close_due)
+        reports = ReportService(store, settings, clock, access, delivery)
+        # The attendance alerts ride the hourly sweep (after the meetings left open are closed).
+        reminders.hourly.append(reports.send_alerts)
         return cls(
             settings=settings,
             clock=clock,
@@ -76,6 +81,7 @@ class Services:
             reminders=reminders,
             dialogs=DialogService(store, clock),
             accounts=AccountService(store, clock),
+            reports=reports,
             voting=voting,
             running=RunningService(store, settings, clock, access, delivery),
             minutes=minutes,

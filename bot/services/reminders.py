@@ -104,6 +104,9 @@ class ReminderService:
         self.delivery = delivery
         # Upkeep run with every hourly sweep and at start (see run_sweeps).
         self.sweeps: list[Callable[[], Awaitable[object]]] = []
+        # Upkeep run with the hourly sweep only, never at start (the attendance alerts: a
+        # restart is no reason to look again, and they are not urgent).
+        self.hourly: list[Callable[[], Awaitable[object]]] = []
 
     # --- planning and arming -------------------------------------------------------------------
 
@@ -145,10 +148,12 @@ class ReminderService:
         )
         return armed
 
-    async def run_sweeps(self) -> None:
+    async def run_sweeps(
+        self, sweeps: list[Callable[[], Awaitable[object]]] | None = None
+    ) -> None:
         """Other upkeep that rides on the hourly sweep (closing meetings left open); one
         failing does not stop the others or the sweep."""
-        for sweep in self.sweeps:
+        for sweep in self.sweeps if sweeps is None else sweeps:
             try:
                 await sweep()
             except Exception:
@@ -172,6 +177,7 @@ class ReminderService:
         if name == ARM_JOB:
             await self.arm_coming()
             await self.run_sweeps()
+            await self.run_sweeps(self.hourly)
             return
         if name in (SERIES_JOB, SERIES_JOB_NOW):
             made = await self.extend_all_series()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers.telegram import cells, meetings, minutes, running, voting
+from handlers.telegram import cells, meetings, minutes, reports, running, voting
 from handlers.telegram.common import on_error
 from handlers.telegram.context import BotApplication
 
@@ -15,6 +15,7 @@ def register(application: BotApplication) -> None:
     # Before meetings: replies to an agenda item's message are contributions.
     minutes.register(application)
     meetings.register(application)
+    reports.register(application)
     running.register(application)
     voting.register(application)
     application.add_handler(CallbackQueryHandler(cells.on_unknown_button))

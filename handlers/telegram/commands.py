@@ -157,6 +157,18 @@ COMMANDS = (
         "reminders", N_("reminder times before meetings"), True, True, Need.LEADER, N_("24h 1h 0")
     ),
     Command(
+        "report",
+        N_("the cell's report: meetings, attendance, breaches (with a chart and a workbook)"),
+        True,
+        True,
+        Need.LEADER,
+        N_("[2026|Q3 2026|10/2026]"),
+    ),
+    Command("me", N_("your own attendance and answers this year"), True, True, Need.MEMBER),
+    Command(
+        "pdf", N_("a meeting's approved minutes, to print"), True, True, Need.PARTICIPANT, N_("N")
+    ),
+    Command(
         "open",
         N_("open the meeting: check-in, chair and minute-taker"),
         True,
@@ -263,6 +275,14 @@ COMMANDS = (
         "[N]",
     ),
     Command("cells", N_("all cells (operators)"), True, False, Need.OPERATOR),
+    Command(
+        "overview",
+        N_("every cell's meetings and attendance, breaches first (operators)"),
+        True,
+        False,
+        Need.OPERATOR,
+        N_("[2026|Q3 2026]"),
+    ),
     Command(
         "quota",
         N_("Zalo messages this month against the quota (operators; also /hanmuc)"),

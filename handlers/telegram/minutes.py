@@ -40,6 +40,7 @@ from handlers.telegram.minutes_render import (
     recorded_text,
 )
 from handlers.telegram.notifier import keyboard
+from handlers.telegram.reports import send_minutes_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +181,11 @@ async def minutes_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     tr = await tr_for(update, context)
+    words = command_args(message).split()
+    if len(words) == 2 and words[1].casefold() == "pdf":
+        # /minutes N pdf: the approved minutes as a printable document (handlers/telegram/reports).
+        await send_minutes_pdf(update, context, identity, chat, meeting_number(words[0], "/pdf 1"))
+        return
     args = parse_minutes_args(command_args(message))
     service = context.services.minutes
     if args.verb == "show":

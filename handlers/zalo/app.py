@@ -228,6 +228,9 @@ class ZaloRunner:
             body = await reader.readexactly(min(length, 1 << 20)) if length else b""
             path = request_line.split()[1].decode() if len(request_line.split()) > 1 else ""
             expected = urlparse(self.settings.zalo_webhook_url or "").path or "/"
+            if request_line.startswith(b"GET ") and self._photo(path, writer):
+                await writer.drain()
+                return
             secret = self.settings.zalo_webhook_secret or ""
             status, updates = (
                 (404, []) if path != expected else webhook_updates(secret, headers, body)
@@ -250,6 +253,26 @@ class ZaloRunner:
             writer.close()
         for message in received:
             await self.edge.handle(message)
+
+    def _photo(self, path: str, writer: asyncio.StreamWriter) -> bool:
+        """Serve a picture the edge keeps for Zalo to fetch (the report's chart); False when
+        the path is not a picture's."""
+        assert self.edge is not None
+        folder = urlparse(self.edge.photo_base or "").path
+        if not folder or not path.startswith(folder) or not path.endswith(".png"):
+            return False
+        data = self.edge.photos.get(
+            path[len(folder) : -len(".png")], self.edge.services.clock.now()
+        )
+        head = "200 OK" if data is not None else "404 Not Found"
+        body = data or b""
+        kind = "image/png" if data is not None else "text/plain"
+        writer.write(
+            f"HTTP/1.1 {head}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        return True
 
     async def stop(self) -> None:
         """Stop receiving; close the client."""

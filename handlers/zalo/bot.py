@@ -51,7 +51,9 @@ from bot.services.running import reads_as_check_in
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
 from handlers.connect import connect_reply, id_text
+from handlers.documents.chart import attendance_chart
 from handlers.names import name_reply
+from handlers.report_texts import overview_text, record_text, report_text
 from handlers.telegram import callback_data as cd
 from handlers.telegram import meeting_render as mr
 from handlers.telegram import render
@@ -71,6 +73,7 @@ from handlers.zalo.notifier import (
     ZaloNotifier,
     numbered,
 )
+from handlers.zalo.photos import PhotoShelf, photo_base
 from storage.sqlite.zalo import SqliteZaloState
 
 logger = logging.getLogger(__name__)
@@ -91,7 +94,7 @@ NO_FILES_ON_ZALO = N_(
     "Zalo cannot carry files, so the calendar file is only on Telegram. The meetings are in "
     "/meetings, each with /meeting N."
 )
-TELEGRAM_ONLY = frozenset({"attach", "calendar"})
+TELEGRAM_ONLY = frozenset({"attach", "calendar", "pdf"})
 MOVE_EXAMPLE = "/move 12 06/12/2026 19:30"
 
 
@@ -102,6 +105,12 @@ class ZaloBot:
         self.services = services
         self.notifier = notifier
         self.state = state
+        # The report's chart is served by the webhook server (webhook mode only): Zalo's
+        # sendPhoto takes a public URL.
+        self.photos = PhotoShelf()
+        self.photo_base = photo_base(
+            services.settings.zalo_webhook_url if services.settings.zalo_webhook_secret else None
+        )
 
     async def handle_update(self, update: dict[str, Any]) -> None:
         """One update from getUpdates or the webhook; a redelivered one is skipped."""
@@ -454,9 +463,43 @@ class ZaloBot:
                 return tr.gettext("Setup code for «{name}»: {code}", name=args, code=code)
             cells = await services.cells.list_cells(identity)
             return "\n".join(f"#{s.cell.id} {s.cell.name} ({s.active})" for s in cells) or "-"
+        if name == "report":
+            return await self.report(identity, chat, args, tr)
+        if name == "me":
+            record = await services.reports.my_record(identity, chat, args)
+            known = await services.members.known_user(identity)
+            return record_text(record, known.name if known else identity.display_name, tr)
+        if name == "overview":
+            found = await services.reports.overview(identity, args)
+            return overview_text(found, tr)
         if name in TELEGRAM_ONLY:
             return tr.gettext(NOT_ON_ZALO, command=name)
         return tr.gettext(UNKNOWN)
+
+    async def report(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
+        """/report [period]: the text, then the chart as a photo (with a webhook: Zalo
+        fetches pictures by a public URL); the workbook only on Telegram."""
+        found = await self.services.reports.cell_report(identity, chat, args)
+        operator = self.services.access.is_operator(identity)
+        text = report_text(found, tr)
+        if self.photo_base is None:
+            return (
+                text
+                + "\n\n"
+                + tr.gettext(
+                    "The chart and the workbook are sent on Telegram (on Zalo, the chart needs "
+                    "the bot's Zalo webhook)."
+                )
+            )
+        await self.notifier.send_text(chat.chat_id, text, operator=operator)
+        token = self.photos.put(attendance_chart(found, tr), self.services.clock.now())
+        await self.notifier.send_photo(
+            chat.chat_id,
+            f"{self.photo_base}{token}.png",
+            tr.gettext("Attendance by month, {period}", period=found.period.label),
+            operator=operator,
+        )
+        return ""
 
     async def meeting(self, identity: Identity, chat: ChatRef, args: str, tr: Translator) -> str:
         """/meeting N: one meeting with agenda and link (documents are named only)."""

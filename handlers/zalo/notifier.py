@@ -164,6 +164,28 @@ class ZaloNotifier:
                 await self.budget.spent(sent)
         return Outcome.DELIVERED
 
+    async def send_photo(
+        self, chat_id: str, url: str, caption: str, *, operator: bool = False
+    ) -> Outcome:
+        """Send a picture by its public URL (Zalo fetches it first); counted in the budget."""
+        if self.budget is not None and not await self.budget.allows(operator=operator):
+            logger.warning("zalo monthly budget used up: no picture sent to %s", chat_id)
+            return Outcome.REFUSED
+        try:
+            await self.client.send_photo(chat_id, url, caption)
+        except ZaloError as error:
+            logger.warning("sending a picture to %s on Zalo: %s", chat_id, error)
+            if error.quota_exceeded and self.budget is not None:
+                await self.budget.used_up()
+                return Outcome.REFUSED
+            return Outcome.FAILED if error.passing else Outcome.UNREACHABLE
+        except ZaloNetworkError as error:
+            logger.warning("sending a picture to %s on Zalo: %s", chat_id, error)
+            return Outcome.UNKNOWN if error.sent else Outcome.FAILED
+        if self.budget is not None:
+            await self.budget.spent(1)
+        return Outcome.DELIVERED
+
 
 def is_virtual_group(chat_id: str) -> bool:
     """Whether a cell's chat id is the stand-in of a cell run from Zalo private chats."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.sqlite.proceedings import SqliteMinutes, SqliteProceedings
+from storage.sqlite.reports import SqliteReports
 from storage.sqlite.repositories import (
     SqliteAgenda,
     SqliteAnswers,
@@ -285,6 +286,7 @@ class SqliteUnitOfWork:
         self.minutes = SqliteMinutes(conn)
         self.outbox = SqliteOutbox(conn)
         self.inbox = SqliteInbox(conn)
+        self.reports = SqliteReports(conn)
         self.runs = SqliteRuns(conn)
         self.roll = SqliteRoll(conn)
         self.votes = SqliteVotes(conn)

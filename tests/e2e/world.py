@@ -830,3 +830,27 @@ class HostileHarness:
             return await self.unchanged(self.bot.driver.press_data(user, chat, data, message_id))
 
         return self.run(pressing())
+
+
+# Reports (issue 13): both cells' meetings held and their minutes approved (test_reports.py's
+# world). "own" gives /report and /me in A's group, /pdf N on A's meeting in the actor's
+# private chat (an operator's in A's group), /overview in private; "foreign" in B's group, on
+# B's meeting, /overview in B's group. Derived from SPEC §2 and §3, not from the code: the
+# cell's report (every member's attendance and breaches) is its leaders'; one's own record is
+# every member's (a guest is summoned to nothing); the approved minutes are printed by whoever
+# reads them (members and guests; an operator takes no part in a cell); the overview across
+# cells is the operators', and only in private.
+# fmt: off
+REPORTS_EXPECTED: dict[str, Outcomes] = {
+    #                  nonmember guest  probat. official deputy secretary operator
+    "report/own":      MANAGE_IN_GROUP_OWN,
+    "report/foreign":  MANAGE_IN_GROUP_FOREIGN,
+    "me/own":          (MEMBER,  MEMBER, OK,     OK,     OK,    OK,      MEMBER),
+    "me/foreign":      (MEMBER,) * 7,
+    "pdf/own":         PARTICIPANT_BY_NUMBER_OWN,
+    "pdf/foreign":     BY_NUMBER_FOREIGN,
+    "overview/own":    (OPERATORS,) * 6 + (OK,),
+    "overview/foreign": (OPERATORS,) * 6 + (PRIVATE,),
+}
+# fmt: on
+REPORTS_REFUSALS = {**CELL_REFUSALS, MISSING: NO_SUCH_MEETING}

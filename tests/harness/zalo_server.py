@@ -61,6 +61,7 @@ class FakeZalo:
     sent: list[Sent] = field(default_factory=list)
     calls: list[tuple[str, JSONDict]] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    photos: list[bytes] = field(default_factory=list)  # pictures fetched for sendPhoto
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_ever_set: bool = False
@@ -127,6 +128,10 @@ class FakeZalo:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)
+
+    def sent_to(self, chat_id: str) -> list[Sent]:
+        """What the bot sent to a chat (texts, and photos by their caption), in order."""
+        return [s for s in self.sent if s.chat_id == chat_id]
 
     def texts_to(self, chat_id: str) -> list[str]:
         """Texts the bot sent to a chat, in order."""
@@ -225,9 +230,21 @@ class FakeZalo:
         return self._send("sendMessage", params.get("chat_id"), params.get("text"))
 
     def _sendPhoto(self, params: JSONDict) -> tuple[int, JSONDict]:
-        if not isinstance(params.get("photo"), str):
+        url = params.get("photo")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             self.violations.append("sendPhoto: photo must be a URL")
             return _error(400, "Bad request")
+        # As the platform does: the picture is fetched before the answer; one that cannot be
+        # fetched, or is no image, is refused.
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                data = response.read()
+                kind = response.headers.get("Content-Type", "")
+        except OSError:
+            return _error(400, "Photo could not be fetched")
+        if not kind.startswith("image/") or not data.startswith(b"\x89PNG"):
+            return _error(400, "Photo is not an image")
+        self.photos.append(data)
         return self._send("sendPhoto", params.get("chat_id"), params.get("caption") or " ")
 
     def _sendSticker(self, params: JSONDict) -> tuple[int, JSONDict]:
