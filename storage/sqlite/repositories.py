@@ -87,11 +87,10 @@ class Repository:
     async def run(self, sql: str, params: Iterable[object] = ()) -> int:
         """Execute one statement; the number of rows it changed (one round trip).
 
-        The unit of work holds the connection alone, so the change in total_changes is this
-        statement's."""
-        before = self.conn.total_changes
-        await self.conn.execute_fetchall(sql, tuple(params))
-        return self.conn.total_changes - before
+        The statement's own rows (SQLite's changes()), not those its triggers changed: the
+        roll's counters kept by triggers must not make one settled line count as two."""
+        cursor = await self.conn.execute(sql, tuple(params))
+        return cursor.rowcount
 
 
 def _marks(values: list[str]) -> str:
