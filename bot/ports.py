@@ -31,7 +31,7 @@ from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.minutes import Grade, MinutesState
 from bot.domain.proceedings import Contribution, ContributionKind, MinutesVersion, QueueEntry
 from bot.domain.reminders import Reminder, ReminderStatus
-from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, RollTally, Run
 
 
 class Clock(Protocol):
@@ -843,6 +843,10 @@ class RollRepository(Protocol):
 
     async def get(self, meeting_id: int, user_id: int) -> RollEntry | None:
         """One person's entry."""
+        ...
+
+    async def tally(self, meeting_id: int) -> list[RollTally]:
+        """The roll counted by (kind, summoned, status), for the head count (one query)."""
         ...
 
     async def check_in(
