@@ -793,7 +793,8 @@ class MinutesService:
             version = await uow.minutes.add(
                 r.meeting.id, edited.to_json(), MinutesState.DRAFT, r.user.id, self.clock.now()
             )
-            assert version is not None  # no draft was open
+            if version is None:  # a draft was opened meanwhile
+                raise Conflict(STALE_DRAFT, id=r.meeting.number)
             edited = replace(edited, version=version)
             await uow.minutes.set_body(r.meeting.id, version, edited.to_json())
         return Draft(r.cell, r.meeting, edited, new_version=True)

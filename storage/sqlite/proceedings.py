@@ -198,11 +198,11 @@ class SqliteMinutes(Repository):
         """A new version numbered after the last; none while a draft is open."""
         row = await self.one(
             "INSERT INTO minutes (meeting_id, version, body, state, created_by, created_at)"
-            " SELECT ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ? FROM minutes"
-            " WHERE meeting_id = ?"
-            " AND NOT EXISTS (SELECT 1 FROM minutes WHERE meeting_id = ? AND state = 'draft')"
+            " SELECT ?, (SELECT COALESCE(MAX(version), 0) + 1 FROM minutes WHERE meeting_id = ?),"
+            " ?, ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM minutes WHERE meeting_id = ? AND state = 'draft')"
             " RETURNING version",
-            (meeting_id, body, state.value, created_by, iso(now), meeting_id, meeting_id),
+            (meeting_id, meeting_id, body, state.value, created_by, iso(now), meeting_id),
         )
         return int(row["version"]) if row else None
 
