@@ -116,6 +116,17 @@ class SqliteProceedings(Repository):
         )
         return changed > 0
 
+    async def amend(
+        self, source: tuple[str, int], speaker_id: int, text: str, now: datetime
+    ) -> bool:
+        """The speaker's edit of the message a contribution came from."""
+        changed = await self.run(
+            "UPDATE contributions SET text = ?, recorded_at = ?"
+            " WHERE source_chat = ? AND source_message = ? AND speaker_id = ?",
+            (text, iso(now), source[0], source[1], speaker_id),
+        )
+        return changed > 0
+
     async def contributions(self, meeting_id: int) -> list[Contribution]:
         """A meeting's contributions in the order recorded."""
         rows = await self.all(
