@@ -400,6 +400,23 @@ class MinutesService:
             r.meeting, position, r.items[position - 1], ContributionKind.SPEECH, recorded
         )
 
+    async def amend(
+        self,
+        identity: Identity,
+        chat: ChatRef,
+        meeting_id: int,
+        text: str,
+        source: tuple[str, int],
+    ) -> bool:
+        """A reply to an item's message was edited while the meeting is open: what its
+        speaker said follows the edit (False: that message was no contribution)."""
+        clean = clean_text(text, MAX_LINE)
+        if clean is None:
+            raise BadInput(TEXT_NEEDED)
+        async with self.store.transaction() as uow:
+            r = await self._running(uow, identity, chat, meeting_id, Need.PARTICIPANT)
+            return await uow.proceedings.amend(source, r.user.id, clean, self.clock.now())
+
     async def open_meeting_of(self, identity: Identity) -> tuple[Cell, Meeting, int] | None:
         """The caller's cell's open meeting and its current item (for «2. …» on Zalo), if
         any."""
@@ -793,7 +810,8 @@ class MinutesService:
             version = await uow.minutes.add(
                 r.meeting.id, edited.to_json(), MinutesState.DRAFT, r.user.id, self.clock.now()
             )
-            assert version is not None  # no draft was open
+            if version is None:  # a draft was opened meanwhile
+                raise Conflict(STALE_DRAFT, id=r.meeting.number)
             edited = replace(edited, version=version)
             await uow.minutes.set_body(r.meeting.id, version, edited.to_json())
         return Draft(r.cell, r.meeting, edited, new_version=True)

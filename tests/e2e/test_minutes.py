@@ -165,9 +165,15 @@ async def test_from_open_to_published_minutes_in_versions(
     await driver.send(secretary, chat, "/next")
     item1 = with_button(bot, chat, "rh:")
     assert data_of(item1, "rh:") == "rh:1:1"
-    await driver.send(
-        official, chat, "Tôi đề nghị bổ sung chỉ tiêu", reply_to_message_id=item1["message_id"]
+    update = driver.message_update(
+        official, chat, "Tôi đề nghị bổ sung", reply_to_message_id=item1["message_id"]
     )
+    await driver.deliver(update)
+    # The speaker corrects the message: the contribution follows the edit (recorded once).
+    edited = dict(update["message"], text="Tôi đề nghị bổ sung chỉ tiêu", edit_date=1)
+    await driver.deliver({"update_id": bot.fake.next_update_id(), "edited_message": edited})
+    said = await rows(bot, "SELECT text FROM contributions WHERE kind = 'speech'")
+    assert [tuple(r) for r in said] == [("Tôi đề nghị bổ sung chỉ tiêu",)]
     # Two long speeches: the minutes no longer fit one Telegram message.
     long_speech = "Báo cáo chi tiết tình hình tuần tra biên giới. " * 60
     for _ in range(2):
