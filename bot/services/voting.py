@@ -82,6 +82,16 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A vote, its cell, how many have voted, and its message in the group (if posted)."""
+
+    vote: Vote
+    cell: Cell
+    tally: Tally
+    message: tuple[str, int] | None
+
+
+@dataclass(frozen=True)
 class Started:
     """A vote just opened, with the private ballots sent for it."""
 
@@ -340,8 +350,8 @@ class VotingService:
         async with self.store.atomic() as uow:
             await uow.votes.set_message(vote_id, chat_id, message_id)
 
-    async def tally(self, vote_id: int) -> tuple[Vote, Tally, tuple[str, int] | None] | None:
-        """A running vote's count of who has voted, and its group message."""
+    async def tally(self, vote_id: int) -> Progress | None:
+        """A vote's count of who has voted, its group message and its cell."""
         async with self.store.reading() as uow:
             vote = await uow.votes.get(vote_id)
             if vote is None:
@@ -349,8 +359,11 @@ class VotingService:
             roll = await uow.votes.roll(vote.meeting_id)
             voted = await uow.votes.voters(vote_id)
             message = await uow.votes.message(vote_id)
+            cell = await uow.cells.get(vote.cell_id)
+        if cell is None:
+            return None
         eligible = sum(1 for line in roll if eligibility(line) is None)
-        return vote, Tally(voted, eligible), message
+        return Progress(vote, cell, Tally(voted, eligible), message)
 
     # --- casting -------------------------------------------------------------------------
 

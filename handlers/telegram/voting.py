@@ -132,12 +132,10 @@ async def edit_vote(application: BotApplication, key: Hashable) -> None:
     found = await application.bot_data.services.voting.tally(key)
     if found is None:
         return
-    vote, tally, message = found
+    vote, tally, message = found.vote, found.tally, found.message
     if message is None or vote.state is VoteState.CLOSED:
         return
-    async with application.bot_data.services.store.reading() as uow:
-        cell = await uow.cells.get(vote.cell_id)
-    tr = translator(cell.language if cell else "vi")
+    tr = translator(found.cell.language)
     try:
         await application.bot.edit_message_text(
             announce_text(tr, vote, tally.voted, tally.eligible),
@@ -436,21 +434,20 @@ async def _announce_result(context: BotContext, closed: Closed) -> bool:
     """The result in the group, the vote's message without its buttons. False: no group."""
     vote = closed.vote
     tr = translator(closed.language)
-    async with context.services.store.reading() as uow:
-        message = await uow.votes.message(vote.id)
-        cell = await uow.cells.get(vote.cell_id)
+    found = await context.services.voting.tally(vote.id)
+    if found is None:
+        return False
+    cell, message = found.cell, found.message
     if message is not None:
-        found = await context.services.voting.tally(vote.id)
-        tally = found[1] if found else None
-        if tally is not None:
-            await after_commit(
-                context.bot.edit_message_text(
-                    announce_text(tr, vote, tally.voted, tally.eligible),
-                    chat_id=int(message[0]),
-                    message_id=message[1],
-                )
+        # The vote's message keeps its final count and loses its buttons.
+        await after_commit(
+            context.bot.edit_message_text(
+                announce_text(tr, vote, found.tally.voted, found.tally.eligible),
+                chat_id=int(message[0]),
+                message_id=message[1],
             )
-    if cell is None or cell.channel != CHANNEL or not cell.has_group:
+        )
+    if cell.channel != CHANNEL or not cell.has_group:
         return False
     try:
         # An open vote's result names everyone: a large cell's list takes several messages.
