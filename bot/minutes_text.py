@@ -45,9 +45,11 @@ def attendance_lines(tr: Translator, minutes: Minutes) -> list[str]:
         (N_("Exempted members who attended"), len(a.exempted), _names(a.exempted)),
         (N_("Guests"), len(a.guests), _names(a.guests)),
     ]
+    # The four that every attendance states; those who came unsummoned only when any did.
     lines = [
         tr.gettext("{head} ({n}): {names}", head=tr.gettext(head), n=n, names=names or "—")
-        for head, n, names in rows
+        for index, (head, n, names) in enumerate(rows)
+        if index < 4 or n
     ]
     if a.marked:
         lines.append(tr.gettext("Recorded by the chair: {names}", names=_names(a.marked)))
@@ -86,8 +88,10 @@ def minutes_text(tr: Translator, minutes: Minutes, *, numbered: bool = False) ->
     )
     if minutes.place:
         lines.append(tr.gettext("Place: {place}", place=minutes.place))
+    elif minutes.link:
+        lines.append(tr.gettext("Form: online ({link})", link=minutes.link))
     else:
-        lines.append(tr.gettext("Form: online ({link})", link=minutes.link or "—"))
+        lines.append(tr.gettext("Form: online"))
     lines.append(tr.gettext("Chair: {name}", name=minutes.chair.name if minutes.chair else "—"))
     lines.append(
         tr.gettext("Minute-taker: {name}", name=minutes.recorder.name if minutes.recorder else "—")

@@ -966,6 +966,10 @@ class VoteRepository(Protocol):
         """The meeting's roll as the votes need it."""
         ...
 
+    async def roll_line(self, meeting_id: int, user_id: int) -> RollLine | None:
+        """One person's line on the meeting's roll."""
+        ...
+
     async def insert(
         self,
         *,

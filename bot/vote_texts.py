@@ -150,10 +150,7 @@ def result_text(tr: Translator, vote: Vote, outcome: Outcome) -> str:
         q = outcome.question
         names = _names_by_option(outcome, 0)
         for index, count in enumerate((q.approve, q.disapprove, q.abstain)):
-            line = f"{tr.gettext(QUESTION_OPTIONS[index])}: {count}"
-            if names.get(index):
-                line += " (" + ", ".join(names[index]) + ")"
-            lines.append(line)
+            lines.append(f"{tr.gettext(QUESTION_OPTIONS[index])}: {count}")
         lines.append(
             tr.gettext(
                 "Approving: {yes} of {present} present who may vote ({share}%); {yes} of "
@@ -178,6 +175,11 @@ def result_text(tr: Translator, vote: Vote, outcome: Outcome) -> str:
                         "may discuss further and vote again."
                     )
                 )
+        if names:
+            # An open vote: who chose what, after the verdict (a long list must not hide it).
+            lines.append(tr.gettext("Who chose what (open vote):"))
+            for index in sorted(names):
+                lines.append(f"{tr.gettext(QUESTION_OPTIONS[index])}: {', '.join(names[index])}")
         return "\n".join(lines)
     if outcome.election is not None:
         e = outcome.election
@@ -208,7 +210,7 @@ def result_text(tr: Translator, vote: Vote, outcome: Outcome) -> str:
         return "\n".join(lines)
     graded = outcome.classification
     assert graded is not None
-    for item, subject in enumerate(graded.subjects):
+    for subject in graded.subjects:
         grade = (
             tr.gettext(GRADE_LABELS[subject.grade])
             if subject.grade
@@ -219,9 +221,6 @@ def result_text(tr: Translator, vote: Vote, outcome: Outcome) -> str:
             for g, n in zip(GRADES, subject.counts, strict=True)
         )
         lines.append(f"• {subject.name}: {grade} ({counts})")
-        names = _names_by_option(outcome, item)
-        for level, who in sorted(names.items()):
-            lines.append(f"   {tr.gettext(GRADE_LABELS[GRADES[level]])}: {', '.join(who)}")
     lines.append(tr.gettext("Denominator: {words}.", words=denominator_words(tr, den)))
     lines.append(rule)
     lines.append(
@@ -230,6 +229,13 @@ def result_text(tr: Translator, vote: Vote, outcome: Outcome) -> str:
             "highest level that reaches the threshold."
         )
     )
+    chose = [(item, _names_by_option(outcome, item)) for item in range(len(graded.subjects))]
+    if any(names for _, names in chose):
+        lines.append(tr.gettext("Who chose what (open vote):"))
+        for item, names in chose:
+            for level, who in sorted(names.items()):
+                level_name = tr.gettext(GRADE_LABELS[GRADES[level]])
+                lines.append(f"• {graded.subjects[item].name} — {level_name}: {', '.join(who)}")
     if graded.excellent_over_limit:
         lines.append(
             "⚠️ "

@@ -48,6 +48,9 @@ def parse_multipart(body: bytes, content_type: str) -> tuple[JSONDict, dict[str,
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a bot opens many at once
+    # (a thousand check-in presses answered together); Telegram's servers do not.
+    request_queue_size = 256
 
     def __init__(self, fake: FakeTelegram, token: str | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

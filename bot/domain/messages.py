@@ -74,6 +74,15 @@ class CastBallot:
 
 
 @dataclass(frozen=True)
+class AssignRunner:
+    """A leader names who chairs an open meeting, or who takes its minutes (recorder)."""
+
+    meeting_id: int
+    recorder: bool
+    user_id: int
+
+
+@dataclass(frozen=True)
 class RaiseHand:
     """A member asks to speak on an agenda item ("✋ Đăng ký phát biểu")."""
 
@@ -111,6 +120,7 @@ ChoiceAction = (
     | SendAbsence
     | Confirm
     | CheckIn
+    | AssignRunner
     | RaiseHand
     | NextSpeaker
     | ApproveMinutes

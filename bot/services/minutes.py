@@ -295,10 +295,10 @@ class MinutesService:
         if user is None or membership is None or not membership.active:
             raise Refused(REFUSE_NOT_MEMBER)
         self._check(actor, run, need)
-        items = agenda_rules.render_agenda(
-            [agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)],
-            cell.language,
-        )
+        items = [
+            agenda_rules.AgendaItem.from_text(t).render(cell.language)
+            for t in await uow.agenda.get(meeting.id)
+        ]
         return Running(cell, meeting, run, user, membership, items)
 
     @staticmethod
@@ -337,6 +337,7 @@ class MinutesService:
                 r.cell,
                 None if in_group else group_tr.gettext(ITEM_TEXT, title=title, **params),
                 lambda tr: tr.gettext(ITEM_TEXT_PRIVATE, title=title, **params),
+                skip=lambda user: user.id == r.user.id,  # answered already
                 meeting_type=r.meeting.type,
             )
 
@@ -377,7 +378,9 @@ class MinutesService:
             raise BadInput(TEXT_NEEDED)
         async with self.store.transaction() as uow:
             r = await self._running(uow, identity, chat, meeting_id, Need.PARTICIPANT)
-            if not 1 <= position <= max(r.run.current_item, 0):
+            if r.run.current_item < 1:
+                raise Conflict(NO_ITEM_YET)
+            if not 1 <= position <= r.run.current_item:
                 raise BadInput(
                     N_("Item {position} has not been taken up; the meeting is at item {at}."),
                     position=position,
@@ -631,10 +634,10 @@ class MinutesService:
     async def _build(self, uow: UnitOfWork, cell: Cell, meeting: Meeting, run: Run) -> Minutes:
         """The minutes drafted from the records of a closed meeting."""
         entries = await uow.roll.of_meeting(meeting.id)
-        items = agenda_rules.render_agenda(
-            [agenda_rules.AgendaItem.from_text(t) for t in await uow.agenda.get(meeting.id)],
-            cell.language,
-        )
+        items = [
+            agenda_rules.AgendaItem.from_text(t).render(cell.language)
+            for t in await uow.agenda.get(meeting.id)
+        ]
         contributions = await uow.proceedings.contributions(meeting.id)
         names = {e.user.id: e.user.name for e in entries}
         missing = [

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.access import Action, is_leader, is_summoned, outside_group
-from bot.domain.cells import Cell, Membership, Status, normalize_word
+from bot.domain.cells import Cell, Membership, Role, Status, normalize_word
 from bot.domain.identity import ChatRef, Identity, User
 from bot.domain.meetings import Meeting, MeetingStatus, Reply
 from bot.domain.messages import CheckIn, Choice, Content, Letter, Person
@@ -190,8 +190,10 @@ class RunningService:
                     uow, identity, chat, number, Action.MANAGE_MEETINGS
                 )
             assert actor.user_id is not None
-            chair_user = await self._participant(uow, cell, chair) if chair else None
-            recorder_user = await self._participant(uow, cell, recorder) if recorder else None
+            chair_user = await self._participant(uow, cell, chair, runner=True) if chair else None
+            recorder_user = (
+                await self._participant(uow, cell, recorder, runner=True) if recorder else None
+            )
             if meeting.status is MeetingStatus.CANCELLED:
                 raise Conflict(
                     N_("Meeting #{id} was cancelled; restore it first with /restore {id}."),
@@ -276,8 +278,11 @@ class RunningService:
             )
         return min(due, key=lambda m: (m.status is not MeetingStatus.OPEN, abs(m.starts_at - now)))
 
-    async def _participant(self, uow: UnitOfWork, cell: Cell, ref: MemberRef) -> User:
-        """An active member (or guest) of the cell named by number, @username or reply."""
+    async def _participant(
+        self, uow: UnitOfWork, cell: Cell, ref: MemberRef, *, runner: bool = False
+    ) -> User:
+        """An active member (or guest, but not to chair or take the minutes) of the cell named
+        by number, @username or reply."""
         found: Membership | None = None
         if ref.number is not None:
             found = await uow.memberships.get_by_number(cell.id, ref.number)
@@ -287,9 +292,64 @@ class RunningService:
         elif ref.external_id is not None:
             user = await uow.users.get(cell.channel, ref.external_id)
             found = await uow.memberships.get(cell.id, user.id) if user else None
-        if found is None or not found.active:
+        if found is None or not found.active or (runner and found.role is Role.GUEST):
             raise NotFound(NO_SUCH_MEMBER, usage=Usage.MEMBERS)
         return found.user
+
+    async def candidates(
+        self, identity: Identity, chat: ChatRef, number: int | None
+    ) -> tuple[Board, list[User]]:
+        """Who may chair or take the minutes of an open meeting (its number, or the cell's
+        open one), for a leader to choose with buttons: those present first."""
+        async with self.store.reading() as uow:
+            if number is None:
+                cell, _ = await self.access.cell_for(uow, identity, chat, Action.MANAGE_MEETINGS)
+                runs = await uow.runs.open_of_cell(cell.id)
+                if not runs:
+                    raise Conflict(N_("No meeting of this cell is open now."))
+                found = await uow.meetings.get(runs[-1].meeting_id)
+                assert found is not None
+                meeting = found
+            else:
+                cell, meeting, _ = await self.access.meeting_by_number(
+                    uow, identity, chat, number, Action.MANAGE_MEETINGS
+                )
+            self._check_open(meeting, await uow.runs.get(meeting.id))
+            board = await self._board(uow, cell, meeting)
+            members = {m.user.id: m for m in await uow.memberships.of_cell(cell.id)}
+            entries = await uow.roll.of_meeting(meeting.id)
+        eligible = [
+            e
+            for e in entries
+            if e.user.id in members and members[e.user.id].role is not Role.GUEST
+        ]
+        eligible.sort(key=lambda e: not e.attended)
+        return board, [e.user for e in eligible]
+
+    async def assign(
+        self,
+        identity: Identity,
+        chat: ChatRef | None,
+        meeting_id: int,
+        recorder: bool,
+        user_id: int,
+    ) -> Board:
+        """A leader's button: who chairs the open meeting, or who takes its minutes."""
+        async with self.store.transaction() as uow:
+            cell, meeting, _ = await self.access.meeting_for(
+                uow, identity, chat, meeting_id, Action.MANAGE_MEETINGS
+            )
+            self._check_open(meeting, await uow.runs.get(meeting.id))
+            membership = await uow.memberships.get(cell.id, user_id)
+            if membership is None or not membership.active or membership.role is Role.GUEST:
+                raise NotFound(NO_SUCH_MEMBER, usage=Usage.MEMBERS)
+            if recorder:
+                await uow.runs.set_recorder(meeting.id, user_id)
+            else:
+                await uow.runs.set_chair(meeting.id, user_id)
+            board = await self._board(uow, cell, meeting)
+        self._changed(meeting.id)
+        return board
 
     def _checkin_letters(self, cell: Cell, meeting: Meeting, users: list[User]) -> list[Letter]:
         letters = []

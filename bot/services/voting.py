@@ -53,6 +53,7 @@ VOTE_CLOSED = N_("This vote is closed; its result stands.")
 NO_SUCH_VOTE = N_("No such vote in this meeting.")
 STALE_BALLOT = N_("This ballot button is not valid (old or altered): nothing was recorded.")
 SECRET_FINAL = N_("You have voted already: a secret ballot is final and cannot be changed.")
+NO_BALLOTS = N_("You have no ballot waiting: no vote you may take part in is running.")
 SECRET_IN_PRIVATE = N_(
     "A secret ballot is cast only in your private chat with the bot, never in the group."
 )
@@ -81,6 +82,16 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A vote, its cell, how many have voted, and its message in the group (if posted)."""
+
+    vote: Vote
+    cell: Cell
+    tally: Tally
+    message: tuple[str, int] | None
+
+
+@dataclass(frozen=True)
 class Started:
     """A vote just opened, with the private ballots sent for it."""
 
@@ -97,7 +108,6 @@ class Cast:
     """A ballot committed (or, for an election's secret ballot, the ticks to show again)."""
 
     vote: Vote
-    tally: Tally
     choices: frozenset[int]
     final: bool  # cast; False: only the ticks of a secret election ballot changed
     ballot: Content | None = None  # the secret ballot again, with new buttons
@@ -228,8 +238,11 @@ class VotingService:
             ]
             key = await uow.votes.secret_key(vote.id)
         letters = []
-        if vote.mode is VoteMode.SECRET or vote.kind is VoteKind.CLASSIFICATION:
-            for user in voters:
+        privately = vote.mode is VoteMode.SECRET or vote.kind is VoteKind.CLASSIFICATION
+        for user in voters:
+            # An open vote is voted in the group; whoever is not there (a cell run from Zalo
+            # private chats, a member on another channel) gets the ballot privately.
+            if privately or not cell.sees_group(user):
                 tr = translator(user.language or cell.language)
                 for item in range(vote.items):
                     letters.append(
@@ -337,8 +350,8 @@ class VotingService:
         async with self.store.atomic() as uow:
             await uow.votes.set_message(vote_id, chat_id, message_id)
 
-    async def tally(self, vote_id: int) -> tuple[Vote, Tally, tuple[str, int] | None] | None:
-        """A running vote's count of who has voted, and its group message."""
+    async def tally(self, vote_id: int) -> Progress | None:
+        """A vote's count of who has voted, its group message and its cell."""
         async with self.store.reading() as uow:
             vote = await uow.votes.get(vote_id)
             if vote is None:
@@ -346,28 +359,28 @@ class VotingService:
             roll = await uow.votes.roll(vote.meeting_id)
             voted = await uow.votes.voters(vote_id)
             message = await uow.votes.message(vote_id)
+            cell = await uow.cells.get(vote.cell_id)
+        if cell is None:
+            return None
         eligible = sum(1 for line in roll if eligibility(line) is None)
-        return vote, Tally(voted, eligible), message
+        return Progress(vote, cell, Tally(voted, eligible), message)
 
     # --- casting -------------------------------------------------------------------------
 
-    async def _voter(
-        self, uow: UnitOfWork, identity: Identity, vote_id: int
-    ) -> tuple[Vote, User, Tally]:
-        """The running vote and the presser, once they may vote in it."""
+    async def _voter(self, uow: UnitOfWork, identity: Identity, vote_id: int) -> tuple[Vote, User]:
+        """The running vote and the presser, once they may vote in it (one roll line read:
+        a press must not cost a read of the whole roll)."""
         vote = await uow.votes.get(vote_id)
         if vote is None:
             raise Refused(STALE_BALLOT)
         if vote.state is VoteState.CLOSED:
             raise Refused(VOTE_CLOSED)
         user = await uow.users.get(identity.channel, identity.external_id)
-        roll = await uow.votes.roll(vote.meeting_id)
-        line = next((r for r in roll if user is not None and r.user_id == user.id), None)
+        line = await uow.votes.roll_line(vote.meeting_id, user.id) if user else None
         reason = eligibility(line)
         if reason is not None or user is None:
             raise Refused(INELIGIBLE_REASONS[reason] if reason else STALE_BALLOT)
-        eligible = sum(1 for r in roll if eligibility(r) is None)
-        return vote, user, Tally(0, eligible)
+        return vote, user
 
     async def cast(
         self, identity: Identity, chat: ChatRef, vote_id: int, item: int, code: str
@@ -376,7 +389,7 @@ class VotingService:
         secret election ballot, or a secret ballot cast for good."""
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            vote, user, tally = await self._voter(uow, identity, vote_id)
+            vote, user = await self._voter(uow, identity, vote_id)
             if not 0 <= item < vote.items:
                 raise Refused(STALE_BALLOT)
             if vote.mode is VoteMode.SECRET:
@@ -397,13 +410,11 @@ class VotingService:
                 if not final:
                     tr = translator(user.language or "vi")
                     again = ballot_content(tr, vote, user.id, item, key, chosen)
-                    voted = await uow.votes.voters(vote.id)
-                    return Cast(vote, Tally(voted, tally.eligible), chosen, False, again)
+                    return Cast(vote, chosen, False, again)
                 if not await uow.votes.cast_secret(vote.id, user.id, item, chosen):
                     raise Refused(SECRET_FINAL)
-                voted = await uow.votes.voters(vote.id)
                 # The choice is neither logged nor returned: the voter's own screen shows it.
-                return Cast(vote, Tally(voted, tally.eligible), frozenset(), True)
+                return Cast(vote, frozenset(), True)
             if not code.startswith("o") or not code[1:].isdigit():
                 raise Refused(STALE_BALLOT)
             option = int(code[1:])
@@ -417,14 +428,33 @@ class VotingService:
             else:
                 mine = frozenset({option})
             await uow.votes.cast_open(vote.id, user.id, item, mine, now)
-            voted = await uow.votes.voters(vote.id)
-            return Cast(vote, Tally(voted, tally.eligible), frozenset(mine), True)
+            return Cast(vote, frozenset(mine), True)
+
+    async def my_ballots(self, identity: Identity) -> list[Content]:
+        """The caller's ballots of every vote running in their cells that they may still
+        answer (on Zalo: /ballot)."""
+        contents: list[Content] = []
+        async with self.store.reading() as uow:
+            user = await uow.users.get(identity.channel, identity.external_id)
+            cells = await uow.memberships.of_user(user.id) if user else []
+            votes = []
+            for cell, _ in cells:
+                running = await uow.votes.running(cell.id)
+                if running is not None:
+                    votes += await uow.votes.of_meeting(running[0], open_only=True)
+        for vote in votes:
+            try:
+                _, found = await self.ballot_for(identity, vote.id)
+            except Refused:
+                continue
+            contents += found
+        return contents
 
     async def ballot_for(self, identity: Identity, vote_id: int) -> tuple[User, list[Content]]:
         """The presser's own ballot again (a secret one, or a classification), for their
         private chat: the questions they have not answered yet."""
         async with self.store.reading() as uow:
-            vote, user, _ = await self._voter(uow, identity, vote_id)
+            vote, user = await self._voter(uow, identity, vote_id)
             done = await uow.votes.has_voted(vote.id, user.id)
             key = await uow.votes.secret_key(vote.id)
             cell = await uow.cells.get(vote.cell_id)

@@ -9,6 +9,7 @@ from bot.domain.cells import Kind, Role
 from bot.domain.messages import (
     AnswerSummons,
     ApproveMinutes,
+    AssignRunner,
     CastBallot,
     CheckIn,
     ChoiceAction,
@@ -60,6 +61,7 @@ _PATTERNS = {
     "vr": re.compile(rf"vr:{_ID}"),
     # The guided /vote: a kind, then a mode.
     "vd": re.compile(r"vd:(k:[raecx]|m:[os])"),
+    "rp": re.compile(rf"rp:{_ID}:([cr]):{_ID}"),
     "sd": re.compile(
         r"sd:(type:[rtec]|dur:(?:60|90|120|180)|title:d|link:[gn]|agenda:[rtecx]|ok|no)"
     ),
@@ -177,6 +179,7 @@ Data = (
     | EndVote
     | BallotRequest
     | VoteDialogStep
+    | AssignRunner
 )
 
 # Grades of the anonymous scoring, one letter each in a button's data.
@@ -273,6 +276,11 @@ def check_in(meeting_id: int) -> str:
     return f"ci:{meeting_id}"
 
 
+def assign_runner(meeting_id: int, recorder: bool, user_id: int) -> str:
+    """Data of a button naming the chair (c) or the minute-taker (r) of an open meeting."""
+    return f"rp:{meeting_id}:{'r' if recorder else 'c'}:{user_id}"
+
+
 def dialog_step(value: str) -> str:
     """Data of a dialog button."""
     return f"sd:{value}"
@@ -332,6 +340,8 @@ def parse(data: str | None) -> Data | None:
         return BallotRequest(int(groups[0]))
     if prefix == "vd":
         return VoteDialogStep(groups[0])
+    if prefix == "rp":
+        return AssignRunner(int(groups[0]), groups[1] == "r", int(groups[2]))
     return ChooseLanguage(groups[0])
 
 
@@ -358,4 +368,6 @@ def for_action(action: ChoiceAction) -> str:
         return check_in(action.meeting_id)
     if isinstance(action, CastBallot):
         return ballot(action.vote_id, action.item, action.code)
+    if isinstance(action, AssignRunner):
+        return assign_runner(action.meeting_id, action.recorder, action.user_id)
     return join_choice(action.membership_id, action.kind)

@@ -3,15 +3,16 @@ live head count, /mark, /attendance, /quorum and /grace."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Hashable
 from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.domain.messages import CheckIn
+from bot.domain.messages import AssignRunner, CheckIn
 from bot.errors import NotFound
 from bot.i18n import N_, translator
 from bot.services.members import MemberRef
@@ -33,10 +34,12 @@ from handlers.telegram.common import (
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.live import Coalescer
 from handlers.telegram.meeting_render import meeting_number
+from handlers.telegram.notifier import keyboard
 
 logger = logging.getLogger(__name__)
 
 JOIN_LABEL = "🔗"
+ANSWER_RETRIES = (0.2, 0.5, 1.0)
 
 
 def board_markup(board: Board) -> InlineKeyboardMarkup | None:
@@ -90,7 +93,15 @@ async def open_command(update: Update, context: BotContext) -> None:
     identity, chat = caller(update)
     message = update.effective_message
     assert message is not None
-    number, chair, recorder = rr.open_args(command_args(message), _replied(update))
+    number, chair, recorder, pick = rr.open_args(command_args(message), _replied(update))
+    if pick is not None:
+        # "/open N chủ trì": the leader chooses with buttons among the cell's members.
+        board, users = await context.services.running.candidates(identity, chat, number)
+        recorder_pick = pick == "recorder"
+        tr = await tr_for(update, context)
+        markup = keyboard(rr.pick_choices(board, users, recorder_pick))
+        await reply(update, rr.pick_text(tr, board, recorder_pick), markup)
+        return
     opening = await context.services.running.open_meeting(
         identity, chat, number, chair=chair, recorder=recorder
     )
@@ -138,7 +149,42 @@ async def on_check_in(update: Update, context: BotContext) -> None:
     # The alert is the presser's alone: in their language (no second look-up: the user is known).
     tr = await tr_of(context, checked.user)
     # The live head count follows by itself (the service tells the coalescer).
-    await after_commit(query.answer(rr.checked_text(tr, checked)))
+    await after_commit(answer_press(query, rr.checked_text(tr, checked)))
+
+
+async def answer_press(query: CallbackQuery, text: str) -> None:
+    """Answer a committed press, again after a broken connection: every press must be
+    answered, and a second answer of the same query (when the first did arrive) is only
+    refused by Telegram."""
+    for delay in (*ANSWER_RETRIES, None):
+        try:
+            await query.answer(text)
+            return
+        except BadRequest as error:
+            # Already answered (the lost reply's request had arrived), or too old.
+            logger.debug("press %s not answered again: %s", query.id, error)
+            return
+        except NetworkError:
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
+
+
+async def on_assign(update: Update, context: BotContext) -> None:
+    """A button naming the chair or the minute-taker of an open meeting (leaders)."""
+    query = update.callback_query
+    assert query is not None
+    data = cd.parse(query.data)
+    if not isinstance(data, AssignRunner):
+        raise NotFound(N_("This button is no longer valid."))
+    where = chat_of(query.message.chat) if query.message else None
+    board = await context.services.running.assign(
+        identity_of(query.from_user), where, data.meeting_id, data.recorder, data.user_id
+    )
+    tr = await tr_for(update, context)
+    text = rr.assigned_text(tr, board, data.recorder)
+    await after_commit(query.answer(text))
+    await after_commit(query.edit_message_text(text))
 
 
 async def mark(update: Update, context: BotContext) -> None:
@@ -210,3 +256,4 @@ def register(application: BotApplication) -> None:
             CommandHandler(command, callback, filters=filters.UpdateType.MESSAGE)
         )
     application.add_handler(CallbackQueryHandler(on_check_in, pattern=r"^ci:"))
+    application.add_handler(CallbackQueryHandler(on_assign, pattern=r"^rp:"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.domain.cells import Cell, normalize_word
 from bot.domain.identity import User
 from bot.domain.meetings import MEETING_TYPE_LABELS
+from bot.domain.messages import AssignRunner, Choice
 from bot.domain.running import (
     ATTENDANCE_CRITERION_PERCENT,
     HeadCount,
@@ -27,6 +29,8 @@ from bot.texts import when
 OPEN_EXAMPLE = "/open 3 thư ký @lan_tran"
 MARK_EXAMPLE = "/mark 5 vắng Trực chốt biên giới"
 ATTENDANCE_EXAMPLE = "/attendance 3"
+PICK_MAX = 40
+PICK_LABEL_MAX = 40
 
 KIND_COUNT_LABELS = {
     RollKind.OFFICIAL: N_("official {present}/{summoned}"),
@@ -193,7 +197,8 @@ def opened_text(tr: Translator, board: Board, already: bool) -> str:
                 recorder=comrade(tr, board.recorder),
             ),
             tr.gettext(
-                "Change them with /open {id} chair @member or /open {id} thư ký @member.",
+                "Change them with /open {id} chair or /open {id} thư ký (buttons), or name the "
+                "member: /open {id} chair @member.",
                 id=board.meeting.number,
             ),
             *count_lines(tr, board.count),
@@ -305,12 +310,19 @@ def _number(word: str) -> int | None:
     return None
 
 
-def open_args(
-    text: str, replied: MemberRef | None = None
-) -> tuple[int | None, MemberRef | None, MemberRef | None]:
-    """/open [N] [chair @member] [thư ký @member]: the meeting's number (None: the one due
-    now), the chair and the minute-taker named; a role without a member takes the member of
-    the replied-to message."""
+class OpenArgs(NamedTuple):
+    """What /open was given: the meeting's number (None: the one due now), the chair and the
+    minute-taker named, and a role named without a member (to choose with buttons)."""
+
+    number: int | None
+    chair: MemberRef | None
+    recorder: MemberRef | None
+    pick: str | None = None  # "chair" or "recorder"
+
+
+def open_args(text: str, replied: MemberRef | None = None) -> OpenArgs:
+    """/open [N] [chair @member] [thư ký @member]; a role without a member takes the member of
+    the replied-to message, or (none replied to) is to be chosen with buttons."""
     words = text.split()
     number = _number(words[0]) if words else None
     if number is not None:
@@ -340,13 +352,50 @@ def open_args(
         else:
             role_words.append(word)
     if role_words:
-        if replied is None:
+        if replied is not None:
+            assign(replied)
+        else:
+            role = normalize_word("".join(role_words))
+            if role in CHAIR_WORDS:
+                return OpenArgs(number, chair, recorder, "chair")
+            if role in RECORDER_WORDS:
+                return OpenArgs(number, chair, recorder, "recorder")
             raise BadInput(
                 N_("Write /open N, /open N chair @member or /open N thư ký @member."),
                 example=OPEN_EXAMPLE,
             )
-        assign(replied)
-    return number, chair, recorder
+    return OpenArgs(number, chair, recorder)
+
+
+def pick_text(tr: Translator, board: Board, recorder: bool) -> str:
+    """The question above the buttons naming the chair or the minute-taker."""
+    if recorder:
+        return tr.gettext("Choose the minute-taker of meeting #{id}:", id=board.meeting.number)
+    return tr.gettext("Choose who chairs meeting #{id}:", id=board.meeting.number)
+
+
+def pick_choices(
+    board: Board, users: list[User], recorder: bool
+) -> tuple[tuple[Choice, ...], ...]:
+    """One choice per candidate, two a row (at most PICK_MAX)."""
+    choices = [
+        Choice(u.name[:PICK_LABEL_MAX], AssignRunner(board.meeting.id, recorder, u.id))
+        for u in users[:PICK_MAX]
+    ]
+    return tuple(tuple(choices[i : i + 2]) for i in range(0, len(choices), 2))
+
+
+def assigned_text(tr: Translator, board: Board, recorder: bool) -> str:
+    """Who chairs, or takes the minutes, now."""
+    if recorder:
+        return tr.gettext(
+            "Meeting #{id}: {name} takes the minutes.",
+            id=board.meeting.number,
+            name=comrade(tr, board.recorder),
+        )
+    return tr.gettext(
+        "Meeting #{id}: {name} chairs.", id=board.meeting.number, name=comrade(tr, board.chair)
+    )
 
 
 def mark_args(text: str, replied: MemberRef | None = None) -> tuple[MemberRef, RollStatus, str]:

@@ -3,12 +3,13 @@ in the group, secret ones only in private chats), the live "N of M have voted", 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Hashable
 from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.domain.messages import CastBallot
@@ -16,7 +17,7 @@ from bot.domain.votes import VoteKind, VoteMode, VoteState
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Translator, translator
 from bot.rules.vote_forms import parse_vote
-from bot.services.voting import Closed, Started, VoteRequest, option_labels
+from bot.services.voting import NO_BALLOTS, Closed, Started, VoteRequest, option_labels
 from bot.vote_texts import announce_text, result_text
 from handlers.telegram import callback_data as cd
 from handlers.telegram.common import (
@@ -28,6 +29,7 @@ from handlers.telegram.common import (
     confirm,
     identity_of,
     reply,
+    split_text,
     tr_for,
     tr_person,
 )
@@ -38,6 +40,7 @@ from handlers.telegram.notifier import keyboard
 logger = logging.getLogger(__name__)
 
 DIALOG = "vote"
+ANSWER_ATTEMPTS = 3
 BALLOT_BUTTON = N_("🗳 My ballot (private chat)")
 END_BUTTON = N_("⏹ Close the vote")
 # The guided dialog's buttons: a kind, then a mode (vd:k:r, vd:m:s).
@@ -66,6 +69,27 @@ PROMPTS = {
         "2; Nguyễn Văn A; Trần Thị B"
     ),
 }
+
+
+async def answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a press after its ballot was committed. A connection dropped under load
+    (NetworkError) is retried: answering a query twice is harmless, leaving a press
+    unanswered is not (the member would not know the ballot counted)."""
+    for attempt in range(ANSWER_ATTEMPTS):
+        try:
+            await query.answer(text)
+            return
+        except BadRequest as error:  # too old, already answered: nothing to retry
+            logger.info("could not answer a ballot press: %s", error.message)
+            return
+        except NetworkError as error:
+            if attempt == ANSWER_ATTEMPTS - 1:
+                logger.warning("could not answer a ballot press: %r", error)
+                return
+            await asyncio.sleep(0.2 * (attempt + 1))
+        except TelegramError as error:
+            logger.warning("could not answer a ballot press: %r", error)
+            return
 
 
 def announce_markup(
@@ -108,12 +132,10 @@ async def edit_vote(application: BotApplication, key: Hashable) -> None:
     found = await application.bot_data.services.voting.tally(key)
     if found is None:
         return
-    vote, tally, message = found
+    vote, tally, message = found.vote, found.tally, found.message
     if message is None or vote.state is VoteState.CLOSED:
         return
-    async with application.bot_data.services.store.reading() as uow:
-        cell = await uow.cells.get(vote.cell_id)
-    tr = translator(cell.language if cell else "vi")
+    tr = translator(found.cell.language)
     try:
         await application.bot.edit_message_text(
             announce_text(tr, vote, tally.voted, tally.eligible),
@@ -134,7 +156,7 @@ async def _post(update: Update, context: BotContext, started: Started) -> None:
     _, chat = caller(update)
     tr_group = translator(cell.language)
     posted = False
-    if cell.channel == CHANNEL and cell.chat_id and not cell.chat_id.startswith("zalo"):
+    if cell.channel == CHANNEL and cell.has_group:
         try:
             sent = await context.bot.send_message(
                 int(cell.chat_id),
@@ -197,14 +219,17 @@ async def election_command(update: Update, context: BotContext) -> None:
 
 async def _start_line(update: Update, context: BotContext, args: str) -> None:
     identity, chat = caller(update)
-    kind, mode, subject, seats, candidates = parse_vote(args)
+    form = parse_vote(args)
+    recognition = form.kind is VoteKind.RECOGNITION
     request = VoteRequest(
-        kind,
-        mode,
-        subject if kind is not VoteKind.RECOGNITION else "",
-        candidates,
-        seats,
-        member=subject if kind is VoteKind.RECOGNITION else None,
+        form.kind,
+        form.mode,
+        "" if recognition else form.subject,
+        form.candidates,
+        form.seats,
+        member=form.subject if recognition else None,
+        basis=form.basis,
+        threshold=form.threshold,
     )
     started = await context.services.voting.start(identity, chat, request)
     await _post(update, context, started)
@@ -235,7 +260,7 @@ async def on_dialog_button(update: Update, context: BotContext) -> None:
         state["step"] = "text"
     else:
         raise NotFound(N_("This button is no longer valid."))
-    await after_commit(query.answer())
+    await answer(query)
     kind = VoteKind(str(state["kind"]))
     if state["step"] == "mode":
         await context.services.dialogs.save(identity, chat, DIALOG, state)
@@ -320,13 +345,13 @@ async def on_ballot(update: Update, context: BotContext) -> None:
     if not cast.final:
         # A tick on a secret election ballot: the ballot again, with its ticks.
         assert cast.ballot is not None
-        await after_commit(query.answer())
+        await answer(query)
         await after_commit(
             query.edit_message_text(cast.ballot.text, reply_markup=keyboard(cast.ballot.choices))
         )
         return
     if vote.mode is VoteMode.SECRET:
-        await after_commit(query.answer(tr.gettext("✅ Your secret ballot is cast.")))
+        await answer(query, tr.gettext("✅ Your secret ballot is cast."))
         text = getattr(query.message, "text", None) or ""
         await after_commit(
             query.edit_message_text(
@@ -336,12 +361,11 @@ async def on_ballot(update: Update, context: BotContext) -> None:
     else:
         labels = option_labels(tr, vote, data.item)
         chosen = ", ".join(labels[i] for i in sorted(cast.choices)) or "—"
-        await after_commit(
-            query.answer(
-                tr.gettext(
-                    "Recorded: {choice}. You may change it until the vote closes.", choice=chosen
-                )
-            )
+        await answer(
+            query,
+            tr.gettext(
+                "Recorded: {choice}. You may change it until the vote closes.", choice=chosen
+            ),
         )
         if query.message.chat.type == "private":
             ballot_text = getattr(query.message, "text", None) or ""
@@ -379,33 +403,56 @@ async def on_ballot_request(update: Update, context: BotContext) -> None:
             show_alert=True,
         )
         return
-    await after_commit(
-        query.answer(tr.gettext("Your ballot is in your private chat with the bot."))
-    )
+    await answer(query, tr.gettext("Your ballot is in your private chat with the bot."))
+
+
+async def ballot_command(update: Update, context: BotContext) -> None:
+    """/ballot: the caller's ballots of the running votes come to the private chat."""
+    user = update.effective_user
+    assert user is not None
+    ballots = await context.services.voting.my_ballots(identity_of(user))
+    tr = await tr_person(update, context)
+    if not ballots:
+        await reply(update, tr.gettext(NO_BALLOTS))
+        return
+    try:
+        for content in ballots:
+            await context.bot.send_message(
+                user.id, content.text, reply_markup=keyboard(content.choices)
+            )
+    except Forbidden:
+        await reply(
+            update,
+            tr.gettext(
+                "Open a private chat with the bot first ({link}), then press again.",
+                link=context.services.delivery.notifier.private_chat_link(),
+            ),
+        )
 
 
 async def _announce_result(context: BotContext, closed: Closed) -> bool:
     """The result in the group, the vote's message without its buttons. False: no group."""
     vote = closed.vote
     tr = translator(closed.language)
-    async with context.services.store.reading() as uow:
-        message = await uow.votes.message(vote.id)
-        cell = await uow.cells.get(vote.cell_id)
+    found = await context.services.voting.tally(vote.id)
+    if found is None:
+        return False
+    cell, message = found.cell, found.message
     if message is not None:
-        found = await context.services.voting.tally(vote.id)
-        tally = found[1] if found else None
-        if tally is not None:
-            await after_commit(
-                context.bot.edit_message_text(
-                    announce_text(tr, vote, tally.voted, tally.eligible),
-                    chat_id=int(message[0]),
-                    message_id=message[1],
-                )
+        # The vote's message keeps its final count and loses its buttons.
+        await after_commit(
+            context.bot.edit_message_text(
+                announce_text(tr, vote, found.tally.voted, found.tally.eligible),
+                chat_id=int(message[0]),
+                message_id=message[1],
             )
-    if cell is None or cell.channel != CHANNEL or not cell.chat_id:
+        )
+    if cell.channel != CHANNEL or not cell.has_group:
         return False
     try:
-        await context.bot.send_message(int(cell.chat_id), result_text(tr, vote, closed.outcome))
+        # An open vote's result names everyone: a large cell's list takes several messages.
+        for piece in split_text(result_text(tr, vote, closed.outcome)):
+            await context.bot.send_message(int(cell.chat_id), piece)
     except (TelegramError, ValueError) as error:
         logger.warning("could not post the result of vote %s: %r", vote.id, error)
         return False
@@ -438,7 +485,7 @@ async def on_end_button(update: Update, context: BotContext) -> None:
         identity_of(query.from_user), chat_of(query.message.chat), data.vote_id
     )
     tr = await tr_person(update, context)
-    await after_commit(query.answer(tr.gettext("The vote is closed.")))
+    await answer(query, tr.gettext("The vote is closed."))
     await _announce_result(context, closed)
 
 
@@ -450,6 +497,8 @@ def register(application: BotApplication) -> None:
         "bieuquyet": vote_command,
         "baucu": election_command,
         "endvote": end_command,
+        "ballot": ballot_command,
+        "phieu": ballot_command,
         "dongbieuquyet": end_command,
     }
     for command, callback in commands.items():

@@ -32,6 +32,8 @@ from bot.domain.identity import ChatRef, Identity
 from bot.domain.meetings import MeetingStatus
 from bot.domain.messages import (
     AnswerSummons,
+    AssignRunner,
+    CastBallot,
     CheckIn,
     Choice,
     Confirm,
@@ -61,6 +63,7 @@ from handlers.telegram.meetings import CANCEL_EXAMPLE, NEW_ROOM_WORDS
 from handlers.telegram.usage import example_of
 from handlers.zalo import minutes as zalo_minutes
 from handlers.zalo import running
+from handlers.zalo import voting as zalo_voting
 from handlers.zalo.budget import MonthlyBudget, quota_text
 from handlers.zalo.client import ZaloMessage, parse_update
 from handlers.zalo.notifier import (
@@ -312,6 +315,8 @@ class ZaloBot:
         attendance = self.services.attendance
         if isinstance(action, zalo_minutes.MINUTES_ACTIONS):
             return await zalo_minutes.choose(self, identity, chat, action, tr)
+        if isinstance(action, CastBallot):
+            return await zalo_voting.choose(self, identity, chat, action, tr)
         if isinstance(action, DialogStep):
             return await self.dialog_choice(identity, chat, action.value, tr)
         if isinstance(action, AnswerSummons):
@@ -336,6 +341,8 @@ class ZaloBot:
             return await self.confirmed(identity, chat, action, tr)
         if isinstance(action, CheckIn):
             return await running.checked_reply(self, identity, tr, action.meeting_id)
+        if isinstance(action, AssignRunner):
+            return await running.assigned_reply(self, identity, tr, action)
         if isinstance(action, DecideAbsence):
             found, member, status = await attendance.decide_absence(
                 identity, None, action.meeting_id, action.user_id, action.approve
@@ -434,6 +441,8 @@ class ZaloBot:
             return await running.COMMANDS[name](self, identity, chat, args, tr)
         if name in zalo_minutes.COMMANDS:
             return await zalo_minutes.COMMANDS[name](self, identity, chat, args, tr)
+        if name in zalo_voting.COMMANDS:
+            return await zalo_voting.COMMANDS[name](self, identity, chat, args, tr)
         if name in ("kind", "role", "remove"):
             return await self.member_command(identity, chat, name, args, tr)
         if name == "calendar":

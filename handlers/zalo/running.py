@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.domain.identity import ChatRef, Identity
-from bot.domain.messages import CheckIn, Choice, Content, Group, Letter
+from bot.domain.messages import AssignRunner, CheckIn, Choice, Content, Group, Letter
 from bot.i18n import Translator, translator
 from bot.services.running import CHECKIN_BUTTON
 from handlers.telegram import running_render as rr
@@ -23,7 +23,13 @@ async def open_reply(
 ) -> str:
     """/open [N] [chair @member] [thư ký @member]: the summoned who cannot read a group are
     sent the check-in privately (on Zalo: a numbered choice, or "có mặt")."""
-    number, chair, recorder = rr.open_args(args)
+    number, chair, recorder, pick = rr.open_args(args)
+    if pick is not None:
+        # "/open N chủ trì": the leader chooses by number among the cell's members.
+        found, users = await bot.services.running.candidates(identity, chat, number)
+        recorder_pick = pick == "recorder"
+        choices = rr.pick_choices(found, users, recorder_pick)
+        return await bot.offer(identity, rr.pick_text(tr, found, recorder_pick), choices, tr)
     opening = await bot.services.running.open_meeting(
         identity, chat, number, chair=chair, recorder=recorder
     )
@@ -80,6 +86,16 @@ async def grace_reply(
     if value is None:
         return rr.rules_text(tr, await running.rules(identity, chat))
     return rr.rules_text(tr, await running.set_rules(identity, chat, grace_minutes=value))
+
+
+async def assigned_reply(
+    bot: ZaloBot, identity: Identity, tr: Translator, action: AssignRunner
+) -> str:
+    """A numbered choice naming the chair or the minute-taker."""
+    board = await bot.services.running.assign(
+        identity, None, action.meeting_id, action.recorder, action.user_id
+    )
+    return rr.assigned_text(tr, board, action.recorder)
 
 
 async def checked_reply(

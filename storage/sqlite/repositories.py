@@ -26,6 +26,7 @@ from bot.domain.meetings import (
 from bot.domain.messages import (
     AnswerSummons,
     ApproveMinutes,
+    AssignRunner,
     CastBallot,
     CheckIn,
     Choice,
@@ -1256,6 +1257,13 @@ def _action_to_json(action: ChoiceAction) -> dict[str, object]:
         return {"type": "check-in", "meeting": action.meeting_id}
     if isinstance(action, CastBallot):
         return {"type": "ballot", "vote": action.vote_id, "item": action.item, "code": action.code}
+    if isinstance(action, AssignRunner):
+        return {
+            "type": "runner",
+            "meeting": action.meeting_id,
+            "recorder": action.recorder,
+            "user": action.user_id,
+        }
     return {
         "type": "join",
         "membership": action.membership_id,
@@ -1283,6 +1291,10 @@ def _action_from_json(data: dict[str, object]) -> ChoiceAction:
         return CheckIn(int(str(data["meeting"])))
     if kind == "ballot":
         return CastBallot(int(str(data["vote"])), int(str(data["item"])), str(data["code"]))
+    if kind == "runner":
+        return AssignRunner(
+            int(str(data["meeting"])), bool(data["recorder"]), int(str(data["user"]))
+        )
     return DecideJoin(
         int(str(data["membership"])), Kind(str(data["kind"])) if data["kind"] else None
     )

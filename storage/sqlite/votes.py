@@ -16,6 +16,15 @@ VOTE_COLUMNS = (
     " v.closed_at, v.result"
 )
 
+# The roll as the votes read it: a summoned member whose absence was approved before the
+# meeting is absent with reason already (the roll says so only once settled at closing).
+ROLL_COLUMNS = (
+    "r.user_id, r.kind, r.summoned, CASE WHEN r.status = 'expected'"
+    " AND a.status = 'absent_with_reason' THEN 'excused' ELSE r.status END AS status"
+    " FROM roll r LEFT JOIN attendance_replies a"
+    " ON a.meeting_id = r.meeting_id AND a.user_id = r.user_id"
+)
+
 
 def _vote(row: sqlite3.Row) -> Vote:
     result = json.loads(row["result"]) if row["result"] else None
@@ -57,11 +66,17 @@ class SqliteVotes(Repository):
     async def roll(self, meeting_id: int) -> list[RollLine]:
         """The meeting's roll as the votes need it."""
         rows = await self.all(
-            "SELECT user_id, kind, summoned, status FROM roll WHERE meeting_id = ?"
-            " ORDER BY user_id",
-            (meeting_id,),
+            f"SELECT {ROLL_COLUMNS} WHERE r.meeting_id = ? ORDER BY r.user_id", (meeting_id,)
         )
         return [RollLine(r["user_id"], r["kind"], bool(r["summoned"]), r["status"]) for r in rows]
+
+    async def roll_line(self, meeting_id: int, user_id: int) -> RollLine | None:
+        """One person's line on the meeting's roll."""
+        r = await self.one(
+            f"SELECT {ROLL_COLUMNS} WHERE r.meeting_id = ? AND r.user_id = ?",
+            (meeting_id, user_id),
+        )
+        return RollLine(r["user_id"], r["kind"], bool(r["summoned"]), r["status"]) if r else None
 
     async def insert(
         self,
@@ -257,4 +272,15 @@ class SqliteVotes(Repository):
             " secret_key = NULL WHERE id = ? AND state = 'open'",
             (json.dumps(result, ensure_ascii=False), closed_by, iso(now), vote_id),
         )
-        return changed == 1
+        if changed != 1:
+            return False
+        # Telegram updates are kept a day (inbox), each ballot press with the message it was
+        # pressed on, whose buttons show every token next to its label: a secret vote's
+        # presses keep only their id (enough to recognise a redelivery).
+        await self.run(
+            "UPDATE inbox SET payload = json_object('update_id', update_id)"
+            " WHERE instr(payload, ?) > 0"
+            " AND EXISTS (SELECT 1 FROM votes WHERE id = ? AND mode = 'secret')",
+            (f'"vb:{vote_id}:', vote_id),
+        )
+        return True

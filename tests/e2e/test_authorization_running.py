@@ -77,6 +77,15 @@ async def act(
     number = mworld.numbers[key]
     official = cast.people["official"]
     d = bot.driver
+    if action == "press.assign":
+        user = await fetch_one(
+            bot, "SELECT id FROM users WHERE external_id = ?", str(official.user.id)
+        )
+        assert user is not None
+        data = cd.assign_runner(mworld.meeting_ids[key], False, int(user[0]))
+        where = cast.chat if role == "operator" else d.private_chat(actor)
+        message_id = store_bot_message(bot, where)
+        return await d.press_data(actor, where, data, message_id), None
     if action.startswith("press."):
         data = cd.check_in(mworld.meeting_ids[key]) if action == "press.check-in" else "ci:99999"
         message_id = store_bot_message(bot, cast.chat)
@@ -84,6 +93,7 @@ async def act(
     texts = {
         "open": f"/open {number}",
         "open.chair": f"/open {number} chủ trì {official.number}",
+        "open.pick": f"/open {number} chủ trì",
         "attendance": f"/attendance {number}",
         "mark": f"/mark {official.number} vắng Đi biển dài ngày",
         "quorum": "/quorum 60",
@@ -105,7 +115,8 @@ async def check_allowed(
     if action == "quorum.show":
         assert any("67%" in t and "15" in t for t in texts), texts
     meeting_id = mworld.meeting_ids[key]
-    official = mworld.world.cells[key].people["official"].user
+    official_person = mworld.world.cells[key].people["official"]
+    official = official_person.user
     if action == "open":
         assert await fetch_one(bot, "SELECT status FROM meetings WHERE id = ?", meeting_id) == (
             "open",
@@ -113,7 +124,9 @@ async def check_allowed(
         assert await fetch_one(
             bot, "SELECT count(*) FROM roll WHERE meeting_id = ?", meeting_id
         ) != (0,)
-    elif action == "open.chair":
+    elif action == "open.pick":
+        assert any(official_person.name in t for t in texts), texts
+    elif action in ("open.chair", "press.assign"):
         row = await fetch_one(
             bot,
             "SELECT u.external_id FROM meeting_runs r JOIN users u ON u.id = r.chair_id"
@@ -207,7 +220,7 @@ def test_the_matrix_covers_every_running_command_and_button(tmp_path: Path) -> N
         and getattr(handler.callback, "__module__", "") == running_handlers.__name__
         and isinstance(handler.pattern, re.Pattern)
     }
-    assert buttons == {"^ci:"}
+    assert buttons == {"^ci:", "^rp:"}
     for key in RUNNING_EXPECTED:
         action = key.split("/")[0]
         assert f"{action}/own" in RUNNING_EXPECTED and f"{action}/foreign" in RUNNING_EXPECTED

@@ -168,6 +168,12 @@ async def test_from_open_to_published_minutes_in_versions(
     await driver.send(
         official, chat, "Tôi đề nghị bổ sung chỉ tiêu", reply_to_message_id=item1["message_id"]
     )
+    # Two long speeches: the minutes no longer fit one Telegram message.
+    long_speech = "Báo cáo chi tiết tình hình tuần tra biên giới. " * 60
+    for _ in range(2):
+        await driver.send(
+            committee.user, chat, long_speech.strip(), reply_to_message_id=item1["message_id"]
+        )
     # The minute-taker's conclusion of item 1, as a reply to its message.
     await driver.send(
         official, chat, "/ketluan Nhất trí bổ sung", reply_to_message_id=item1["message_id"]
@@ -207,6 +213,7 @@ async def test_from_open_to_published_minutes_in_versions(
     # Close: the final attendance in the group, the draft to the secretary and the
     # minute-taker, the scoring to those who attended.
     seen = len(bot.fake.sent(chat.id))
+    seen_private = len(bot.fake.sent(secretary.id))
     await driver.send(secretary, chat, "/close")
     final = "\n".join(texts_to(bot, chat.id, seen))
     assert tr_text(language, "Absent with reason") + " (1)" in final
@@ -218,7 +225,8 @@ async def test_from_open_to_published_minutes_in_versions(
     assert await fetch_one(bot, "SELECT status FROM meetings WHERE id = 1") == ("closed",)
     draft = with_button(bot, private(secretary), "ma:")
     assert data_of(draft, "ma:") == "ma:1:1"
-    body = draft["text"]
+    body = "\n".join(texts_to(bot, secretary.id, seen_private))
+    assert draft["text"] in body  # the draft in pieces, the button under the last
     for heading in HEADINGS[language]:
         assert heading in body, heading
     assert "1.1 Phạm Hùng: Tôi đề nghị bổ sung chỉ tiêu" in body
@@ -262,6 +270,9 @@ async def test_from_open_to_published_minutes_in_versions(
         secretary, private(secretary), data_of(draft, "ma:"), int(draft["message_id"])
     )
     published = "\n".join(texts_to(bot, chat.id, seen))
+    pieces = texts_to(bot, chat.id, seen)
+    assert len(pieces) >= 2 and all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in pieces)
+    assert published.count("Báo cáo chi tiết tình hình tuần tra biên giới.") == 120
     assert HEADINGS[language][0] in published and "Nhất trí bổ sung chỉ tiêu" in published
     # The absent (excused and not) get the conclusions privately, once.
     for absent in (target, applicant.user):
@@ -332,3 +343,68 @@ async def test_from_open_to_published_minutes_in_versions(
     # The conclusions went to the absent only once, for the first approval.
     assert sum("Giao chi ủy chuẩn bị" in t for t in texts_to(bot, target.id)) == 1
     assert not bot.fake.unanswered_callback_queries()
+
+
+async def test_wrong_arguments_are_told_and_change_nothing(bot: Bot, mworld: MeetingWorld) -> None:
+    cell = mworld.world.cells["A"]
+    chat = cell.chat
+    driver = bot.driver
+    secretary, official = person(mworld, "secretary"), person(mworld, "official")
+    private = driver.private_chat(secretary)
+    await driver.send(secretary, chat, f"/open 1 thư ký {cell.people['official'].number}")
+    await press(bot, official, chat, "ci:")
+    cases = [
+        (
+            official,
+            chat,
+            "/ketluan",
+            "Write the text after the command (at most 3000 characters).",
+        ),
+        (
+            official,
+            chat,
+            "/note " + "x" * 3001,
+            "Write the text after the command (at most 3000 characters).",
+        ),
+        (
+            official,
+            chat,
+            "/ghichu Có ký tự lạ \u0007",
+            "Write the text after the command (at most 3000 characters).",
+        ),
+        (
+            official,
+            chat,
+            "/ketluan Chưa có nội dung nào",
+            "No agenda item has been taken up yet: the chair starts with /next.",
+        ),
+        (secretary, private, "/next 0", "Give the meeting's number from /meetings."),
+        (secretary, private, "/minutes", "Give the meeting's number from /meetings."),
+        (
+            secretary,
+            private,
+            "/minutes 1 xoá 2",
+            "After the number: vK (a version), edit, add or approve.",
+        ),
+        (
+            secretary,
+            private,
+            "/minutes 1 edit x Nội dung",
+            "Say what to correct: an item's number for its conclusion (2), or an item and a "
+            "speech (2.1), then the new text.",
+        ),
+        (
+            secretary,
+            private,
+            "/minutes 1",
+            "Meeting #{id} has no minutes yet: they are drafted when it closes.",
+        ),
+        (secretary, private, "/minutes 9", "No such meeting. See the numbers in /meetings."),
+    ]
+    for who, where, text, msgid in cases:
+        before = await snapshot(bot)
+        calls = await driver.send(who, where, text)
+        told = [str(c.get("text", "")) for c in calls if c.method == "sendMessage"]
+        language = who.language_code or "vi"
+        assert told and told[0].startswith("⚠️ " + tr_text(language, msgid, id=1)), (text, told)
+        assert await snapshot(bot) == before, text

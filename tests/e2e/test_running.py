@@ -291,3 +291,72 @@ async def test_check_in_refusals_change_nothing(bot: Bot, mworld: MeetingWorld) 
     assert await snapshot(bot) == before
     assert not bot.fake.unanswered_callback_queries()
     assert await rows(bot, "SELECT * FROM roll WHERE status IN ('present', 'late')") == []
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+async def test_chair_and_minute_taker_chosen_with_buttons(
+    bot: Bot, mworld: MeetingWorld, language: str
+) -> None:
+    chat = group(mworld)
+    secretary = person(mworld, "secretary")
+    deputy = mworld.world.cells["A"].people["deputy"]
+    official = mworld.world.cells["A"].people["official"]
+    driver = bot.driver
+    if language == "en":
+        await driver.send(secretary, chat, "/lang en")
+    await driver.send(secretary, chat, "/open 1")
+    private = driver.private_chat(secretary)
+    # /lang in the group also set the secretary's own language.
+    secretary_language = "en" if language == "en" else secretary.language_code or "vi"
+
+    # The minute-taker: by name in the command.
+    await driver.send(secretary, private, f"/open 1 thư ký {official.number}")
+    # The chair: chosen with a button among the members (no guest offered).
+    calls = await driver.send(secretary, private, "/open 1 chủ trì")
+    (question,) = [c for c in calls if c.method == "sendMessage"]
+    assert question["text"] == tr_text(
+        secretary_language, "Choose who chairs meeting #{id}:", id=1
+    )
+    labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    assert deputy.name in labels and "Vũ Quân" not in labels  # the guest
+    calls = await driver.press(secretary, private, deputy.name)
+    await bot.app.bot_data.live.idle()
+    done = tr_text(
+        secretary_language,
+        "Meeting #{id}: {name} chairs.",
+        id=1,
+        name=tr_text(secretary_language, "comrade {name}", name=deputy.name),
+    )
+    assert alert_text(calls) == done
+    row = await fetch_one(
+        bot,
+        "SELECT c.external_id, r.external_id FROM meeting_runs m JOIN users c ON c.id ="
+        " m.chair_id JOIN users r ON r.id = m.recorder_id WHERE m.meeting_id = 1",
+    )
+    assert row == (str(deputy.user.id), str(official.user.id))
+    # The group's check-in message shows both.
+    shown = board(bot, chat)["text"]
+    assert (
+        tr_text(
+            language,
+            "Chair: {chair} · Minute-taker: {recorder}",
+            chair=tr_text(language, "comrade {name}", name=deputy.name),
+            recorder=tr_text(language, "comrade {name}", name=official.name),
+        )
+        in shown
+    )
+    # A member who is no leader cannot press it (a forged button): nothing changes.
+    before = await snapshot(bot)
+    member = official.user
+    data = f"rp:1:c:{1}"
+    calls = await driver.press_data(
+        member,
+        driver.private_chat(member),
+        data,
+        store_bot_message(bot, driver.private_chat(member)),
+    )
+    assert alert_text(calls) == "⚠️ " + tr_text(
+        member.language_code or "vi",
+        "Only the secretary or deputy secretary of this cell can do this.",
+    )
+    assert await snapshot(bot) == before

@@ -97,6 +97,7 @@ async def test_running_authorization_on_zalo(
         texts = {
             "open": f"/open {number}",
             "open.chair": f"/open {number} chủ trì {official.number}",
+            "open.pick": f"/open {number} chủ trì",
             "attendance": f"/attendance {number}",
             "mark": f"/mark {official.number} vắng Đi biển dài ngày",
             "quorum": "/quorum 60",
@@ -105,9 +106,18 @@ async def test_running_authorization_on_zalo(
             "type.check-in": "có mặt",
         }
         if action.startswith("press."):
-            data = (
-                cd.check_in(zworld.meeting_ids[key]) if action == "press.check-in" else "ci:99999"
-            )
+            if action == "press.assign":
+                chair = await fetch_one(
+                    zalo.bot,
+                    "SELECT id FROM users WHERE channel = 'zalo' AND external_id = ?",
+                    str(official.user.id),
+                )
+                assert chair is not None
+                data = cd.assign_runner(zworld.meeting_ids[key], False, int(chair[0]))
+            elif action == "press.check-in":
+                data = cd.check_in(zworld.meeting_ids[key])
+            else:
+                data = "ci:99999"
             user = await fetch_one(
                 zalo.bot,
                 "SELECT id FROM users WHERE channel = 'zalo' AND external_id = ?",
@@ -130,6 +140,8 @@ async def test_running_authorization_on_zalo(
             changed = changed_tables(before, await snapshot(zalo.bot))
             if action == "attendance":
                 assert reply.startswith("📋") and official.name in reply, reply
+            elif action == "open.pick":
+                assert official.name in reply and "1. " in reply, reply
             elif action == "quorum.show":
                 assert reply == tr_text(
                     language,

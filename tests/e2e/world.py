@@ -605,7 +605,9 @@ MEETING_EXPECTED: dict[str, Outcomes] = {
 # see every cell's members), not a guest's; marking is the chair's, the secretary's or a
 # deputy's, other members are refused as such; a check-in is anyone's of that cell (a guest
 # comes unsummoned), an outsider's or another cell's is refused as not a member; forged data
-# is stale for everyone.
+# is stale for everyone. "/open N chủ trì" (no member named) lists the members as buttons; a
+# button naming the chair ("press.assign") is pressed in the actor's private chat (an
+# operator's in the cell's group) and checked as managing that meeting.
 CHAIR = "only-chair"  # Only the chair, the secretary or the deputy secretary can mark members.
 RUNNING_REFUSALS = MEETING_REFUSALS | {
     CHAIR: "Only the chair, the secretary or the deputy secretary can mark members."
@@ -617,6 +619,10 @@ RUNNING_EXPECTED: dict[str, Outcomes] = {
     "open/foreign":           MANAGE_BY_NUMBER_FOREIGN,
     "open.chair/own":         MANAGE_BY_NUMBER_OWN,
     "open.chair/foreign":     MANAGE_BY_NUMBER_FOREIGN,
+    "open.pick/own":          MANAGE_BY_NUMBER_OWN,
+    "open.pick/foreign":      MANAGE_BY_NUMBER_FOREIGN,
+    "press.assign/own":       MANAGE_BY_NUMBER_OWN,
+    "press.assign/foreign":   MANAGE_BY_NUMBER_FOREIGN,
     "attendance/own":         (MISSING, MEMBER, OK,     OK,     OK,    OK,      OK),
     "attendance/foreign":     (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, OK),
     "mark/own":               (MEMBER,  MEMBER, CHAIR,  CHAIR,  OK,    OK,      MEMBER),
@@ -631,6 +637,39 @@ RUNNING_EXPECTED: dict[str, Outcomes] = {
     "press.check-in/foreign": (MEMBER,) * 7,
     "press.forged/own":       (STALE,) * 7,
     "press.forged/foreign":   (STALE,) * 7,
+}
+# fmt: on
+
+# The votes' matrix (test_authorization_voting.py, test_zalo_authorization_voting.py): both
+# meetings open and everyone of both casts checked in. Starting and closing a vote: the
+# secretary and deputy of that cell. A ballot: official members present (leaders included);
+# the others are told why they may not vote (a probationary member, a guest, anyone not on the
+# meeting's roll: an outsider, an operator, a member of another cell). Forged data: refused.
+OUTSIDER = "not-on-roll"
+PROBATIONARY = "probationary-no-vote"
+GUEST = "guest-no-vote"
+FORGED_BALLOT = "forged-ballot"
+VOTING_REFUSALS = MEETING_REFUSALS | {
+    OUTSIDER: "You are not on this meeting's roll, so you cannot vote in it.",
+    PROBATIONARY: "Probationary members attend and speak but do not vote (Party Statute).",
+    GUEST: "Guests attend and speak but are not counted and do not vote.",
+    FORGED_BALLOT: "This ballot button is not valid (old or altered): nothing was recorded.",
+}
+# fmt: off
+VOTING_EXPECTED: dict[str, Outcomes] = {
+    #                       nonmember guest  probat.       official deputy secretary operator
+    "vote/own":             MANAGE_IN_GROUP_OWN,
+    "vote/foreign":         MANAGE_IN_GROUP_FOREIGN,
+    "vote.guided/own":      MANAGE_IN_GROUP_OWN,
+    "vote.guided/foreign":  MANAGE_IN_GROUP_FOREIGN,
+    "endvote/own":          MANAGE_IN_GROUP_OWN,
+    "endvote/foreign":      MANAGE_IN_GROUP_FOREIGN,
+    "press.ballot/own":     (OUTSIDER, GUEST, PROBATIONARY, OK,   OK,    OK,      OUTSIDER),
+    "press.ballot/foreign": (OUTSIDER,) * 7,
+    "press.end/own":        MANAGE_IN_GROUP_OWN,
+    "press.end/foreign":    (MEMBER,) * 7,
+    "press.forged/own":     (FORGED_BALLOT,) * 7,
+    "press.forged/foreign": (FORGED_BALLOT,) * 7,
 }
 # fmt: on
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import sqlite3
 from collections.abc import AsyncIterator
@@ -416,3 +417,169 @@ async def test_a_sealed_button_tells_nothing_without_the_key() -> None:
     key = "11" * 32
     tokens = {seal(key, 1, 2, 0, 1 << option, cast=True) for option in range(3) for _ in range(5)}
     assert len(tokens) == 15  # a fresh nonce each time: equal choices never look alike
+
+
+async def test_closing_the_meeting_closes_its_votes_and_puts_them_in_the_minutes(
+    world: World,
+) -> None:
+    await populate(world, official(range(2, 6)))
+    open_vote = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.OPEN, "Kế hoạch"))
+    for user_id in (1, 2, 3):
+        await world.services.voting.cast(person(user_id), GROUP, open_vote, 0, "o0")
+    secret = await start(world, VoteRequest(VoteKind.ADMISSION, VoteMode.SECRET, "Phạm Văn D"))
+    for user_id in (1, 2, 3, 4):
+        await cast_secret(world, user_id, secret, 0)
+    closed = await world.services.minutes.close(SECRETARY, GROUP)
+    votes = closed.minutes.votes
+    assert [v.title for v in votes] == ["Kế hoạch", "Phạm Văn D"]
+    assert votes[0].passed is True and votes[0].open_names == {
+        "Tán thành": ["Đảng viên 1", "Đảng viên 2", "Đảng viên 3"]
+    }
+    assert votes[1].counts["Tán thành"] == 4 and votes[1].open_names == {}
+    assert votes[1].passed is True  # 4 of 5 official members: at least two thirds
+    assert votes[1].denominator == 5
+    # Once the closing transaction ended, the store was sealed: the WAL is empty.
+    for _ in range(100):
+        wal = world.path.with_name(world.path.name + "-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert not wal.exists() or wal.stat().st_size == 0
+    async with world.database.reading() as uow:
+        assert all(v.state.value == "closed" for v in await uow.votes.of_meeting(1))
+
+
+async def test_kept_updates_of_secret_ballot_presses_are_emptied_at_closing(
+    world: World,
+) -> None:
+    await populate(world, official(range(2, 4)))
+    secret = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.SECRET, "Kỷ luật"))
+    openly = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.OPEN, "Kế hoạch"))
+    ballot = sent_ballots(world, 2, secret)
+    # A press as Telegram delivers it: the data pressed, and the message with every button.
+    keyboard = [
+        [{"text": f"option {i}", "callback_data": f"vb:{secret}:0:{b.code}"}]
+        for i, b in enumerate(ballot)
+    ]
+    press = json.dumps(
+        {
+            "update_id": 7,
+            "callback_query": {
+                "from": {"id": 2},
+                "data": f"vb:{secret}:0:{ballot[1].code}",
+                "message": {"reply_markup": {"inline_keyboard": keyboard}},
+            },
+        }
+    )
+    other = json.dumps(
+        {"update_id": 8, "callback_query": {"from": {"id": 2}, "data": f"vb:{openly}:0:o0"}}
+    )
+    async with world.database.transaction() as uow:
+        await uow.inbox.store([(7, press), (8, other)], NOW)
+    await world.services.voting.close(SECRETARY, GROUP, secret)
+    async with world.database.reading() as uow:
+        kept = dict((i, p) for i, p, _ in await uow.inbox.pending())
+    assert json.loads(kept[7]) == {"update_id": 7}
+    assert kept[8] == other  # an open vote's press is no secret
+
+
+async def test_recognition_names_a_probationary_member_by_number(world: World) -> None:
+    await populate(world, [*official(range(2, 5)), (5, "probationary", True, "present")])
+    with pytest.raises(BadInput, match="not a probationary member"):
+        await start(world, VoteRequest(VoteKind.RECOGNITION, VoteMode.SECRET, member="2"))
+    with pytest.raises(BadInput):
+        await start(world, VoteRequest(VoteKind.RECOGNITION, VoteMode.SECRET, member="99"))
+    vote_id = await start(world, VoteRequest(VoteKind.RECOGNITION, VoteMode.SECRET, member="5"))
+    async with world.database.reading() as uow:
+        vote = await uow.votes.get(vote_id)
+    assert vote is not None and vote.subject == "Đảng viên 5" and vote.subjects == (5,)
+    # The member being recognised is probationary: no ballot for them.
+    assert sent_ballots(world, 5, vote_id) == []
+
+
+async def test_classification_grades_each_member_and_warns_about_excellent(
+    world: World,
+) -> None:
+    from bot.i18n import translator
+    from bot.vote_texts import result_text
+
+    await populate(world, [*official(range(2, 6)), (6, "probationary", True, "present")])
+    vote_id = await start(world, VoteRequest(VoteKind.CLASSIFICATION, VoteMode.SECRET))
+    async with world.database.reading() as uow:
+        vote = await uow.votes.get(vote_id)
+    assert vote is not None and vote.subjects == (1, 2, 3, 4, 5, 6)
+    # Each of the five voters got one ballot per member; all say "excellent" for members 1
+    # and 2, "good" for 3 to 5, "not complete" for 6.
+    levels = {0: 0, 1: 0, 2: 1, 3: 1, 4: 1, 5: 3}
+    for voter in range(1, 6):
+        buttons = sent_ballots(world, voter, vote_id)
+        assert len(buttons) == 6 * 4
+        for item, level in levels.items():
+            press = buttons[item * 4 + level]
+            assert press.item == item
+            await world.services.voting.cast(
+                person(voter), private(person(voter)), vote_id, item, press.code
+            )
+    closed = await world.services.voting.close(SECRETARY, GROUP, None)
+    graded = closed.outcome.classification
+    assert graded is not None
+    assert [s.grade.value if s.grade else None for s in graded.subjects] == [
+        "excellent",
+        "excellent",
+        "good",
+        "good",
+        "good",
+        "not_complete",
+    ]
+    assert graded.excellent_over_limit  # 2 excellent > 20 % of 3 good
+    text = result_text(translator("vi"), closed.vote, closed.outcome)
+    assert "vượt quá 20%" in text and "Đảng viên 6: Không hoàn thành nhiệm vụ" in text
+
+
+async def test_an_absence_approved_before_the_meeting_counts_as_absent_with_reason(
+    world: World,
+) -> None:
+    # 10 official members: 8 present, 2 not checked in, one of whom was excused beforehand.
+    people = [*official(range(2, 9)), (9, "official", True, "expected")]
+    people += [(10, "official", True, "expected")]
+    await populate(world, people)
+    async with world.database.raw_transaction() as conn:
+        await conn.execute(
+            "INSERT INTO attendance_replies (meeting_id, user_id, status, reason, updated_at)"
+            " VALUES (1, 9, 'absent_with_reason', 'Đi biển', ?)",
+            (NOW.isoformat(),),
+        )
+    resolution = await start(world, VoteRequest(VoteKind.RESOLUTION, VoteMode.OPEN, "A"))
+    election = await start(
+        world, VoteRequest(VoteKind.ELECTION, VoteMode.SECRET, "", ("An", "Bình"), 2)
+    )
+    for user_id in range(1, 6):  # 5 approve: more than half of 9, not of 10
+        await world.services.voting.cast(person(user_id), GROUP, resolution, 0, "o0")
+    first = await world.services.voting.close(SECRETARY, GROUP, 1)
+    assert first.outcome.denominator.value == 9 and first.outcome.denominator.excused == 1
+    assert first.outcome.question is not None and first.outcome.question.passed
+    second = await world.services.voting.close(SECRETARY, GROUP, 2)
+    assert second.vote.id == election
+    assert second.outcome.denominator.value == 10  # an election counts them all
+
+
+async def test_a_vote_may_have_its_own_threshold_and_denominator(world: World) -> None:
+    from bot.domain.votes import TWO_THIRDS, Basis
+
+    await populate(world, [*official(range(2, 10)), (10, "official", True, "absent")])
+    vote_id = await start(
+        world,
+        VoteRequest(
+            VoteKind.RESOLUTION,
+            VoteMode.OPEN,
+            "Sửa quy chế",
+            basis=Basis.PRESENT,
+            threshold=TWO_THIRDS,
+        ),
+    )
+    for user_id in range(1, 7):  # 6 of the 9 present: exactly two thirds
+        await world.services.voting.cast(person(user_id), GROUP, vote_id, 0, "o0")
+    closed = await world.services.voting.close(SECRETARY, GROUP, None)
+    assert closed.outcome.threshold == TWO_THIRDS
+    assert closed.outcome.denominator.value == 9  # present, not the 10 summoned
+    assert closed.outcome.question is not None and closed.outcome.question.passed
