@@ -39,7 +39,7 @@ from bot.domain.reports import (
     RollFacts,
     VoteFacts,
 )
-from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, RollTally, Run
 from bot.domain.votes import Basis, RollLine, Threshold, Vote, VoteKind, VoteMode
 
 
@@ -915,6 +915,10 @@ class RollRepository(Protocol):
 
     async def get(self, meeting_id: int, user_id: int) -> RollEntry | None:
         """One person's entry."""
+        ...
+
+    async def tally(self, meeting_id: int) -> list[RollTally]:
+        """The roll counted by (kind, summoned, status), for the head count (one query)."""
         ...
 
     async def check_in(
