@@ -17,9 +17,6 @@ from bot.domain.identity import ChatRef, Identity
 from bot.domain.minutes import MinutesState
 from bot.errors import BadInput, NotFound, Refused
 from bot.i18n import N_, Translator
-from handlers.documents.chart import attendance_chart
-from handlers.documents.minutes_pdf import minutes_pdf
-from handlers.documents.workbook import overview_workbook, report_workbook
 from handlers.report_texts import overview_text, record_text, report_text
 from handlers.telegram import meeting_render as mr
 from handlers.telegram.common import (
@@ -92,6 +89,10 @@ async def report(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     found = await context.services.reports.cell_report(identity, chat, command_args(message))
+    # The documents' libraries (matplotlib, openpyxl) load on the first report, not at start.
+    from handlers.documents.chart import attendance_chart
+    from handlers.documents.workbook import report_workbook
+
     target = await _private_chat(update, context)
     tr = await tr_person(update, context)
 
@@ -146,6 +147,8 @@ async def send_minutes_pdf(
     minutes = await context.services.minutes.show(identity, chat, number)
     if minutes.state is not MinutesState.APPROVED:
         raise NotFound(NOT_APPROVED_YET, number=minutes.meeting_number)
+    from handlers.documents.minutes_pdf import minutes_pdf
+
     tr = await tr_for(update, context)
     await message.reply_document(
         io.BytesIO(minutes_pdf(minutes, tr)),
@@ -170,6 +173,8 @@ async def overview(update: Update, context: BotContext) -> None:
         # Every cell's figures are for operators alone: never posted in a group.
         raise BadInput(N_("Use this command in your private chat with the bot."))
     found = await context.services.reports.overview(identity, command_args(message))
+    from handlers.documents.workbook import overview_workbook
+
     tr = await tr_person(update, context)
     await _send_text(context, message.chat_id, overview_text(found, tr))
     await message.reply_document(

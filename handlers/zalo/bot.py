@@ -51,7 +51,6 @@ from bot.services.running import reads_as_check_in
 from bot.texts import OFFER, absence_offer, absence_reply, answer_choices, with_answer
 from bot.texts import when as meeting_when
 from handlers.connect import connect_reply, id_text
-from handlers.documents.chart import attendance_chart
 from handlers.names import name_reply
 from handlers.report_texts import overview_text, record_text, report_text
 from handlers.telegram import callback_data as cd
@@ -492,6 +491,9 @@ class ZaloBot:
                 )
             )
         await self.notifier.send_text(chat.chat_id, text, operator=operator)
+        # matplotlib loads on the first chart, not at start.
+        from handlers.documents.chart import attendance_chart
+
         token = self.photos.put(attendance_chart(found, tr), self.services.clock.now())
         await self.notifier.send_photo(
             chat.chat_id,

@@ -1808,16 +1808,23 @@ class SqliteRoll(Repository):
     ) -> int:
         """The summoned still expected: excused with their reason (approved absence), or
         absent without reason; marked at `now` by nobody (settled at closing)."""
+        # Counted by RETURNING: the roll's count triggers (migration 0013) change rows too,
+        # which total_changes (Repository.run) would add.
         changed = 0
         for user_id, reason in excused.items():
-            changed += await self.run(
-                "UPDATE roll SET status = 'excused', reason = COALESCE(reason, ?), marked_at = ?"
-                " WHERE meeting_id = ? AND user_id = ? AND summoned = 1 AND status = 'expected'",
-                (reason, iso(now), meeting_id, user_id),
+            changed += len(
+                await self.all(
+                    "UPDATE roll SET status = 'excused', reason = COALESCE(reason, ?),"
+                    " marked_at = ? WHERE meeting_id = ? AND user_id = ? AND summoned = 1"
+                    " AND status = 'expected' RETURNING user_id",
+                    (reason, iso(now), meeting_id, user_id),
+                )
             )
-        changed += await self.run(
-            "UPDATE roll SET status = 'absent', marked_at = ? WHERE meeting_id = ?"
-            " AND summoned = 1 AND status = 'expected'",
-            (iso(now), meeting_id),
+        changed += len(
+            await self.all(
+                "UPDATE roll SET status = 'absent', marked_at = ? WHERE meeting_id = ?"
+                " AND summoned = 1 AND status = 'expected' RETURNING user_id",
+                (iso(now), meeting_id),
+            )
         )
         return changed

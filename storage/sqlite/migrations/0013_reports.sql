@@ -18,7 +18,8 @@ INSERT INTO roll_counts (meeting_id, summoned, attended, excused, absent)
     FROM roll WHERE summoned = 1 GROUP BY meeting_id;
 
 -- (No INSERT OR IGNORE in the triggers: an outer statement's conflict clause, such as the
--- roll's own upserts, would override it.)
+-- roll's own upserts, would override it. The triggers' changes count in total_changes: a
+-- statement on the roll counts its own rows with RETURNING.)
 CREATE TRIGGER roll_counts_insert AFTER INSERT ON roll WHEN NEW.summoned = 1
 BEGIN
     INSERT INTO roll_counts (meeting_id) SELECT NEW.meeting_id
