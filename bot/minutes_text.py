@@ -63,7 +63,9 @@ def final_attendance_text(tr: Translator, minutes: Minutes) -> str:
         "summoned attended.",
         id=minutes.meeting_number,
         title=minutes.title,
-        present=minutes.total("present") + minutes.total("late"),
+        # The summoned who attended: not those who came unsummoned (exempted members, an
+        # official member at a committee meeting), who are listed apart.
+        present=minutes.total("summoned") - minutes.total("excused") - minutes.total("absent"),
         summoned=minutes.total("summoned"),
     )
     return "\n".join([head, *attendance_lines(tr, minutes)])

@@ -109,3 +109,14 @@ def test_an_older_body_without_new_fields_reads() -> None:
         data.pop(key)
     old = Minutes.from_json(json.dumps(data))
     assert old.votes == () and old.scores is None and old.state is MinutesState.DRAFT
+
+
+def test_the_final_attendance_counts_only_the_summoned_who_came() -> None:
+    # 5 summoned officials: 3 on time, 1 late, 1 excused; an exempted member came unsummoned.
+    from bot.i18n import translator
+    from bot.minutes_text import final_attendance_text
+
+    head = final_attendance_text(translator("en"), sample()).splitlines()[0]
+    assert "4 of 5 summoned attended" in head
+    head_vi = final_attendance_text(translator("vi"), sample()).splitlines()[0]
+    assert "4/5 đảng viên được triệu tập có mặt" in head_vi
