@@ -56,6 +56,39 @@ def attendance_lines(tr: Translator, minutes: Minutes) -> list[str]:
     return lines
 
 
+def head_count_lines(tr: Translator, minutes: Minutes) -> list[str]:
+    """The head counts by kind (official, probationary, exempted, temporarily elsewhere,
+    visiting), as the minutes state them (the text and the printable document)."""
+    lines: list[str] = []
+    for count in minutes.head_counts:
+        if not count.on_roll and not count.attended:
+            continue
+        head = tr.gettext(KIND_HEADS.get(count.kind, count.kind))
+        if count.summoned:
+            lines.append(
+                tr.gettext(
+                    "- {head}: {summoned} summoned, {present} present ({late} late), {excused} "
+                    "absent with reason, {absent} absent without reason",
+                    head=head,
+                    summoned=count.summoned,
+                    present=count.attended,
+                    late=count.late,
+                    excused=count.excused,
+                    absent=count.absent,
+                )
+            )
+        else:
+            lines.append(
+                tr.gettext(
+                    "- {head}: {n} on the roll, not summoned; {present} attended",
+                    head=head,
+                    n=count.on_roll,
+                    present=count.attended,
+                )
+            )
+    return lines
+
+
 def final_attendance_text(tr: Translator, minutes: Minutes) -> str:
     """The final attendance posted when the meeting closes."""
     head = tr.gettext(
@@ -99,32 +132,7 @@ def minutes_text(tr: Translator, minutes: Minutes, *, numbered: bool = False) ->
         tr.gettext("Minute-taker: {name}", name=minutes.recorder.name if minutes.recorder else "—")
     )
     lines += ["", tr.gettext("Attendance:")]
-    for count in minutes.head_counts:
-        if not count.on_roll and not count.attended:
-            continue
-        head = tr.gettext(KIND_HEADS.get(count.kind, count.kind))
-        if count.summoned:
-            lines.append(
-                tr.gettext(
-                    "- {head}: {summoned} summoned, {present} present ({late} late), {excused} "
-                    "absent with reason, {absent} absent without reason",
-                    head=head,
-                    summoned=count.summoned,
-                    present=count.attended,
-                    late=count.late,
-                    excused=count.excused,
-                    absent=count.absent,
-                )
-            )
-        else:
-            lines.append(
-                tr.gettext(
-                    "- {head}: {n} on the roll, not summoned; {present} attended",
-                    head=head,
-                    n=count.on_roll,
-                    present=count.attended,
-                )
-            )
+    lines += head_count_lines(tr, minutes)
     lines += attendance_lines(tr, minutes)
     lines += ["", tr.gettext("Agenda and proceedings:")]
     for item in minutes.items:

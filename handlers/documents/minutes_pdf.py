@@ -19,6 +19,7 @@ from fpdf.enums import XPos, YPos
 from bot.domain.meetings import MEETING_TYPE_LABELS, MeetingType
 from bot.domain.minutes import Minutes
 from bot.i18n import Translator
+from bot.minutes_text import head_count_lines
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
@@ -129,17 +130,8 @@ def minutes_pdf(minutes: Minutes, tr: Translator) -> bytes:
     )
     if minutes.guests:
         line(tr.gettext("Guests: {names}", names=names(minutes.guests)))
-    line(
-        tr.gettext(
-            "Summoned: {summoned}; present: {present} (late {late}); absent with reason: "
-            "{excused}; absent without reason: {absent}.",
-            summoned=minutes.total("summoned"),
-            present=minutes.total("present") + minutes.total("late"),
-            late=minutes.total("late"),
-            excused=minutes.total("excused"),
-            absent=minutes.total("absent"),
-        )
-    )
+    for text in head_count_lines(tr, minutes):
+        line(text)
     attendance = minutes.attendance
     if attendance.excused:
         line(

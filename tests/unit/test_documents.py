@@ -78,7 +78,7 @@ def test_the_minutes_pdf_keeps_the_vietnamese_words() -> None:
         place="Hà Nội",
         chair=Person(1, "Nguyễn Thị Lan"),
         recorder=Person(2, "Trần Văn Minh"),
-        head_counts=(KindCount("official", 5, 5, 3, 1, 1, 0),),
+        head_counts=(KindCount("official", 5, 5, 3, 1, 1, 0), KindCount("exempted", 1, 0, 1)),
         attendance=Attendance(
             present=(Person(1, "Nguyễn Thị Lan"), Person(2, "Trần Văn Minh")),
             late=(Person(3, "Lê Văn Hùng"),),
@@ -108,6 +108,9 @@ def test_the_minutes_pdf_keeps_the_vietnamese_words() -> None:
         "Phạm Thị Hoa (ốm nặng)",
         "Lê Văn Hùng: Đồng ý với báo cáo, đề nghị bổ sung.",
         "Thống nhất thông qua.",
+        # The head counts by kind (SPEC §1), the exempted member who came apart.
+        "Đảng viên chính thức: triệu tập 5, có mặt 4 (đi muộn 1), vắng có lý do 1",
+        "Đảng viên miễn sinh hoạt: 1 đồng chí, không triệu tập; 1 đồng chí dự họp",
         "CHỦ TRÌ",
         "THƯ KÝ",
     ):
