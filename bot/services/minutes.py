@@ -106,6 +106,7 @@ ITEM_TEXT_PRIVATE = N_(
 RAISE_HAND = N_("✋ Ask to speak")
 CALL_NEXT = N_("🎤 Next speaker")
 APPROVE = N_("✅ Approve version {version}")
+HAND_RAISED = N_("✋ {name} asks to speak on item {position}; waiting: {n}.")
 SPEAKER_CALLED = N_("🎤 {name}, you have the floor (item {position}).")
 SCORE_ASK = N_(
     "⭐ How was meeting #{id} «{title}»? Your score is anonymous: only the counts are kept."
@@ -496,10 +497,25 @@ class MinutesService:
                 if error.message in (IS_CLOSED, NOT_OPENED):
                     raise Conflict(HAND_UP_CLOSED, id=error.params.get("id", "")) from None
                 raise
-            added = await uow.proceedings.raise_hand(
-                r.meeting.id, r.user.id, position, self.clock.now()
+            now = self.clock.now()
+            added = await uow.proceedings.raise_hand(r.meeting.id, r.user.id, position, now)
+            queue = await self._queue(uow, r, added)
+            chair = await uow.users.get_by_id(r.run.chair_id) if r.run.chair_id else None
+        if not added or chair is None or chair.id == r.user.id:
+            return queue
+
+        async def announce() -> None:
+            # The chair sees the queue as it grows, with the button that gives the floor.
+            tr = self._tr(chair)
+            text = tr.gettext(
+                HAND_RAISED, name=r.user.name, position=position, n=len(queue.waiting)
             )
-            return await self._queue(uow, r, added)
+            topic = f"hand:{r.meeting.id}:{r.user.id}:{int(now.timestamp())}"
+            content = Content(text, queue_choices(tr, r.meeting.id))
+            letter = Letter(topic, str(chair.id), Person(chair), content)
+            await self.delivery.deliver([letter], until=now + timedelta(hours=1))
+
+        return replace(queue, announce=announce)
 
     async def queue(
         self, identity: Identity, chat: ChatRef, meeting_id: int | None = None

@@ -256,6 +256,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if isinstance(data, RaiseHand):
         queue = await service.raise_hand(identity, where, data.meeting_id, data.position)
         await after_commit(query.answer(hand_text(alert_tr, queue)))
+        await queue.announce()
         return
     if isinstance(data, NextSpeaker):
         queue = await service.next_speaker(identity, where, data.meeting_id)

@@ -195,10 +195,20 @@ async def test_from_open_to_published_minutes_in_versions(
         "You are in the speakers' queue: number {place}.",
         place=1,
     )
+    # The chair is told privately, with the button that gives the floor.
+    told = with_button(bot, private(secretary), "ns:")
+    assert told["text"] == tr_text(
+        language,
+        "✋ {name} asks to speak on item {position}; waiting: {n}.",
+        name="Đỗ Mai",
+        position=2,
+        n=1,
+    )
     calls = await press(bot, probationary, chat, "rh:")
     assert alert_text(calls) == tr_text(
         probationary.language_code or "vi", "You are in the speakers' queue already."
     )
+    assert with_button(bot, private(secretary), "ns:") == told  # told once
     await driver.send(secretary, chat, "/speaker")
     queue = with_button(bot, chat, "ns:")
     assert "Phạm Hùng" not in queue["text"] and "Đỗ Mai" in queue["text"]
@@ -282,8 +292,8 @@ async def test_from_open_to_published_minutes_in_versions(
     assert HEADINGS[language][0] in published and "Nhất trí bổ sung chỉ tiêu" in published
     # The absent (excused and not) get the conclusions privately, once.
     for absent in (target, applicant.user):
-        told = texts_to(bot, absent.id)
-        assert sum("Giao chi ủy chuẩn bị" in t for t in told) == 1, absent
+        conclusions = texts_to(bot, absent.id)
+        assert sum("Giao chi ủy chuẩn bị" in t for t in conclusions) == 1, absent
     assert not any("Giao chi ủy chuẩn bị" in t for t in texts_to(bot, official.id)[-1:])
 
     # A stale approve button, a forged one: refused, nothing changes.
