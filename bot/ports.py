@@ -31,7 +31,7 @@ from bot.domain.messages import Content, Letter, Outcome, Recipient
 from bot.domain.minutes import Grade, MinutesState
 from bot.domain.proceedings import Contribution, ContributionKind, MinutesVersion, QueueEntry
 from bot.domain.reminders import Reminder, ReminderStatus
-from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, RollTally, Run
 from bot.domain.votes import Basis, RollLine, Threshold, Vote, VoteKind, VoteMode
 
 
@@ -682,6 +682,12 @@ class ProceedingsRepository(Protocol):
         """Record a contribution; False when that source message was recorded already."""
         ...
 
+    async def amend(
+        self, source: tuple[str, int], speaker_id: int, text: str, now: datetime
+    ) -> bool:
+        """The speaker edited the message a contribution came from; False when none."""
+        ...
+
     async def contributions(self, meeting_id: int) -> list[Contribution]:
         """A meeting's contributions, in the order they were recorded."""
         ...
@@ -844,6 +850,10 @@ class RollRepository(Protocol):
 
     async def get(self, meeting_id: int, user_id: int) -> RollEntry | None:
         """One person's entry."""
+        ...
+
+    async def tally(self, meeting_id: int) -> list[RollTally]:
+        """The roll counted by (kind, summoned, status), for the head count (one query)."""
         ...
 
     async def check_in(

@@ -162,6 +162,10 @@ def quorum_needed(summoned: int, quorum_percent: int) -> int:
     )
 
 
+# (kind, summoned, status, how many) of a roll, counted by the store.
+RollTally = tuple[RollKind, bool, RollStatus, int]
+
+
 @dataclass(frozen=True)
 class HeadCount:
     """The live head count: the summoned split by kind, who came apart from them, the quorum."""
@@ -178,24 +182,29 @@ class HeadCount:
     @classmethod
     def of(cls, entries: list[RollEntry], quorum_percent: int) -> HeadCount:
         """Count a roll."""
+        return cls.tallied([(e.kind, e.summoned, e.status, 1) for e in entries], quorum_percent)
+
+    @classmethod
+    def tallied(cls, tally: list[RollTally], quorum_percent: int) -> HeadCount:
+        """Count a roll given as (kind, summoned, status, how many)."""
         present = {k: 0 for k in SUMMONED_ROLL_KINDS}
         summoned = {k: 0 for k in SUMMONED_ROLL_KINDS}
         late = excused = absent = exempted = guests = others = 0
-        for entry in entries:
-            if entry.summoned:
-                kind = entry.kind if entry.kind in summoned else RollKind.OFFICIAL
-                summoned[kind] += 1
-                present[kind] += entry.attended
-                late += entry.status is RollStatus.LATE
-                excused += entry.status is RollStatus.EXCUSED
-                absent += entry.status is RollStatus.ABSENT
-            elif entry.attended:
-                if entry.kind is RollKind.GUEST:
-                    guests += 1
-                elif entry.kind is RollKind.EXEMPTED:
-                    exempted += 1
-                else:
-                    others += 1
+        for kind, is_summoned, status, n in tally:
+            attended = n if status in ATTENDED else 0
+            if is_summoned:
+                kind = kind if kind in summoned else RollKind.OFFICIAL
+                summoned[kind] += n
+                present[kind] += attended
+                late += n if status is RollStatus.LATE else 0
+                excused += n if status is RollStatus.EXCUSED else 0
+                absent += n if status is RollStatus.ABSENT else 0
+            elif kind is RollKind.GUEST:
+                guests += attended
+            elif kind is RollKind.EXEMPTED:
+                exempted += attended
+            else:
+                others += attended
         return cls(
             quorum_percent=quorum_percent,
             by_kind={k: KindCount(present[k], summoned[k]) for k in SUMMONED_ROLL_KINDS},

@@ -367,22 +367,15 @@ class RunningService:
         return letters
 
     async def _board(self, uow: UnitOfWork, cell: Cell, meeting: Meeting) -> Board:
+        # Counted by the store (one small query, not the whole roll): the live message is
+        # read every few seconds while a thousand check-ins wait for the same connection.
         run = await uow.runs.get(meeting.id)
         if run is None:
             raise NotFound(NO_SUCH_MEETING, usage=Usage.MEETINGS)
-        entries = await uow.roll.of_meeting(meeting.id)
-        people = {e.user.id: e.user for e in entries}
-        chair = await self._user(uow, people, run.chair_id)
-        recorder = await self._user(uow, people, run.recorder_id)
-        return Board(
-            cell, meeting, run, chair, recorder, HeadCount.of(entries, run.quorum_percent)
-        )
-
-    @staticmethod
-    async def _user(uow: UnitOfWork, known: dict[int, User], user_id: int | None) -> User | None:
-        if user_id is None:
-            return None
-        return known.get(user_id) or await uow.users.get_by_id(user_id)
+        count = HeadCount.tallied(await uow.roll.tally(meeting.id), run.quorum_percent)
+        chair = await uow.users.get_by_id(run.chair_id) if run.chair_id else None
+        recorder = await uow.users.get_by_id(run.recorder_id) if run.recorder_id else None
+        return Board(cell, meeting, run, chair, recorder, count)
 
     async def board(self, meeting_id: int) -> Board | None:
         """The check-in message's content as now committed (None: not opened)."""
@@ -547,8 +540,8 @@ class RunningService:
             run = await uow.runs.get(meeting_id)
             if run is None:
                 return None
-            entries = await uow.roll.of_meeting(meeting_id)
-        return HeadCount.of(entries, run.quorum_percent)
+            tally = await uow.roll.tally(meeting_id)
+        return HeadCount.tallied(tally, run.quorum_percent)
 
     # --- the cell's rules ---------------------------------------------------------------------
 

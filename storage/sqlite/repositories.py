@@ -43,7 +43,7 @@ from bot.domain.messages import (
     SendAbsence,
 )
 from bot.domain.reminders import Reminder, ReminderStatus
-from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, Run
+from bot.domain.running import RollEntry, RollKind, RollRules, RollStatus, RollTally, Run
 from bot.ports import CellSummary, DeliveryState, KeptLetter, MembershipChange
 
 DISPLAY_NAME_MAX = 200
@@ -1748,6 +1748,18 @@ class SqliteRoll(Repository):
             ROLL_SELECT + " WHERE rl.meeting_id = ? AND rl.user_id = ?", (meeting_id, user_id)
         )
         return _roll_entry(row) if row else None
+
+    async def tally(self, meeting_id: int) -> list[RollTally]:
+        """The roll counted by (kind, summoned, status)."""
+        rows = await self.all(
+            "SELECT kind, summoned, status, count(*) AS n FROM roll WHERE meeting_id = ?"
+            " GROUP BY kind, summoned, status",
+            (meeting_id,),
+        )
+        return [
+            (RollKind(r["kind"]), bool(r["summoned"]), RollStatus(r["status"]), r["n"])
+            for r in rows
+        ]
 
     async def check_in(
         self,

@@ -19,7 +19,7 @@ from bot.domain.running import (
     percent,
     quorum_needed,
 )
-from bot.errors import Conflict, NotFound, Refused
+from bot.errors import BadInput, Conflict, NotFound, Refused
 from bot.services.members import MemberRef
 from bot.services.registry import Services
 from bot.services.running import settle_roll
@@ -173,5 +173,40 @@ async def test_open_check_in_mark_settle(tmp_path: Path) -> None:
         assert by_name["105"].kind is RollKind.GUEST and by_name["105"].attended
         assert changed == 3  # the secretary, the deputy and the target
         assert by_name["102"].status is RollStatus.ABSENT
+    finally:
+        await db.close()
+
+
+async def test_what_can_be_opened_and_when(tmp_path: Path) -> None:
+    services, db, clock, mworld = await _services(tmp_path)
+    cast = mworld.world.cells["A"]
+    chat = cell_chat("telegram", "A", cast.chat_id, cast.name)
+    secretary = identity(cast.people["secretary"].user)
+    running = services.running
+    try:
+        # Two hours before the start: nothing is due, and #1 cannot be opened yet.
+        clock.set(STARTS_AT - timedelta(hours=2))
+        with pytest.raises(NotFound):
+            await running.open_meeting(secretary, chat)
+        with pytest.raises(Conflict):
+            await running.open_meeting(secretary, chat, 1)
+        # Within the hour it is the meeting due now; opened twice, it is opened once.
+        clock.set(STARTS_AT - timedelta(minutes=50))
+        first = await running.open_meeting(secretary, chat)
+        assert first.board.meeting.number == 1 and not first.already_open
+        again = await running.open_meeting(secretary, chat)
+        assert again.already_open and again.board.run.opened_at == first.board.run.opened_at
+        # A guest neither chairs nor takes the minutes.
+        guest = MemberRef(number=cast.people["guest"].number)
+        with pytest.raises(NotFound):
+            await running.open_meeting(secretary, chat, 1, chair=guest)
+        # The late rule runs from the opening when the meeting opens after its start.
+        assert first.board.run.on_time_until(STARTS_AT) == STARTS_AT + timedelta(minutes=15)
+        # The cell's rules apply to meetings opened afterwards.
+        rules = await running.set_rules(secretary, chat, quorum_percent=50, grace_minutes=5)
+        assert (rules.quorum, rules.grace) == (50, 5)
+        with pytest.raises(BadInput):
+            await running.set_rules(secretary, chat, quorum_percent=0)
+        assert (await running.head_count(first.board.meeting.id)).quorum_percent == 67  # type: ignore[union-attr]
     finally:
         await db.close()
