@@ -690,6 +690,12 @@ class ProceedingsRepository(Protocol):
         """Record a contribution; False when that source message was recorded already."""
         ...
 
+    async def amend(
+        self, source: tuple[str, int], speaker_id: int, text: str, now: datetime
+    ) -> bool:
+        """The speaker edited the message a contribution came from; False when none."""
+        ...
+
     async def contributions(self, meeting_id: int) -> list[Contribution]:
         """A meeting's contributions, in the order they were recorded."""
         ...

@@ -106,6 +106,7 @@ ITEM_TEXT_PRIVATE = N_(
 RAISE_HAND = N_("✋ Ask to speak")
 CALL_NEXT = N_("🎤 Next speaker")
 APPROVE = N_("✅ Approve version {version}")
+HAND_RAISED = N_("✋ {name} asks to speak on item {position}; waiting: {n}.")
 SPEAKER_CALLED = N_("🎤 {name}, you have the floor (item {position}).")
 SCORE_ASK = N_(
     "⭐ How was meeting #{id} «{title}»? Your score is anonymous: only the counts are kept."
@@ -400,6 +401,23 @@ class MinutesService:
             r.meeting, position, r.items[position - 1], ContributionKind.SPEECH, recorded
         )
 
+    async def amend(
+        self,
+        identity: Identity,
+        chat: ChatRef,
+        meeting_id: int,
+        text: str,
+        source: tuple[str, int],
+    ) -> bool:
+        """A reply to an item's message was edited while the meeting is open: what its
+        speaker said follows the edit (False: that message was no contribution)."""
+        clean = clean_text(text, MAX_LINE)
+        if clean is None:
+            raise BadInput(TEXT_NEEDED)
+        async with self.store.transaction() as uow:
+            r = await self._running(uow, identity, chat, meeting_id, Need.PARTICIPANT)
+            return await uow.proceedings.amend(source, r.user.id, clean, self.clock.now())
+
     async def open_meeting_of(self, identity: Identity) -> tuple[Cell, Meeting, int] | None:
         """The caller's cell's open meeting and its current item (for «2. …» on Zalo), if
         any."""
@@ -479,10 +497,25 @@ class MinutesService:
                 if error.message in (IS_CLOSED, NOT_OPENED):
                     raise Conflict(HAND_UP_CLOSED, id=error.params.get("id", "")) from None
                 raise
-            added = await uow.proceedings.raise_hand(
-                r.meeting.id, r.user.id, position, self.clock.now()
+            now = self.clock.now()
+            added = await uow.proceedings.raise_hand(r.meeting.id, r.user.id, position, now)
+            queue = await self._queue(uow, r, added)
+            chair = await uow.users.get_by_id(r.run.chair_id) if r.run.chair_id else None
+        if not added or chair is None or chair.id == r.user.id:
+            return queue
+
+        async def announce() -> None:
+            # The chair sees the queue as it grows, with the button that gives the floor.
+            tr = self._tr(chair)
+            text = tr.gettext(
+                HAND_RAISED, name=r.user.name, position=position, n=len(queue.waiting)
             )
-            return await self._queue(uow, r, added)
+            topic = f"hand:{r.meeting.id}:{r.user.id}:{int(now.timestamp())}"
+            content = Content(text, queue_choices(tr, r.meeting.id))
+            letter = Letter(topic, str(chair.id), Person(chair), content)
+            await self.delivery.deliver([letter], until=now + timedelta(hours=1))
+
+        return replace(queue, announce=announce)
 
     async def queue(
         self, identity: Identity, chat: ChatRef, meeting_id: int | None = None
@@ -793,7 +826,8 @@ class MinutesService:
             version = await uow.minutes.add(
                 r.meeting.id, edited.to_json(), MinutesState.DRAFT, r.user.id, self.clock.now()
             )
-            assert version is not None  # no draft was open
+            if version is None:  # a draft was opened meanwhile
+                raise Conflict(STALE_DRAFT, id=r.meeting.number)
             edited = replace(edited, version=version)
             await uow.minutes.set_body(r.meeting.id, version, edited.to_json())
         return Draft(r.cell, r.meeting, edited, new_version=True)

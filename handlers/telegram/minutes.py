@@ -115,6 +115,22 @@ async def on_reply(update: Update, context: BotContext) -> None:
     )
 
 
+async def on_edited_reply(update: Update, context: BotContext) -> None:
+    """An edited reply to an item's message: the contribution follows the edit (the
+    minutes record what the speaker meant); other edits change nothing."""
+    message = update.edited_message
+    replied = message.reply_to_message if message else None
+    if message is None or replied is None or not message.text or update.effective_user is None:
+        return
+    identity, chat = caller(update)
+    minutes = context.services.minutes
+    found = await minutes.item_of_message(chat.chat_id, replied.message_id)
+    if found is not None:
+        await minutes.amend(
+            identity, chat, found[0], message.text, (chat.chat_id, message.message_id)
+        )
+
+
 async def _record(update: Update, context: BotContext, kind: ContributionKind) -> None:
     identity, chat = caller(update)
     message = update.effective_message
@@ -240,6 +256,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if isinstance(data, RaiseHand):
         queue = await service.raise_hand(identity, where, data.meeting_id, data.position)
         await after_commit(query.answer(hand_text(alert_tr, queue)))
+        await queue.announce()
         return
     if isinstance(data, NextSpeaker):
         queue = await service.next_speaker(identity, where, data.meeting_id)
@@ -290,5 +307,11 @@ def register(application: BotApplication) -> None:
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & filters.REPLY,
             on_reply,
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND & filters.REPLY,
+            on_edited_reply,
         )
     )

@@ -136,9 +136,9 @@ async def choose(
     """A numbered choice of this area, applied as its button would be."""
     service = bot.services.minutes
     if isinstance(action, RaiseHand):
-        return hand_text(
-            tr, await service.raise_hand(identity, None, action.meeting_id, action.position)
-        )
+        queue = await service.raise_hand(identity, None, action.meeting_id, action.position)
+        await queue.announce()
+        return hand_text(tr, queue)
     if isinstance(action, NextSpeaker):
         queue = await service.next_speaker(identity, None, action.meeting_id)
         await queue.announce()

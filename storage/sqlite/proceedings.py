@@ -116,6 +116,17 @@ class SqliteProceedings(Repository):
         )
         return changed > 0
 
+    async def amend(
+        self, source: tuple[str, int], speaker_id: int, text: str, now: datetime
+    ) -> bool:
+        """The speaker's edit of the message a contribution came from."""
+        changed = await self.run(
+            "UPDATE contributions SET text = ?, recorded_at = ?"
+            " WHERE source_chat = ? AND source_message = ? AND speaker_id = ?",
+            (text, iso(now), source[0], source[1], speaker_id),
+        )
+        return changed > 0
+
     async def contributions(self, meeting_id: int) -> list[Contribution]:
         """A meeting's contributions in the order recorded."""
         rows = await self.all(
@@ -198,11 +209,11 @@ class SqliteMinutes(Repository):
         """A new version numbered after the last; none while a draft is open."""
         row = await self.one(
             "INSERT INTO minutes (meeting_id, version, body, state, created_by, created_at)"
-            " SELECT ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ? FROM minutes"
-            " WHERE meeting_id = ?"
-            " AND NOT EXISTS (SELECT 1 FROM minutes WHERE meeting_id = ? AND state = 'draft')"
+            " SELECT ?, (SELECT COALESCE(MAX(version), 0) + 1 FROM minutes WHERE meeting_id = ?),"
+            " ?, ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM minutes WHERE meeting_id = ? AND state = 'draft')"
             " RETURNING version",
-            (meeting_id, body, state.value, created_by, iso(now), meeting_id, meeting_id),
+            (meeting_id, meeting_id, body, state.value, created_by, iso(now), meeting_id),
         )
         return int(row["version"]) if row else None
 

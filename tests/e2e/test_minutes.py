@@ -165,9 +165,15 @@ async def test_from_open_to_published_minutes_in_versions(
     await driver.send(secretary, chat, "/next")
     item1 = with_button(bot, chat, "rh:")
     assert data_of(item1, "rh:") == "rh:1:1"
-    await driver.send(
-        official, chat, "Tôi đề nghị bổ sung chỉ tiêu", reply_to_message_id=item1["message_id"]
+    update = driver.message_update(
+        official, chat, "Tôi đề nghị bổ sung", reply_to_message_id=item1["message_id"]
     )
+    await driver.deliver(update)
+    # The speaker corrects the message: the contribution follows the edit (recorded once).
+    edited = dict(update["message"], text="Tôi đề nghị bổ sung chỉ tiêu", edit_date=1)
+    await driver.deliver({"update_id": bot.fake.next_update_id(), "edited_message": edited})
+    said = await rows(bot, "SELECT text FROM contributions WHERE kind = 'speech'")
+    assert [tuple(r) for r in said] == [("Tôi đề nghị bổ sung chỉ tiêu",)]
     # Two long speeches: the minutes no longer fit one Telegram message.
     long_speech = "Báo cáo chi tiết tình hình tuần tra biên giới. " * 60
     for _ in range(2):
@@ -189,10 +195,20 @@ async def test_from_open_to_published_minutes_in_versions(
         "You are in the speakers' queue: number {place}.",
         place=1,
     )
+    # The chair is told privately, with the button that gives the floor.
+    told = with_button(bot, private(secretary), "ns:")
+    assert told["text"] == tr_text(
+        language,
+        "✋ {name} asks to speak on item {position}; waiting: {n}.",
+        name="Đỗ Mai",
+        position=2,
+        n=1,
+    )
     calls = await press(bot, probationary, chat, "rh:")
     assert alert_text(calls) == tr_text(
         probationary.language_code or "vi", "You are in the speakers' queue already."
     )
+    assert with_button(bot, private(secretary), "ns:") == told  # told once
     await driver.send(secretary, chat, "/speaker")
     queue = with_button(bot, chat, "ns:")
     assert "Phạm Hùng" not in queue["text"] and "Đỗ Mai" in queue["text"]
@@ -276,8 +292,8 @@ async def test_from_open_to_published_minutes_in_versions(
     assert HEADINGS[language][0] in published and "Nhất trí bổ sung chỉ tiêu" in published
     # The absent (excused and not) get the conclusions privately, once.
     for absent in (target, applicant.user):
-        told = texts_to(bot, absent.id)
-        assert sum("Giao chi ủy chuẩn bị" in t for t in told) == 1, absent
+        conclusions = texts_to(bot, absent.id)
+        assert sum("Giao chi ủy chuẩn bị" in t for t in conclusions) == 1, absent
     assert not any("Giao chi ủy chuẩn bị" in t for t in texts_to(bot, official.id)[-1:])
 
     # A stale approve button, a forged one: refused, nothing changes.

@@ -332,3 +332,36 @@ def test_an_outcome_survives_its_json_form() -> None:
         outcome = judge(kind, MAJORITY, den, {(0, 0): 6, (1, 1): 5}, {0: 9}, options=options)
         again = type(outcome).from_json(json.loads(json.dumps(outcome.to_json())))
         assert again == outcome
+
+
+def test_every_msgid_of_the_voting_rules_is_in_the_voting_catalogs() -> None:
+    import ast
+    import string
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LOCALE_DIR
+    from bot.rules import tally
+
+    found = set()
+    for name in ("tally.py", "vote_forms.py"):
+        tree = ast.parse((Path(tally.__file__).parent / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_":
+                first = node.args[0]
+                assert isinstance(first, ast.Constant) and isinstance(first.value, str)
+                found.add(first.value)
+    assert len(found) > 8
+    catalogs = {}
+    for lang in ("vi", "en"):
+        with (LOCALE_DIR / lang / "LC_MESSAGES" / "voting.po").open("rb") as po_file:
+            catalogs[lang] = {str(m.id): str(m.string) for m in read_po(po_file) if m.id}
+
+    def names(text: str) -> set[str]:
+        return {n for _, n, _, _ in string.Formatter().parse(text) if n}
+
+    for msgid in found:
+        assert catalogs["en"].get(msgid) == msgid
+        assert catalogs["vi"].get(msgid) not in (None, "", msgid), msgid
+        assert names(catalogs["vi"][msgid]) == names(msgid), msgid
