@@ -47,6 +47,11 @@ EXCUSED_IN_A_ROW_LIMIT = 3
 UNEXCUSED_MONTHS_LIMIT = 3
 
 GRADE_POINTS = {"good": 4, "fair": 3, "average": 2, "weak": 1}
+
+# Refusals of a typed period (bot/rules/periods.py reads it; the texts are the reports').
+PERIOD_UNREAD = N_("{period} is not a report period.")
+PERIOD_REVERSED = N_("The period ends before it begins: {period}.")
+PERIOD_TOO_LONG = N_("A report covers at most 24 months: {period}.")
 ATTENDED = frozenset({"present", "late"})
 
 

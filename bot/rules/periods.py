@@ -13,9 +13,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.domain.reports import Period, PeriodKind, year_period
+from bot.domain.reports import (
+    PERIOD_REVERSED,
+    PERIOD_TOO_LONG,
+    PERIOD_UNREAD,
+    Period,
+    PeriodKind,
+    year_period,
+)
 from bot.errors import BadInput
-from bot.i18n import N_
 from bot.rules.dates import fold
 
 MAX_MONTHS = 24
@@ -40,7 +46,7 @@ def _month(groups: tuple[str | None, ...]) -> tuple[int, int]:
 
 def _first(year: int, month: int, typed: str) -> date:
     if not 1 <= month <= 12 or not FIRST_YEAR <= year <= 2100:
-        raise BadInput(N_("{period} is not a report period."), period=typed, example=EXAMPLE)
+        raise BadInput(PERIOD_UNREAD, period=typed, example=EXAMPLE)
     return date(year, month, 1)
 
 
@@ -60,13 +66,9 @@ def parse_period(text: str, today: date) -> Period:
         start = _first(start_year, start_month, typed)
         last = _first(end_year, end_month, typed)
         if last < start:
-            raise BadInput(
-                N_("The period ends before it begins: {period}."), period=typed, example=EXAMPLE
-            )
+            raise BadInput(PERIOD_REVERSED, period=typed, example=EXAMPLE)
         if (end_year - start_year) * 12 + end_month - start_month >= MAX_MONTHS:
-            raise BadInput(
-                N_("A report covers at most 24 months: {period}."), period=typed, example=EXAMPLE
-            )
+            raise BadInput(PERIOD_TOO_LONG, period=typed, example=EXAMPLE)
         return Period(PeriodKind.RANGE, start, _after(end_year, end_month))
     if m := _QUARTER.fullmatch(folded):
         quarter = int(m.group(1))
@@ -85,4 +87,4 @@ def parse_period(text: str, today: date) -> Period:
         year = int(m.group(1))
         _first(year, 1, typed)
         return year_period(year)
-    raise BadInput(N_("{period} is not a report period."), period=typed, example=EXAMPLE)
+    raise BadInput(PERIOD_UNREAD, period=typed, example=EXAMPLE)
