@@ -798,6 +798,9 @@ class CellFacts:
     roll: list[RollFacts]
     people: list[MemberFacts]
     votes: list[VoteFacts]
+    # When the cell was set up in cellmeet: months and quarters before it are not required
+    # (its meetings then were not kept here).
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)

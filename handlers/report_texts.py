@@ -71,6 +71,14 @@ def report_text(report: Report, tr: Translator) -> str:
             committee=report.other[MeetingType.COMMITTEE],
         ),
     ]
+    if report.since is not None:
+        lines.append(
+            tr.gettext(
+                "Required from {month:02d}/{year}, when the cell began using cellmeet.",
+                month=report.since[1],
+                year=report.since[0],
+            )
+        )
     tally = report.tally
     verdict = (
         tr.gettext("✅ above 85%") if report.meets_attendance else tr.gettext("⚠️ at or below 85%")

@@ -390,6 +390,9 @@ class Report:
     tally: Tally
     score: float | None
     votes: tuple[VoteFacts, ...] | None  # None: votes are not recorded by this version
+    # The month requirements start from when the cell was set up in cellmeet after the
+    # period began (None: the whole period).
+    since: tuple[int, int] | None = None
 
     @property
     def breaching(self) -> tuple[MemberLine, ...]:
@@ -470,6 +473,7 @@ def build_report(
     roll: Iterable[RollFacts],
     members: Iterable[MemberFacts],
     votes: Sequence[VoteFacts] | None = None,
+    since: datetime | None = None,
 ) -> Report:
     """The report of a period from the held meetings' facts (those of other periods and
     those not held are left out here, whatever the store gave)."""
@@ -549,7 +553,10 @@ def build_report(
 
     local_now = now.astimezone(tz)
     regular = []
+    first = first_required_month(since, tz)
     for year, month in period.months():
+        if first is not None and (year, month) < first:
+            continue
         over = (year, month) < (local_now.year, local_now.month)
         count = sum(
             1
@@ -561,6 +568,8 @@ def build_report(
     thematic = []
     now_quarter = (local_now.year, (local_now.month - 1) // 3 + 1)
     for year, quarter in period.quarters():
+        if first is not None and (year, quarter * 3 - 2) < first:
+            continue  # a quarter begun before the cell was set up here
         count = sum(
             1
             for line in meeting_lines
@@ -586,6 +595,7 @@ def build_report(
         tally=total,
         score=average_score(m.scores for m in held),
         votes=None if votes is None else tuple(v for v in votes if v.meeting_id in held_ids),
+        since=first if first is not None and first > period.months()[0] else None,
     )
 
 
@@ -618,6 +628,17 @@ class CellRef:
     cell_id: int
     name: str
     timezone: str
+    since: datetime | None = None  # set up in cellmeet: nothing is required before
+
+
+def first_required_month(since: datetime | None, tz: ZoneInfo) -> tuple[int, int] | None:
+    """The first month whose meetings are required of a cell: the month it was set up in
+    cellmeet (its meetings before were not kept here, so they can be neither counted nor
+    missed)."""
+    if since is None:
+        return None
+    local = since.astimezone(tz)
+    return (local.year, local.month)
 
 
 class CellBreach(StrEnum):
@@ -698,6 +719,12 @@ def build_overview(
                 [q for q in quarters if q[2] < this_month],
             )
         due_months, due_quarters = due[ref.timezone]
+        first = first_required_month(ref.since, ZoneInfo(ref.timezone))
+        if first is not None:
+            # Nothing is required before the cell was set up in cellmeet.
+            start = f"{first[0]}{first[1]:02d}"
+            due_months = [m for m in due_months if m >= start]
+            due_quarters = [q for q in due_quarters if q[0] >= start]
         total = by_cell.get(ref.cell_id, CellTotals(ref.cell_id))
         thematic = total.thematic_months
         lines.append(

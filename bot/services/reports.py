@@ -111,6 +111,7 @@ class ReportService:
             roll=facts.roll,
             members=facts.people,
             votes=facts.votes,
+            since=facts.since,
         )
 
     async def cell_report(self, identity: Identity, chat: ChatRef, period_text: str) -> Report:

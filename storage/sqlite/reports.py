@@ -162,7 +162,9 @@ class SqliteReports(Repository):
             for row in await self.all(_PEOPLE, (cell_id, *span, cell_id))
         ]
         votes = [v for row in await self.all(_VOTES, span) for v in _votes(row[0], row[1])]
-        return CellFacts(meetings, roll, people, votes)
+        created = await self.all("SELECT created_at FROM cells WHERE id = ?", (cell_id,))
+        since = datetime.fromisoformat(created[0][0]) if created else None
+        return CellFacts(meetings, roll, people, votes, since)
 
     async def overview_totals(
         self, start: datetime, end: datetime, shifts: dict[str, str], removal_months: int
@@ -228,8 +230,10 @@ class SqliteReports(Repository):
     async def cells(self) -> list[CellRef]:
         """Every cell, by id, name and time zone (the overview's rows)."""
         return [
-            CellRef(row[0], row[1], row[2])
-            for row in await self.all("SELECT id, name, timezone FROM cells ORDER BY id")
+            CellRef(row[0], row[1], row[2], datetime.fromisoformat(row[3]))
+            for row in await self.all(
+                "SELECT id, name, timezone, created_at FROM cells ORDER BY id"
+            )
         ]
 
     async def recently_closed(self, since: datetime) -> list[int]:

@@ -123,19 +123,20 @@ async def test_report_text_chart_and_workbook(bot: Bot, mworld: MeetingWorld) ->
     assert tr_text("vi", "⚠️ at or below 85%") in text
     assert "Hoàng Tâm (0,0%)" in text  # the excused target breaches the 85 % rule
     assert "Đỗ Mai: 1/1 (100,0%)" in text  # late counts as present
-    # December is in progress: January to November are required, none held.
+    # December is in progress; the cell was set up in cellmeet in November: only November is
+    # required (its meetings before were not kept here), and none was held.
     assert (
         tr_text(
             "vi",
             "Regular meetings: {held} of {required} months{missing}",
             held=0,
-            required=11,
-            missing=tr_text(
-                "vi", "(missing: month {list})", list="1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"
-            ).join([" ", ""]),
+            required=1,
+            missing=tr_text("vi", "(missing: month {list})", list="11").join([" ", ""]),
         )
         in text
     )
+    since = "Required from {month:02d}/{year}, when the cell began using cellmeet."
+    assert tr_text("vi", since, month=11, year=2026) in text
     photo = only(calls, "sendPhoto").files["photo"].content
     assert photo[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", photo[16:24]) == (1000, 500)

@@ -149,3 +149,23 @@ def test_the_overview_workbook_puts_breaching_cells_first() -> None:
     assert [row[1] for row in rows] == ["Chi bộ Kém", "Chi bộ Mới", "Chi bộ Tốt"]
     assert rows[0][2:4] == (1, 12) and rows[2][2:6] == (12, 12, 4, 4)
     assert rows[0][9] == pytest.approx(0.8) and rows[0][11] == 1
+
+
+def test_nothing_is_required_of_a_cell_before_it_was_set_up_in_cellmeet() -> None:
+    # A cell set up on 20 August 2025 (Hanoi time): of 2025, August to December are required
+    # (5 months) and the fourth quarter (the third began before it); one held in September.
+    now = local(2026, 1, 15, 9, 0)
+    since = datetime(2025, 8, 20, 3, 0, tzinfo=UTC)
+    cells = [CellRef(1, "Chi bộ Mới lập", "Asia/Ho_Chi_Minh", since)]
+    totals = [CellTotals(1, 1, 10, 10, 0, frozenset({"202509"}), frozenset())]
+    (line,) = build_overview(cells=cells, period=year_period(2025), now=now, totals=totals)
+    assert (line.regular_held, line.regular_required) == (1, 5)
+    assert (line.thematic_held, line.thematic_required) == (0, 1)
+    # Without the date, the whole year is required.
+    (old,) = build_overview(
+        cells=[CellRef(1, "Chi bộ Mới lập", "Asia/Ho_Chi_Minh")],
+        period=year_period(2025),
+        now=now,
+        totals=totals,
+    )
+    assert (old.regular_required, old.thematic_required) == (12, 4)
