@@ -21,7 +21,8 @@ FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DATABASE_PATH=/data/cellmeet.sqlite3
+    DATABASE_PATH=/data/cellmeet.sqlite3 \
+    MPLCONFIGDIR=/tmp/matplotlib
 RUN groupadd --system --gid 10001 cellmeet \
     && useradd --system --uid 10001 --gid cellmeet --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin cellmeet \
@@ -34,6 +35,7 @@ VOLUME ["/data"]
 USER cellmeet
 # Only used in webhook mode (WEBHOOK_PORT); long polling needs no open port.
 EXPOSE 8443
+# (MPLCONFIGDIR: the charts' font cache stays out of the database's volume.)
 # `run`, not the bare command: without a token the image stops with exit 2 instead of opening
 # the training sandbox (which serves 127.0.0.1 only, of no use in a container).
 CMD ["python", "-m", "bot", "run"]
