@@ -418,9 +418,9 @@ class MinutesService:
             r = await self._running(uow, identity, chat, meeting_id, Need.PARTICIPANT)
             return await uow.proceedings.amend(source, r.user.id, clean, self.clock.now())
 
-    async def open_meeting_of(self, identity: Identity) -> tuple[Cell, Meeting, int] | None:
-        """The caller's cell's open meeting and its current item (for «2. …» on Zalo), if
-        any."""
+    async def open_meeting_of(self, identity: Identity) -> tuple[Cell, Meeting, int, int] | None:
+        """The caller's cell's open meeting, its current item and how many items its agenda
+        has (for «2. …» on Zalo), if any."""
         async with self.store.reading() as uow:
             user = await uow.users.get(identity.channel, identity.external_id)
             if user is None:
@@ -429,7 +429,8 @@ class MinutesService:
                 for run in await uow.runs.open_of_cell(cell.id):
                     meeting = await uow.meetings.get(run.meeting_id)
                     if meeting is not None and not run.closed:
-                        return cell, meeting, run.current_item
+                        items = await uow.agenda.get(meeting.id)
+                        return cell, meeting, run.current_item, len(items)
         return None
 
     async def record(

@@ -51,7 +51,10 @@ async def contribution(
     running = await bot.services.minutes.open_meeting_of(identity)
     if running is None:
         return None
-    _, meeting, _ = running
+    _, meeting, _, items = running
+    if not 1 <= int(found[1]) <= items:
+        # No item has that number ("15 phút nữa em vào"): an ordinary message, not a speech.
+        return None
     recorded = await bot.services.minutes.contribute(
         identity, chat, meeting.id, int(found[1]), found[2]
     )

@@ -75,6 +75,14 @@ async def test_a_meeting_run_on_zalo_to_approved_minutes(world: ZaloWorld, langu
         ).split("\0")[0]
     )
 
+    # A number that is no item of the agenda (8 items) begins an ordinary message, not a speech.
+    late = await world.says(BA, "15 phút nữa em vào lại, mạng yếu")
+    assert not any(text.startswith("⚠️ ") for text in late), late
+    assert [tuple(r) for r in await rows(world.bot, "SELECT kind FROM contributions")] == [
+        ("speech",),
+        ("conclusion",),
+    ]
+
     closed = await world.says(SECRETARY, "/close")
     assert closed[-1] == t(
         language,
