@@ -101,7 +101,12 @@ def final_attendance_text(tr: Translator, minutes: Minutes) -> str:
         present=minutes.total("summoned") - minutes.total("excused") - minutes.total("absent"),
         summoned=minutes.total("summoned"),
     )
-    return "\n".join([head, *attendance_lines(tr, minutes)])
+    # The votes' results, also those /close closed (the group saw no result of those yet).
+    votes = [
+        tr.gettext("Vote «{title}»: {outcome}", title=vote.title, outcome=vote.outcome)
+        for vote in minutes.votes
+    ]
+    return "\n".join([head, *attendance_lines(tr, minutes), *votes])
 
 
 def minutes_text(tr: Translator, minutes: Minutes, *, numbered: bool = False) -> str:

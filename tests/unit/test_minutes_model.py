@@ -120,3 +120,12 @@ def test_the_final_attendance_counts_only_the_summoned_who_came() -> None:
     assert "4 of 5 summoned attended" in head
     head_vi = final_attendance_text(translator("vi"), sample()).splitlines()[0]
     assert "4/5 đảng viên được triệu tập có mặt" in head_vi
+
+
+def test_the_final_attendance_gives_every_vote_result() -> None:
+    # A vote /close closed is told to the group with the final attendance.
+    from bot.i18n import translator
+    from bot.minutes_text import final_attendance_text
+
+    text = final_attendance_text(translator("vi"), sample())
+    assert text.splitlines()[-1] == "Biểu quyết «Nghị quyết»: thông qua"
