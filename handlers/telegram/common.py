@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update
 from telegram import User as TgUser
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -23,6 +23,25 @@ CHANNEL = "telegram"
 CALLBACK_ANSWER_MAX = 200
 MESSAGE_MAX = 4096
 GENERIC_ERROR = N_("Something went wrong; nothing was changed. Please try again later.")
+
+
+async def unless_unchanged(edit: Awaitable[object]) -> None:
+    """Await an edit of a message; Telegram's refusal of an edit that changes nothing ("message
+    is not modified": a double tap, a live count already showing the same) is no fault."""
+    try:
+        await edit
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
+async def drop_keyboard(query: CallbackQuery) -> None:
+    """Remove the buttons of the pressed message, if it still has any (a second press of a
+    button, e.g. a double tap, finds them gone)."""
+    message = query.message
+    if message is None or getattr(message, "reply_markup", None) is None:
+        return
+    await unless_unchanged(query.edit_message_reply_markup(None))
 
 
 def identity_of(user: TgUser) -> Identity:

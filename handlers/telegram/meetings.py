@@ -14,7 +14,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.meetings import Document, DocumentRef, MeetingStatus, MeetingType, Reply
@@ -38,10 +38,12 @@ from handlers.telegram.common import (
     chat_of,
     command_args,
     confirm,
+    drop_keyboard,
     identity_of,
     reply,
     tr_for,
     tr_person,
+    unless_unchanged,
 )
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.notifier import keyboard
@@ -151,7 +153,7 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
     if value == "ok":
         change = await dialog.create(context.services, identity, chat, state, tr.language)
         await after_commit(query.answer())
-        await after_commit(_drop_keyboard(query))
+        await after_commit(drop_keyboard(query))
         await _scheduled(update, context, tr, change)
         return
     state = await dialog.answer_button(context.services, identity, chat, state, value)
@@ -162,7 +164,7 @@ async def on_dialog_button(update: Update, context: BotContext, value: str) -> N
     if label is not None and question:
         await after_commit(query.edit_message_text(f"{question} — {label}"))
     else:
-        await after_commit(_drop_keyboard(query))
+        await after_commit(drop_keyboard(query))
     message = query.message
     assert isinstance(message, Message)
     await after_commit(dialog.ask(message, tr, state, context.services, query.from_user))
@@ -629,19 +631,6 @@ async def answers(update: Update, context: BotContext) -> None:
 # --- buttons -----------------------------------------------------------------------------------
 
 
-async def _drop_keyboard(query: CallbackQuery) -> None:
-    """Remove the buttons of the pressed message, if it still has any (a second press of a
-    button, e.g. a double tap, finds them gone: Telegram refuses an edit that changes nothing)."""
-    message = query.message
-    if message is None or getattr(message, "reply_markup", None) is None:
-        return
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
-
-
 async def _mark_answer(
     query: CallbackQuery, tr: Translator, meeting_id: int, status: Reply
 ) -> None:
@@ -651,11 +640,9 @@ async def _mark_answer(
     markup = keyboard(answer_choices(tr, meeting_id, status))
     if not text:
         return
-    try:
-        await query.edit_message_text(with_answer(text, tr, status), reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    await unless_unchanged(
+        query.edit_message_text(with_answer(text, tr, status), reply_markup=markup)
+    )
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -720,7 +707,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             identity, where, data.meeting_id, data.user_id, data.approve
         )
         await after_commit(query.answer())
-        await after_commit(_drop_keyboard(query))
+        await after_commit(drop_keyboard(query))
         await confirm(
             update,
             tr.gettext("{name}: {status}.", name=member.name, status=mr.reply_label(tr, status)),
@@ -741,7 +728,7 @@ async def on_confirm(update: Update, context: BotContext, data: Confirm) -> None
         identity, where, data.confirmation_id, data.yes
     )
     await after_commit(query.answer())
-    await after_commit(_drop_keyboard(query))
+    await after_commit(drop_keyboard(query))
     if result is None:
         await confirm(update, tr.gettext(mr.NOTHING_CHANGED))
         return

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.messages import ApproveMinutes, Choice, NextSpeaker, RaiseHand, ScoreMeeting
@@ -25,6 +25,7 @@ from handlers.telegram.common import (
     chat_of,
     command_args,
     confirm,
+    drop_keyboard,
     identity_of,
     reply,
     tr_for,
@@ -233,17 +234,6 @@ async def _approved_reply(
     )
 
 
-async def _drop_keyboard(query: CallbackQuery) -> None:
-    message = query.message
-    if message is None or getattr(message, "reply_markup", None) is None:
-        return
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
-
-
 async def on_button(update: Update, context: BotContext) -> None:
     """✋, the next-speaker button, approving a draft, scoring the meeting."""
     query = update.callback_query
@@ -271,7 +261,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             identity, where, meeting_id=data.meeting_id, version=data.version
         )
         await after_commit(query.answer(alert_tr.gettext("Approved.")))
-        await after_commit(_drop_keyboard(query))
+        await after_commit(drop_keyboard(query))
         await _approved_reply(update, context, approved.cell.chat_id, approved.meeting.number)
         await approved.announce()
         return
@@ -280,7 +270,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await after_commit(
             query.answer(alert_tr.gettext("Thank you: your score is counted, without your name."))
         )
-        await after_commit(_drop_keyboard(query))
+        await after_commit(drop_keyboard(query))
         return
     raise NotFound(N_("This button is no longer valid."))
 

@@ -30,6 +30,7 @@ from handlers.telegram.common import (
     reply,
     tr_for,
     tr_of,
+    unless_unchanged,
 )
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.live import Coalescer
@@ -66,16 +67,14 @@ async def edit_board(application: BotApplication, key: Hashable) -> None:
     if board is None or run is None or run.checkin_chat is None or run.checkin_message is None:
         return
     text = rr.board_text(translator(board.cell.language), board)
-    try:
-        await application.bot.edit_message_text(
+    await unless_unchanged(
+        application.bot.edit_message_text(
             text,
             chat_id=run.checkin_chat,
             message_id=run.checkin_message,
             reply_markup=board_markup(board),
         )
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    )
 
 
 def _replied(update: Update) -> MemberRef | None:

@@ -32,6 +32,7 @@ from handlers.telegram.common import (
     split_text,
     tr_for,
     tr_person,
+    unless_unchanged,
 )
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.live import Coalescer
@@ -136,8 +137,8 @@ async def edit_vote(application: BotApplication, key: Hashable) -> None:
     if message is None or vote.state is VoteState.CLOSED:
         return
     tr = translator(found.cell.language)
-    try:
-        await application.bot.edit_message_text(
+    await unless_unchanged(
+        application.bot.edit_message_text(
             announce_text(tr, vote, tally.voted, tally.eligible),
             chat_id=int(message[0]),
             message_id=message[1],
@@ -145,9 +146,7 @@ async def edit_vote(application: BotApplication, key: Hashable) -> None:
                 tr, vote.id, vote.kind, vote.mode, option_labels(tr, vote), False
             ),
         )
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    )
 
 
 async def _post(update: Update, context: BotContext, started: Started) -> None:
